@@ -1,0 +1,3 @@
+from lambda_dap.cli.main import main
+
+main()

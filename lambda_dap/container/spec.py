@@ -1,0 +1,39 @@
+"""What to run: a plain description of one function container, free of docker SDK types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Mount:
+    source: str  # host path
+    target: str  # path in the container
+    read_only: bool = True
+
+
+@dataclass(frozen=True)
+class PortBinding:
+    container_port: int
+    host_port: int
+    host_ip: str = "127.0.0.1"
+
+
+@dataclass
+class ContainerSpec:
+    image: str
+    entrypoint: list[str] | None = None
+    command: list[str] | None = None
+    environment: dict[str, str] = field(default_factory=dict)
+    mounts: list[Mount] = field(default_factory=list)
+    working_dir: str | None = None
+    memory_mb: int | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    ports: list[PortBinding] = field(default_factory=list)
+    network_mode: str | None = None  # "host", or None for the default bridge
+    networks: list[str] = field(default_factory=list)  # joined besides the default bridge
+    extra_hosts: dict[str, str] = field(default_factory=dict)
+    dns: list[str] = field(default_factory=list)
+    security_opt: list[str] = field(default_factory=list)
+    cap_add: list[str] = field(default_factory=list)
+    platform: str | None = None

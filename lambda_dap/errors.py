@@ -1,0 +1,166 @@
+"""The one error hierarchy of lambda-dap.
+
+Lower layers raise only `LambdaDapError` subclasses. Each subclass carries a unique numeric `code` (the DAP server
+sends it as `body.error.id`) and a one-line, user-facing message that names what is wrong and where. The CLI prints
+`Error: <message>` and exits with `exit_code`.
+
+Code ranges: 1xxx template, 2xxx config and layers, 3xxx container and Docker, 4xxx runtime API,
+5xxx invoke and debug, 6xxx DAP server, 7xxx language server.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class LambdaDapError(Exception):
+    """Base of every error lambda-dap reports to a user."""
+
+    code: ClassVar[int] = 1
+    exit_code: ClassVar[int] = 1
+    _by_code: ClassVar[dict[int, type[LambdaDapError]]] = {}
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "code" not in cls.__dict__:
+            raise TypeError(f"{cls.__name__} must define its own error code")
+        taken = LambdaDapError._by_code.setdefault(cls.code, cls)
+        if taken is not cls:
+            raise TypeError(f"error code {cls.code} of {cls.__name__} is already used by {taken.__name__}")
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --- template (1xxx) ---------------------------------------------------------------------------------------------
+
+
+class TemplateNotFound(LambdaDapError):
+    code = 1001
+
+
+class TemplateError(LambdaDapError):
+    """The template (or a nested one) is malformed: bad YAML/JSON, a bad property, an intrinsic that cannot work."""
+
+    code = 1002
+
+
+class FunctionNotFound(LambdaDapError):
+    code = 1003
+
+
+class FunctionIdentifierRequired(LambdaDapError):
+    code = 1004
+
+
+class UnsupportedFunction(LambdaDapError):
+    """The function exists but cannot run locally (S3 CodeUri, remote image without a local copy, ...)."""
+
+    code = 1005
+
+
+# --- config and layers (2xxx) ------------------------------------------------------------------------------------
+
+
+class EnvVarsFileError(LambdaDapError):
+    code = 2001
+
+
+class ParameterOverrideError(LambdaDapError):
+    code = 2002
+
+
+class ConfigFileError(LambdaDapError):
+    code = 2003
+
+
+class EventError(LambdaDapError):
+    code = 2004
+
+
+class CredentialsError(LambdaDapError):
+    code = 2005
+
+
+class LayerError(LambdaDapError):
+    """A layer cannot be found, downloaded or unpacked."""
+
+    code = 2006
+
+
+class OptionError(LambdaDapError):
+    """A command-line or launch option value is invalid in a way click cannot check."""
+
+    code = 2007
+
+
+# --- container and Docker (3xxx) ---------------------------------------------------------------------------------
+
+
+class DockerNotAvailable(LambdaDapError):
+    code = 3001
+
+
+class ImageNotFound(LambdaDapError):
+    code = 3002
+
+
+class ImagePullError(LambdaDapError):
+    code = 3003
+
+
+class ContainerError(LambdaDapError):
+    code = 3004
+
+
+class PortInUse(LambdaDapError):
+    code = 3005
+
+
+class OutOfMemory(LambdaDapError):
+    code = 3006
+
+
+class NetworkNotFound(LambdaDapError):
+    code = 3007
+
+
+# --- runtime API (4xxx) ------------------------------------------------------------------------------------------
+
+
+class RuntimeApiError(LambdaDapError):
+    code = 4001
+
+
+class RuntimeExited(LambdaDapError):
+    """The runtime process ended before it answered the invocation."""
+
+    code = 4002
+
+
+class ExtensionError(LambdaDapError):
+    code = 4003
+
+
+# --- invoke and debug (5xxx) -------------------------------------------------------------------------------------
+
+
+class InvokeError(LambdaDapError):
+    code = 5001
+
+
+class Interrupted(LambdaDapError):
+    code = 5002
+    exit_code = 130
+
+
+class DebuggingNotSupported(LambdaDapError):
+    code = 5003
+
+
+class DebuggerError(LambdaDapError):
+    code = 5004

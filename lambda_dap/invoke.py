@@ -1,0 +1,303 @@
+"""The library API: `invoke()` once, or keep an `InvokeSession` warm and invoke it again and again.
+
+    with InvokeSession(InvokeRequest(template=Path("template.yaml"), function_id="Hello")) as session:
+        result = session.invoke(b'{"name": "world"}')
+
+A session owns one Runtime API server on the host and at most one container at a time. The container starts on
+the first invocation (or `start()`), stays warm between invocations, and is replaced after a timeout or a crash,
+as Lambda resets a sandbox. `close()` removes everything, on every path.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import sys
+import threading
+import time
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+from lambda_dap.container.engine import network_gateway
+from lambda_dap.container.images import ensure_image
+from lambda_dap.container.run import Container
+from lambda_dap.container.spec import ContainerSpec, Mount
+from lambda_dap.errors import LambdaDapError
+from lambda_dap.plan import FunctionPlan, image_launcher_args, plan_function
+from lambda_dap.request import DebugOptions, InvocationResult, InvokeRequest
+from lambda_dap.runtime import report
+from lambda_dap.runtime.api import RuntimeApi, RuntimeApiServer
+from lambda_dap.runtime.invocation import Invocation, Outcome
+from lambda_dap.runtime.output import LineAssembler
+
+__all__ = ["DebugOptions", "InvocationResult", "InvokeRequest", "InvokeSession", "invoke"]
+
+log = logging.getLogger(__name__)
+
+LogSink = Callable[[str], None]
+CONTAINER_FILES_MOUNT = "/var/lambda-dap"
+OUTPUT_QUIET_S = 0.03  # output idle this long after the runtime is back in `next`: the invocation's logs are in
+OUTPUT_SETTLE_MAX_S = 0.5
+
+
+def stderr_sink(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def invoke(request: InvokeRequest, event: bytes, *, log_line: LogSink = stderr_sink) -> InvocationResult:
+    """Invoke a function once in a fresh container and remove it."""
+    with InvokeSession(request, log_line=log_line) as session:
+        return session.invoke(event, last=True)
+
+
+class InvokeSession:
+    """One function, its Runtime API server and its (warm) container."""
+
+    def __init__(self, request: InvokeRequest, *, log_line: LogSink = stderr_sink) -> None:
+        self.request = request
+        self._log_line = log_line
+        self._lock = threading.RLock()
+        self._plan: FunctionPlan | None = None
+        self._api: RuntimeApi | None = None
+        self._server: RuntimeApiServer | None = None
+        self._container: Container | None = None
+        self._container_started_at = 0.0
+        self._init_reported = False
+        self._output = LineAssembler(self._emit_output)
+        self._last_output_at = 0.0
+        self._removing = False
+        self._closed = False
+
+    # --- context management --------------------------------------------------------------------------------------
+
+    def __enter__(self) -> InvokeSession:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def plan(self) -> FunctionPlan:
+        """The resolved function (template, env, image, mounts); resolving it raises on bad input."""
+        if self._plan is None:
+            self._plan = plan_function(self.request, log_line=self._log_line)
+        return self._plan
+
+    @property
+    def debug(self) -> DebugOptions | None:
+        return self.request.debug
+
+    # --- lifecycle -----------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Resolve the function and start its container, if not already running (a cold start)."""
+        with self._lock:
+            if self._closed:
+                raise LambdaDapError("The invoke session is closed")
+            if self._container is not None and not self._container.exited.is_set():
+                return
+            self._remove_container()
+            plan = self.plan
+            image_details = ensure_image(plan.image, skip_pull=self.request.skip_pull_image, log=self._log_line)
+            self._start_server()
+            spec = self._container_spec(plan, image_details)
+            self._api = self._server.api if self._server else None
+            self._container_started_at = time.monotonic()
+            self._init_reported = False
+            container = Container(spec)
+            self._container = container.start()
+            self._removing = False
+            container.stream_output(self._on_output, self._on_container_exit)
+
+    def _start_server(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        host = "127.0.0.1" if self.request.docker_network == "host" else network_gateway("bridge")
+        api = RuntimeApi(on_start=lambda invocation: self._log_line(report.start_line(invocation.request_id)))
+        self._server = RuntimeApiServer(api, host).start()
+
+    def _container_spec(self, plan: FunctionPlan, image_details: dict) -> ContainerSpec:
+        assert self._server is not None
+        environment = dict(plan.environment)
+        environment["AWS_LAMBDA_RUNTIME_API"] = self._server.address
+        launcher_args: list[str] = []
+        if plan.function.package_type == "Image":
+            launcher_args, handler = image_launcher_args(plan.function, image_details)
+            if handler:
+                environment.setdefault("AWS_LAMBDA_FUNCTION_HANDLER", handler)
+                environment.setdefault("_HANDLER", handler)
+        mounts = [Mount(str(container_files_dir()), CONTAINER_FILES_MOUNT)]
+        if plan.code.path is not None:
+            mounts.append(Mount(str(plan.code.path), "/var/task"))
+        if plan.opt_dir is not None:
+            mounts.append(Mount(str(plan.opt_dir), "/opt"))
+        network = self.request.docker_network
+        return ContainerSpec(
+            image=plan.image,
+            entrypoint=["/bin/sh", f"{CONTAINER_FILES_MOUNT}/launch.sh"],
+            command=launcher_args,
+            environment=environment,
+            mounts=mounts,
+            working_dir=plan.working_dir if plan.function.package_type != "Image" else
+            (plan.function.image_config.get("WorkingDirectory") or None),
+            memory_mb=plan.memory_mb if self.request.memory_limit else None,
+            labels={"lambda-dap.function": plan.function.full_path},
+            network_mode="host" if network == "host" else None,
+            networks=[network] if network and network != "host" else [],
+            extra_hosts=dict(self.request.extra_hosts),
+            dns=list(self.request.dns),
+        )
+
+    def close(self) -> None:
+        """Remove the container, stop the server and delete temporary files. Safe to call more than once."""
+        with self._lock:
+            self._closed = True
+            try:
+                self._remove_container()
+            finally:
+                if self._server is not None:
+                    self._server.close()
+                    self._server = None
+                if self._plan is not None:
+                    self._plan.close()
+
+    def _remove_container(self) -> None:
+        container, self._container = self._container, None
+        if container is not None:
+            self._removing = True
+            container.remove()
+            self._output.flush()
+
+    # --- invocations ---------------------------------------------------------------------------------------------
+
+    def invoke(self, event: bytes, *, last: bool = False) -> InvocationResult:
+        """Send one event and wait for the function's answer (or its timeout).
+
+        `last=True` removes the container as soon as the answer is in, which is the quickest way to collect every
+        line of output before END and REPORT.
+        """
+        self.start()
+        plan = self.plan
+        api = self._api
+        assert api is not None and self._container is not None
+        timeout_s = None if self.debug else float(plan.timeout_s)
+        invocation = Invocation(event=event, timeout_s=timeout_s, deadline_header_s=float(plan.timeout_s),
+                                function_arn=plan.function_arn)
+        self._current = invocation
+        api.submit(invocation)
+        self._wait(invocation)
+        if invocation.outcome is Outcome.TIMEOUT:
+            self._log_line(report.timeout_line(invocation.request_id, plan.timeout_s))
+        peak = self._container.peak_memory_bytes() if self._container else None
+        init_ms = self._init_duration_ms(api)
+        reset = last or invocation.outcome in (Outcome.TIMEOUT, Outcome.RUNTIME_EXITED, Outcome.INIT_ERROR)
+        if reset:
+            self._remove_container()
+        else:
+            self._settle_output(api)
+        if invocation.handed_out:
+            self._log_line(report.end_line(invocation.request_id))
+            self._log_line(report.report_line(
+                invocation.request_id, duration_ms=invocation.duration_ms, memory_size_mb=plan.memory_mb,
+                max_memory_used_mb=math.ceil(peak / 1048576) if peak else None, init_duration_ms=init_ms,
+            ))
+        return InvocationResult(
+            request_id=invocation.request_id,
+            outcome=invocation.outcome or Outcome.RUNTIME_EXITED,
+            payload=invocation.payload,
+            content_type=invocation.content_type,
+            error_type=invocation.error_type,
+            duration_ms=invocation.duration_ms,
+            init_duration_ms=init_ms,
+            memory_size_mb=plan.memory_mb,
+            max_memory_used_mb=math.ceil(peak / 1048576) if peak else None,
+        )
+
+    def _wait(self, invocation: Invocation) -> None:
+        """Wait for the answer; the deadline starts when the runtime takes the event and pauses with the caller."""
+        while not invocation.done:
+            if not invocation.handed_out or invocation.deadline is None:
+                invocation.wait(0.05)
+                continue
+            remaining = invocation.deadline.remaining_s()
+            if remaining is None or invocation.deadline.paused:
+                invocation.wait(0.25)
+            elif remaining > 0:
+                invocation.wait(remaining)
+            else:
+                message = f"RequestId: {invocation.request_id} Error: {report.timeout_message(invocation.timeout_s or 0)}"
+                invocation.finish_with_error(Outcome.TIMEOUT, "Sandbox.Timedout", message)
+
+    def pause_deadline(self) -> None:
+        """Stop the current invocation's clock (a debugger stopped at a breakpoint)."""
+        current = getattr(self, "_current", None)
+        if current is not None and current.deadline is not None:
+            current.deadline.pause()
+
+    def resume_deadline(self) -> None:
+        current = getattr(self, "_current", None)
+        if current is not None and current.deadline is not None:
+            current.deadline.resume()
+
+    def _init_duration_ms(self, api: RuntimeApi) -> float | None:
+        if self._init_reported or api.first_next_at is None:
+            return None
+        self._init_reported = True
+        return (api.first_next_at - self._container_started_at) * 1000.0
+
+    def _settle_output(self, api: RuntimeApi) -> None:
+        """Before END and REPORT, let the runtime get back to `next` and the container's output go quiet."""
+        started = time.monotonic()
+        api.waiting_in_next.wait(OUTPUT_SETTLE_MAX_S)
+        while time.monotonic() - started < OUTPUT_SETTLE_MAX_S:
+            if time.monotonic() - self._last_output_at >= OUTPUT_QUIET_S:
+                break
+            time.sleep(OUTPUT_QUIET_S / 3)
+        self._output.flush()
+
+    # --- container output and exit -------------------------------------------------------------------------------
+
+    def _on_output(self, chunk: bytes) -> None:
+        self._last_output_at = time.monotonic()
+        self._output.feed(chunk)
+
+    def _emit_output(self, line: str) -> None:
+        self._log_line(line)
+
+    def _on_container_exit(self) -> None:
+        self._output.flush()
+        if self._removing:
+            return
+        current = getattr(self, "_current", None)
+        if current is None or current.done:
+            return
+        container = self._container
+        state = container.state() if container is not None else {}
+        if state.get("OOMKilled"):
+            current.finish_with_error(
+                Outcome.RUNTIME_EXITED, "Runtime.OutOfMemory",
+                f"RequestId: {current.request_id} Error: Runtime exited with error: signal: killed "
+                f"(out of memory: MemorySize is {self.plan.memory_mb} MB)",
+            )
+            return
+        status = state.get("ExitCode")
+        current.finish_with_error(
+            Outcome.RUNTIME_EXITED, "Runtime.ExitError",
+            f"RequestId: {current.request_id} Error: Runtime exited with error: exit status {status}",
+        )
+
+
+def container_files_dir() -> Path:
+    """The host directory of the files mounted into every function container (launcher, runtime client)."""
+    return Path(str(resources.files("lambda_dap.runtime") / "container_files"))
+
+
+def error_document(result: InvocationResult) -> dict:
+    """The function's error as a JSON document (for front doors that show it)."""
+    try:
+        return json.loads(result.payload)
+    except ValueError:
+        return {"errorType": result.error_type, "errorMessage": result.payload.decode(errors="replace")}

@@ -1,0 +1,158 @@
+"""From an `InvokeRequest` to a `FunctionPlan`: which function, which image, which environment, which mounts.
+
+Everything here is decided before any container starts, so bad input fails fast and leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lambda_dap.code import CodeDirectory
+from lambda_dap.config.credentials import AwsContext, resolve_aws
+from lambda_dap.config.envvars import lambda_environment, load_container_env_vars_file, load_env_vars_file
+from lambda_dap.errors import OptionError, UnsupportedFunction
+from lambda_dap.request import InvokeRequest
+from lambda_dap.runtimes import default_image, runtime_family
+from lambda_dap.template import load_functions
+from lambda_dap.template.model import Function
+
+log = logging.getLogger(__name__)
+
+ACCOUNT_ID = "123456789012"
+
+
+@dataclass
+class FunctionPlan:
+    """A function ready to run: the resolved function and everything its container needs."""
+
+    function: Function
+    runtime: str | None
+    image: str
+    environment: dict[str, str]
+    code: CodeDirectory
+    aws: AwsContext
+    function_arn: str
+    launcher_args: list[str] = field(default_factory=list)  # an image function's own entrypoint and command
+    working_dir: str = "/var/task"
+    opt_dir: Path | None = None
+
+    @property
+    def timeout_s(self) -> int:
+        return self.function.timeout_s
+
+    @property
+    def memory_mb(self) -> int:
+        return self.function.memory_mb
+
+    def close(self) -> None:
+        self.code.close()
+
+
+def plan_function(request: InvokeRequest, *, log_line: Callable[[str], None],
+                  host_env: Mapping[str, str] | None = None) -> FunctionPlan:
+    """Resolve the function and what its container needs; raises `LambdaDapError` on any bad input."""
+    host_env = os.environ if host_env is None else host_env
+    aws = resolve_aws(request.profile, request.region, host_env)
+    overrides = dict(request.parameter_overrides)
+    if request.region:
+        overrides["AWS::Region"] = request.region
+    overrides.setdefault("AWS::Region", aws.region)
+    catalog = load_functions(request.template, parameter_overrides=overrides,
+                             base_dir=request.docker_volume_basedir)
+    function = catalog.find(request.function_id)
+    runtime = request.runtime or function.runtime
+    image = _choose_image(request, function, runtime)
+
+    env_file = load_env_vars_file(request.env_vars_file) if request.env_vars_file else None
+    container_env = (load_container_env_vars_file(request.container_env_vars_file)
+                     if request.container_env_vars_file else None)
+    environment = lambda_environment(function, env_file=env_file, host_env=host_env, aws=aws,
+                                     timeout_s=function.timeout_s, extra=container_env)
+    if function.package_type != "Image":
+        environment.update(_runtime_variables(function, runtime))
+
+    code = CodeDirectory(function, runtime)
+    try:
+        opt_dir = _prepare_layers(request, function, aws, log_line)
+    except BaseException:
+        code.close()
+        raise
+    name = function.function_name or function.logical_id
+    return FunctionPlan(
+        function=function,
+        runtime=runtime,
+        image=image,
+        environment=environment,
+        code=code,
+        aws=aws,
+        function_arn=f"arn:aws:lambda:{aws.region}:{ACCOUNT_ID}:function:{name}",
+        working_dir=str(function.image_config.get("WorkingDirectory") or "/var/task"),
+        opt_dir=opt_dir,
+    )
+
+
+def _choose_image(request: InvokeRequest, function: Function, runtime: str | None) -> str:
+    chosen = (request.invoke_images.get(function.logical_id) or request.invoke_images.get(function.full_path)
+              or request.invoke_images.get(None))
+    if chosen:
+        return chosen
+    if function.package_type == "Image":
+        if not function.image_uri:
+            raise UnsupportedFunction(
+                f"{function.template_path.name}: Resources.{function.logical_id}.Properties.ImageUri: "
+                "an Image function needs an ImageUri (or pass --invoke-image)"
+            )
+        return function.image_uri
+    if not runtime:
+        raise UnsupportedFunction(
+            f"{function.template_path.name}: Resources.{function.logical_id}.Properties.Runtime: "
+            "a Zip function needs a Runtime (or pass --runtime)"
+        )
+    runtime_family(runtime)
+    return default_image(runtime, function.architecture)
+
+
+def _runtime_variables(function: Function, runtime: str | None) -> dict[str, str]:
+    if not function.handler:
+        raise UnsupportedFunction(
+            f"{function.template_path.name}: Resources.{function.logical_id}.Properties.Handler: "
+            "a Zip function needs a Handler such as app.lambda_handler"
+        )
+    variables = {
+        "_HANDLER": function.handler,
+        "LAMBDA_TASK_ROOT": "/var/task",
+        "LAMBDA_RUNTIME_DIR": "/var/runtime",
+    }
+    if runtime:
+        variables["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{runtime}"
+    return variables
+
+
+def _prepare_layers(request: InvokeRequest, function: Function, aws: AwsContext,
+                    log_line: Callable[[str], None]) -> Path | None:
+    if not function.layers:
+        return None
+    from lambda_dap.layers import default_layer_cache_dir, prepare_opt_dir
+
+    cache_dir = request.layer_cache_dir or default_layer_cache_dir()
+    return prepare_opt_dir(function.layers, cache_dir=cache_dir, aws=aws, force=request.force_image_build,
+                           log=log_line)
+
+
+def image_launcher_args(function: Function, image_details: dict[str, Any]) -> tuple[list[str], str | None]:
+    """An Image function's entrypoint and command (ImageConfig first, then the image's own), and its handler."""
+    config = image_details.get("Config") or {}
+    entrypoint = function.image_config.get("EntryPoint") or config.get("Entrypoint") or []
+    command = function.image_config.get("Command") or config.get("Cmd") or []
+    if isinstance(entrypoint, str) or isinstance(command, str):
+        raise OptionError(
+            f"{function.template_path.name}: Resources.{function.logical_id}.Properties.ImageConfig: "
+            "EntryPoint and Command must be lists of strings"
+        )
+    handler = command[0] if command else None
+    return [str(part) for part in (*entrypoint, *command)], handler

@@ -1,0 +1,90 @@
+"""One invocation as the Runtime API sees it: queued, handed to the runtime, answered."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from enum import Enum
+
+from lambda_dap.runtime.deadline import Deadline
+
+# Lambda refuses synchronous responses larger than this (bytes).
+MAX_RESPONSE_BYTES = 6_291_556
+
+
+class Outcome(Enum):
+    SUCCESS = "success"
+    FUNCTION_ERROR = "error"  # the handler raised or the runtime posted /error
+    INIT_ERROR = "init_error"  # the runtime posted /init/error
+    TIMEOUT = "timeout"
+    RUNTIME_EXITED = "runtime_exited"
+
+
+@dataclass
+class Invocation:
+    """An event on its way through the runtime, and what came back."""
+
+    event: bytes
+    timeout_s: float | None  # None: no timeout (a debugger is attached or waiting)
+    deadline_header_s: float  # what `context.get_remaining_time_in_millis()` counts down from
+    function_arn: str
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    trace_id: str = field(
+        default_factory=lambda: f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+    )
+    client_context: str | None = None
+    cognito_identity: str | None = None
+
+    outcome: Outcome | None = None
+    payload: bytes = b""
+    content_type: str = "application/json"
+    error_type: str | None = None
+    started_at: float | None = None  # monotonic, when the runtime received the event
+    deadline_epoch_ms: int = 0
+    responded_at: float | None = None
+    deadline: Deadline | None = None
+    _done: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def hand_out(self) -> None:
+        """The runtime took the event: the clock starts now."""
+        self.started_at = time.monotonic()
+        self.deadline = Deadline(self.timeout_s)
+        self.deadline_epoch_ms = int((time.time() + self.deadline_header_s) * 1000)
+
+    @property
+    def handed_out(self) -> bool:
+        return self.started_at is not None
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout: float | None) -> bool:
+        return self._done.wait(timeout)
+
+    def finish(self, outcome: Outcome, payload: bytes, *, content_type: str = "application/json",
+               error_type: str | None = None) -> bool:
+        """Record the answer once; later answers are ignored. Returns whether this call recorded it."""
+        if self._done.is_set():
+            return False
+        self.outcome = outcome
+        self.payload = payload
+        self.content_type = content_type
+        self.error_type = error_type
+        self.responded_at = time.monotonic()
+        self._done.set()
+        return True
+
+    def finish_with_error(self, outcome: Outcome, error_type: str, message: str) -> bool:
+        body = json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+        return self.finish(outcome, body, error_type=error_type)
+
+    @property
+    def duration_ms(self) -> float:
+        if self.started_at is None:
+            return 0.0
+        end = self.responded_at if self.responded_at is not None else time.monotonic()
+        return (end - self.started_at) * 1000.0
