@@ -228,7 +228,8 @@ class InvokeSession:
             elif remaining > 0:
                 invocation.wait(remaining)
             else:
-                message = f"RequestId: {invocation.request_id} Error: {report.timeout_message(invocation.timeout_s or 0)}"
+                timed_out = report.timeout_message(invocation.timeout_s or 0)
+                message = f"RequestId: {invocation.request_id} Error: {timed_out}"
                 invocation.finish_with_error(Outcome.TIMEOUT, "Sandbox.Timedout", message)
 
     def pause_deadline(self) -> None:

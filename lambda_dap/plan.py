@@ -78,6 +78,7 @@ def plan_function(request: InvokeRequest, *, log_line: Callable[[str], None],
 
     code = CodeDirectory(function, runtime)
     try:
+        _check_handler_file(function, runtime, code.path)
         opt_dir = _prepare_layers(request, function, aws, log_line)
     except BaseException:
         code.close()
@@ -131,6 +132,30 @@ def _runtime_variables(function: Function, runtime: str | None) -> dict[str, str
     if runtime:
         variables["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{runtime}"
     return variables
+
+
+_HANDLER_SUFFIXES = {"python": (".py", "/__init__.py", ".pyc"), "nodejs": (".js", ".mjs", ".cjs")}
+
+
+def _check_handler_file(function: Function, runtime: str | None, code_dir: Path | None) -> None:
+    """Catch a Handler naming a file that is not in the code directory before any container starts.
+
+    Only for Python and Node.js functions without layers (a layer may provide the module).
+    """
+    if code_dir is None or function.layers or not runtime or not function.handler:
+        return
+    suffixes = _HANDLER_SUFFIXES.get(runtime_family(runtime))
+    module = function.handler.rpartition(".")[0]
+    if not suffixes or not module:
+        return
+    base = code_dir / (module.replace(".", "/") if suffixes[0] == ".py" else module)
+    if any(Path(f"{base}{suffix}").exists() for suffix in suffixes):
+        return
+    raise UnsupportedFunction(
+        f"{function.template_path.name}: Resources.{function.logical_id}.Properties.Handler: "
+        f"'{function.handler}' names module '{module}', but no {module.replace('.', '/')}{suffixes[0]} exists in "
+        f"{code_dir}"
+    )
 
 
 def _prepare_layers(request: InvokeRequest, function: Function, aws: AwsContext,

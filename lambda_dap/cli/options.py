@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ def gather_nargs_option(args: list[str], option: str) -> list[str]:
             ):
                 values.append(args[index])
                 index += 1
-            result.append(" ".join(values))
+            result.append(values[0] if len(values) == 1 else shlex.join(values))
     return result
 
 

@@ -143,7 +143,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: RuntimeApiServer
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: object) -> None:
         log.debug("runtime api: " + format, *args)
 
     def _body(self) -> bytes:
@@ -173,7 +173,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_json(self, status: int, document: dict) -> None:
         self._send(status, json.dumps(document).encode())
 
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_GET(self) -> None:
         self._body()
         api = self.server.api
         if _NEXT.match(self.path):
@@ -199,7 +199,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._not_found()
 
-    def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_POST(self) -> None:
         body = self._body()
         api = self.server.api
         error_type = self.headers.get(ERROR_TYPE_HEADER)

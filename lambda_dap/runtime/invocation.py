@@ -23,6 +23,11 @@ class Outcome(Enum):
     RUNTIME_EXITED = "runtime_exited"
 
 
+def new_trace_id() -> str:
+    """An X-Ray trace header value, as Lambda passes in `Lambda-Runtime-Trace-Id`."""
+    return f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+
+
 @dataclass
 class Invocation:
     """An event on its way through the runtime, and what came back."""
@@ -32,9 +37,7 @@ class Invocation:
     deadline_header_s: float  # what `context.get_remaining_time_in_millis()` counts down from
     function_arn: str
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    trace_id: str = field(
-        default_factory=lambda: f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
-    )
+    trace_id: str = field(default_factory=lambda: new_trace_id())
     client_context: str | None = None
     cognito_identity: str | None = None
 

@@ -1,0 +1,44 @@
+"""One handler, many behaviours: the event's "action" picks what the invoke tests need."""
+
+import json
+import os
+import sys
+import time
+
+
+def handler(event, context):
+    action = event.get("action", "echo")
+    if action == "echo":
+        return {"event": event, "requestId": context.aws_request_id}
+    if action == "raise":
+        raise ValueError(event.get("message", "boom"))
+    if action == "sleep":
+        time.sleep(event["seconds"])
+        return {"slept": event["seconds"]}
+    if action == "big":
+        return "x" * event["size"]
+    if action == "env":
+        return {name: os.environ.get(name) for name in event["names"]}
+    if action == "print":
+        print(event["stdout"])
+        sys.stderr.write(event["stderr"] + "\n")
+        return "printed"
+    if action == "alloc":
+        hoard = bytearray(event["mb"] * 1024 * 1024)
+        for i in range(0, len(hoard), 4096):
+            hoard[i] = 1
+        return len(hoard)
+    if action == "context":
+        return {
+            "function_name": context.function_name,
+            "memory_limit_in_mb": str(context.memory_limit_in_mb),
+            "invoked_function_arn": context.invoked_function_arn,
+            "remaining_ms": context.get_remaining_time_in_millis(),
+        }
+    if action == "layer":
+        import helper  # from the layer, under /opt/python
+
+        return helper.greet("layer")
+    if action == "exit":
+        os._exit(event.get("code", 3))
+    raise KeyError(f"unknown action {action!r}: {json.dumps(event)}")

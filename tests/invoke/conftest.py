@@ -1,0 +1,66 @@
+"""Running `lambda-dap invoke` as a user does: a subprocess, its stdout, stderr and exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+APPS = Path(__file__).resolve().parent.parent / "apps"
+KITCHEN = APPS / "kitchen"
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: bytes
+    stderr: str
+
+    @property
+    def json(self):
+        return json.loads(self.stdout)
+
+
+def clean_environment(home: Path, **extra: str) -> dict[str, str]:
+    """The caller's environment without AWS or SAM settings, HOME in a temp dir (no ~/.aws)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SAM_")) and k != "DEBUGGER_ARGS"}
+    env["HOME"] = str(home)
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def invoke_cli(tmp_path, lambda_images):
+    """Call `lambda-dap invoke ARGS` on the Lambda-like test image; returns a `Run`."""
+    home = tmp_path / "home"
+    home.mkdir()
+
+    def run(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None, image: str | None = None,
+            cwd: Path = KITCHEN, timeout: float = 120) -> Run:
+        command = [sys.executable, "-m", "lambda_dap", "invoke", *args]
+        if image != "":
+            command += ["--invoke-image", image or lambda_images["python"], "--skip-pull-image"]
+        completed = subprocess.run(
+            command, input=stdin, capture_output=True, cwd=cwd, timeout=timeout,
+            env=clean_environment(home, **(env or {})),
+        )
+        return Run(completed.returncode, completed.stdout, completed.stderr.decode(errors="replace"))
+
+    return run
+
+
+@pytest.fixture
+def event_file(tmp_path):
+    """Write an event document to a file and return its path as a string."""
+
+    def write(document, name: str = "event.json") -> str:
+        path = tmp_path / name
+        path.write_text(json.dumps(document) if not isinstance(document, str) else document, encoding="utf-8")
+        return str(path)
+
+    return write
