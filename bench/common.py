@@ -1,0 +1,46 @@
+"""Shared by the benchmarks: timing commands in alternation, so both sides see the same machine noise."""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+TEST_IMAGE = "lambda-dap-test/python:3.11"
+
+
+def lambda_dap_command() -> list[str]:
+    """The installed console script, as users run it (else `python -m lambda_dap`)."""
+    script = shutil.which("lambda-dap")
+    return [script] if script else [sys.executable, "-m", "lambda_dap"]
+
+
+def ensure_test_images() -> None:
+    subprocess.run([sys.executable, str(REPO / "tests" / "images" / "build.py")], check=True)
+
+
+def time_once(command: Sequence[str], *, cwd: Path | None = None, stdin: bytes | None = None) -> float:
+    started = time.perf_counter()
+    completed = subprocess.run(command, cwd=cwd, input=stdin, capture_output=True)
+    elapsed = time.perf_counter() - started
+    if completed.returncode != 0:
+        raise SystemExit(f"benchmark command failed ({completed.returncode}): {' '.join(command)}\n"
+                         f"{completed.stderr.decode(errors='replace')[-2000:]}")
+    return elapsed
+
+
+def alternate(commands: dict[str, tuple[list[str], Path | None]], runs: int, warmup: int = 2) -> dict[str, float]:
+    """Median wall time of each command, run in turns (A B A B ...) after a warm-up."""
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for round_number in range(warmup + runs):
+        for name, (command, cwd) in commands.items():
+            elapsed = time_once(command, cwd=cwd)
+            if round_number >= warmup:
+                samples[name].append(elapsed)
+    return {name: statistics.median(values) for name, values in samples.items()}

@@ -1,0 +1,40 @@
+"""What to run: template loading, intrinsics, Globals, parameters, functions, layers and nested stacks.
+
+Typical use: `load_functions(default_template_path(cwd), parameter_overrides=...).find("HelloWorldFunction")`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from lambda_dap.template.catalog import FunctionCatalog
+from lambda_dap.template.loader import load_template
+from lambda_dap.template.model import Function, Layer
+from lambda_dap.template.paths import absolute, default_template_path
+from lambda_dap.template.stack import load_stack_functions
+
+
+def load_functions(
+    template_path: Path,
+    *,
+    parameter_overrides: Mapping[str, str] | None = None,
+    base_dir: Path | None = None,
+) -> FunctionCatalog:
+    """Every function of the template (nested stacks included) with Globals merged and intrinsics resolved.
+
+    `parameter_overrides` win over Defaults (`AWS::Region` and other `AWS::*` names set pseudo parameters in
+    every stack); `base_dir` replaces the template's directory as the start of relative CodeUri paths.
+    """
+    functions = load_stack_functions(Path(template_path), parameter_overrides or {}, base_dir)
+    return FunctionCatalog(absolute(Path(template_path)), functions)
+
+
+__all__ = [
+    "Function",
+    "FunctionCatalog",
+    "Layer",
+    "default_template_path",
+    "load_functions",
+    "load_template",
+]

@@ -1,0 +1,404 @@
+"""Build the Docker images the integration tests run on, and cache them by tag.
+
+No container registry is reachable in CI, so nothing is pulled: a Debian root file system is made with
+debootstrap and imported, and the Lambda-like images are built on top of it from the recipe
+directories next to this file (tests/images/<recipe>/).
+
+An image is rebuilt only when the label ``lambda-dap.recipe`` of the image under its tag differs from
+the sha256 of its recipe inputs: the files of its recipe directory, its check, RECIPE_VERSION below and, for a
+derived image, the id of its base image (so rebuilding the base rebuilds what is built on it).
+
+    python tests/images/build.py [--force] [names...]      names: debian, python, plain (or tags)
+
+or, from the tests: ``ensure_images(names=None, force=False) -> {name: tag}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+import docker.errors
+
+HERE = Path(__file__).resolve().parent
+
+# Bump when the build logic in this file changes in a way that changes the images.
+RECIPE_VERSION = "1"
+LABEL = "lambda-dap.recipe"
+LOCK_FILE = Path(tempfile.gettempdir()) / "lambda-dap-test-images.lock"
+DEFAULT_MIRROR = "http://deb.debian.org/debian"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    tag: str
+    directory: str  # under tests/images/
+    base: str | None = None  # name of the image this one is built FROM
+    verify: str | None = None  # Python code that must run without error inside the image
+
+
+PYTHON_VERIFY = """
+import os, runtime_client, awslambdaric.bootstrap, awslambdaric.lambda_runtime_client as client
+assert client.runtime_client is not None, "awslambdaric runs without its C extension"
+for path in ("/var/runtime/bootstrap", "/lambda-entrypoint.sh"):
+    assert os.access(path, os.X_OK), path
+assert os.path.isdir("/var/task") and os.path.isdir("/opt")
+"""
+
+PLAIN_VERIFY = """
+import os, sys
+assert sys.version_info[:2] == (3, 11), sys.version
+assert not os.path.exists("/var/runtime") and not os.path.exists("/lambda-entrypoint.sh")
+"""
+
+RECIPES: dict[str, Recipe] = {
+    r.name: r
+    for r in (
+        Recipe("debian", "lambda-dap-test/debian:bookworm", "debian"),
+        Recipe("python", "lambda-dap-test/python:3.11", "python", base="debian", verify=PYTHON_VERIFY),
+        Recipe("plain", "lambda-dap-test/python-plain:3.11", "python-plain", base="debian",
+               verify=PLAIN_VERIFY),
+    )
+}
+
+
+class BuildError(RuntimeError):
+    pass
+
+
+def log(message: str) -> None:
+    print(f"[test-images] {message}", file=sys.stderr, flush=True)
+
+
+def _recipe_files(recipe: Recipe) -> list[Path]:
+    root = HERE / recipe.directory
+    return sorted(
+        p for p in root.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    )
+
+
+def recipe_hash(recipe: Recipe, base_image_id: str | None = None) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"version={RECIPE_VERSION}\0name={recipe.name}\0tag={recipe.tag}\0".encode())
+    digest.update(f"base={base_image_id or ''}\0verify={recipe.verify or ''}\0".encode())
+    root = HERE / recipe.directory
+    for path in _recipe_files(recipe):
+        rel = path.relative_to(root).as_posix()
+        mode = "x" if os.access(path, os.X_OK) else "-"
+        digest.update(f"{rel}\0{mode}\0".encode())
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _existing(client: docker.DockerClient, tag: str):
+    try:
+        return client.images.get(tag)
+    except docker.errors.ImageNotFound:
+        return None
+
+
+def debian_mirror() -> str:
+    """The Debian mirror apt already uses (first URIs: of debian.sources, else sources.list)."""
+    override = os.environ.get("LAMBDA_DAP_DEBIAN_MIRROR")
+    if override:
+        return override
+    sources = Path("/etc/apt/sources.list.d/debian.sources")
+    if sources.is_file():
+        for line in sources.read_text().splitlines():
+            if line.startswith("URIs:") and line.split()[1:]:
+                return line.split()[1]
+    legacy = Path("/etc/apt/sources.list")
+    if legacy.is_file():
+        for line in legacy.read_text().splitlines():
+            line = re.sub(r"\[[^\]]*\]", "", line).split("#", 1)[0].split()
+            if len(line) >= 2 and line[0] == "deb":
+                return line[1]
+    return DEFAULT_MIRROR
+
+
+def _unmount_below(directory: Path) -> None:
+    """debootstrap mounts /proc and /sys in the target; unmount whatever a failed run left there."""
+    prefix = str(directory.resolve()) + "/"
+    try:
+        mounts = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]
+    except OSError:
+        return
+    for mount in sorted((m for m in mounts if m.startswith(prefix)), key=len, reverse=True):
+        subprocess.run(["umount", "-l", mount], check=False)
+
+
+@contextlib.contextmanager
+def _temp_dir(prefix: str, parent: str | None = None):
+    directory = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    try:
+        yield directory
+    finally:
+        _unmount_below(directory)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _build_debian(client: docker.DockerClient, recipe: Recipe, digest: str) -> None:
+    config = json.loads((HERE / recipe.directory / "debootstrap.json").read_text())
+    if os.geteuid() != 0:
+        raise BuildError("debootstrap needs root")
+    if shutil.which("debootstrap") is None:
+        raise BuildError("debootstrap is not installed (apt-get install debootstrap)")
+    mirror = debian_mirror()
+    # /var/tmp: on disk, and not mounted noexec/nodev as a tmpfs /tmp may be.
+    with _temp_dir("lambda-dap-rootfs-", "/var/tmp") as rootfs:
+        command = [
+            "debootstrap", f"--variant={config['variant']}", f"--include={','.join(config['include'])}",
+            config["suite"], str(rootfs), mirror,
+        ]
+        log(f"{recipe.tag}: {' '.join(command)}")
+        result = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, check=False)
+        if result.returncode != 0:
+            raise BuildError(f"debootstrap failed ({result.returncode}):\n{result.stdout[-4000:]}")
+        for rel in config.get("prune", []):
+            target = rootfs / rel
+            if target.is_dir():
+                for child in target.iterdir():
+                    if child.is_dir() and not child.is_symlink():
+                        shutil.rmtree(child)
+                    else:
+                        child.unlink()
+        changes = [f"LABEL {LABEL}={digest}", *config.get("changes", [])]
+        log(f"{recipe.tag}: docker import")
+        tar = subprocess.Popen(["tar", "-C", str(rootfs), "--numeric-owner", "-c", "."],
+                               stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+
+        def chunks():
+            while block := tar.stdout.read(1 << 20):
+                yield block
+
+        repository, tag = recipe.tag.rsplit(":", 1)
+        importer = docker.from_env(timeout=900)  # the default 60 s is too short for a 250 MB import
+        try:
+            result = importer.api.import_image(src=chunks(), repository=repository, tag=tag,
+                                               changes=changes, stream_src=True)
+        except BaseException:
+            tar.kill()
+            raise
+        finally:
+            importer.close()
+            tar.stdout.close()
+            tar.wait()
+        if tar.returncode != 0:
+            raise BuildError(f"tar of the root file system failed ({tar.returncode})")
+        if '"error' in str(result):
+            raise BuildError(f"docker import failed: {result}")
+
+
+def _download_wheels(requirements: Path, dest: Path) -> list[Path]:
+    command = [
+        sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--no-deps",
+        "--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp",
+        "--platform", "manylinux2014_x86_64", "-d", str(dest), "-r", str(requirements),
+    ]
+    log("pip download " + " ".join(command[4:]))
+    result = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, check=False)
+    if result.returncode != 0:
+        raise BuildError(f"pip download failed ({result.returncode}):\n{result.stdout[-4000:]}")
+    wheels = sorted(dest.glob("*.whl"))
+    wanted = [
+        line.split("#", 1)[0].strip() for line in requirements.read_text().splitlines()
+        if line.split("#", 1)[0].strip()
+    ]
+    if len(wheels) != len(wanted):
+        raise BuildError(f"expected {len(wanted)} wheels for {wanted}, pip saved {[w.name for w in wheels]}")
+    return wheels
+
+
+def _unpack_wheel(wheel: Path, target: Path) -> None:
+    """Install a wheel by unpacking it, as the official images have their packages in /var/runtime."""
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(target)
+    for data_dir in target.glob("*.data"):
+        for scheme in ("purelib", "platlib"):
+            for child in (data_dir / scheme).glob("*") if (data_dir / scheme).is_dir() else []:
+                shutil.move(str(child), target / child.name)
+        shutil.rmtree(data_dir)
+
+
+def _build_dockerfile(client: docker.DockerClient, recipe: Recipe, digest: str, force: bool) -> None:
+    source = HERE / recipe.directory
+    with _temp_dir(f"lambda-dap-{recipe.name}-context-") as context:
+        for path in _recipe_files(recipe):
+            destination = context / path.relative_to(source)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, destination)
+        requirements = source / "requirements.txt"
+        if requirements.is_file():
+            with _temp_dir("lambda-dap-wheels-") as wheels_dir:
+                runtime = context / "runtime"
+                runtime.mkdir()
+                for wheel in _download_wheels(requirements, wheels_dir):
+                    log(f"{recipe.tag}: unpack {wheel.name}")
+                    _unpack_wheel(wheel, runtime)
+        log(f"{recipe.tag}: docker build (no network)")
+        output = []
+        stream = client.api.build(
+            path=str(context), tag=recipe.tag, labels={LABEL: digest}, rm=True, forcerm=True,
+            pull=False, network_mode="none", decode=True, nocache=force,
+        )
+        for chunk in stream:
+            if "error" in chunk:
+                raise BuildError(f"docker build of {recipe.tag} failed: {chunk['error']}\n" + "".join(output))
+            text = chunk.get("stream", "")
+            output.append(text)
+            if text.startswith("Step "):
+                log(f"{recipe.tag}: {text.strip()}")
+
+
+def _verify(client: docker.DockerClient, recipe: Recipe) -> None:
+    if not recipe.verify:
+        return
+    try:
+        client.containers.run(
+            recipe.tag, ["-c", recipe.verify], entrypoint=["/usr/bin/python3"], remove=True,
+            stdout=True, stderr=True, network_mode="none", labels={"lambda-dap-test.build": recipe.name},
+        )
+    except docker.errors.ContainerError as error:
+        stderr = error.stderr.decode(errors="replace") if error.stderr else ""
+        raise BuildError(f"{recipe.tag} failed its check:\n{stderr}") from None
+
+
+def _ensure_one(client: docker.DockerClient, recipe: Recipe, force: bool) -> bool:
+    """Build one image unless it is cached; True when it was built."""
+    base_id = client.images.get(RECIPES[recipe.base].tag).id if recipe.base else None
+    digest = recipe_hash(recipe, base_id)
+    image = _existing(client, recipe.tag)
+    current = (image.labels or {}).get(LABEL) if image else None
+    if current == digest and not force:
+        log(f"{recipe.tag}: cached ({digest[:12]})")
+        return False
+    reason = "forced" if force and current == digest else ("recipe changed" if image else "missing")
+    log(f"{recipe.tag}: building ({reason})")
+    started = time.monotonic()
+    try:
+        if recipe.base is None:
+            _build_debian(client, recipe, digest)
+        else:
+            _build_dockerfile(client, recipe, digest, force)
+        _verify(client, recipe)
+    except BaseException:
+        # Never leave a half-checked image under the tag (the next run must not take it as cached);
+        # give the tag back to the image it had, if any, which the next run will try to replace again.
+        built = _existing(client, recipe.tag)
+        if built is not None and (image is None or built.id != image.id):
+            with contextlib.suppress(docker.errors.APIError):
+                client.images.remove(built.id, force=True)
+            if image is not None:
+                with contextlib.suppress(docker.errors.APIError):
+                    image.tag(*recipe.tag.rsplit(":", 1))
+        raise
+    size = client.images.get(recipe.tag).attrs.get("Size", 0)
+    log(f"{recipe.tag}: built in {time.monotonic() - started:.1f} s, {size / 1e6:.0f} MB")
+    return True
+
+
+def _remove_replaced_images(client: docker.DockerClient) -> None:
+    """Remove the untagged images left by rebuilds (derived ones first, then the bases they freed)."""
+    while True:
+        removed = 0
+        for image in client.images.list(filters={"dangling": True, "label": LABEL}):
+            try:
+                client.images.remove(image.id)
+                removed += 1
+            except docker.errors.APIError:
+                pass  # still used by a container or by an image built on it
+        if not removed:
+            return
+
+
+def _resolve(names) -> list[Recipe]:
+    by_tag = {r.tag: r for r in RECIPES.values()}
+    selected: list[Recipe] = []
+    for name in names or list(RECIPES):
+        recipe = RECIPES.get(name) or by_tag.get(name)
+        if recipe is None:
+            raise BuildError(f"unknown image {name!r}; known: {', '.join(RECIPES)}")
+        chain = []
+        while recipe is not None:
+            chain.append(recipe)
+            recipe = RECIPES[recipe.base] if recipe.base else None
+        for item in reversed(chain):
+            if item not in selected:
+                selected.append(item)
+    return selected
+
+
+@contextlib.contextmanager
+def _build_lock():
+    """One builder at a time on this machine (parallel test sessions share the daemon)."""
+    with open(LOCK_FILE, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def ensure_images(
+    names=None, force: bool = False, client: docker.DockerClient | None = None
+) -> dict[str, str]:
+    """Make sure the named test images (default: all) exist and are current; return {name: tag}.
+
+    ``force`` rebuilds the named images (their bases only when missing or outdated); an image whose
+    base was rebuilt is rebuilt too, its base image id being part of its recipe hash.
+    """
+    recipes = _resolve(names)
+    requested = {r.name for r in recipes} if not names else {
+        (RECIPES.get(n) or next(r for r in recipes if r.tag == n)).name for n in names
+    }
+    own_client = client is None
+    client = client or docker.from_env()
+    try:
+        with _build_lock():
+            try:
+                for recipe in recipes:
+                    _ensure_one(client, recipe, force and recipe.name in requested)
+            finally:
+                _remove_replaced_images(client)
+    finally:
+        if own_client:
+            client.close()
+    return {r.name: r.tag for r in recipes}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--force", action="store_true", help="rebuild even when the cached image is current")
+    parser.add_argument("names", nargs="*", help=f"images to build (default: all): {', '.join(RECIPES)}")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    try:
+        images = ensure_images(args.names or None, force=args.force)
+    except (BuildError, docker.errors.DockerException) as error:
+        log(f"error: {error}")
+        return 1
+    log(f"ready in {time.monotonic() - started:.1f} s: {', '.join(images.values())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
