@@ -23,8 +23,9 @@ from pathlib import Path
 from lambda_dap.container.engine import network_gateway
 from lambda_dap.container.images import ensure_image
 from lambda_dap.container.run import Container
-from lambda_dap.container.spec import ContainerSpec, Mount
-from lambda_dap.errors import LambdaDapError
+from lambda_dap.container.spec import ContainerSpec, Mount, PortBinding
+from lambda_dap.debug.attach import waiting_line
+from lambda_dap.errors import DebuggerError, LambdaDapError
 from lambda_dap.plan import FunctionPlan, image_launcher_args, plan_function
 from lambda_dap.request import DebugOptions, InvocationResult, InvokeRequest
 from lambda_dap.runtime import report
@@ -40,6 +41,9 @@ LogSink = Callable[[str], None]
 CONTAINER_FILES_MOUNT = "/var/lambda-dap"
 OUTPUT_QUIET_S = 0.03  # output idle this long after the runtime is back in `next`: the invocation's logs are in
 OUTPUT_SETTLE_MAX_S = 0.5
+ATTACH_TIMEOUT_ENV = "LAMBDA_DAP_DEBUGGER_TIMEOUT"  # seconds a debugged function may wait for its debugger
+DEFAULT_ATTACH_TIMEOUT_S = 600.0
+DEBUG_STOP_GRACE_S = 2.0  # a debugged container ends on SIGTERM first, so the editor's session ends cleanly
 
 
 def stderr_sink(line: str) -> None:
@@ -111,6 +115,9 @@ class InvokeSession:
             self._container = container.start()
             self._removing = False
             container.stream_output(self._on_output, self._on_container_exit)
+            if plan.debug is not None and self.debug is not None:
+                self._log_line(waiting_line(plan.debug, plan.runtime_family, self.debug, plan.function,
+                                            plan.code.path))
 
     def _start_server(self) -> None:
         if self._server is not None:
@@ -122,7 +129,6 @@ class InvokeSession:
     def _container_spec(self, plan: FunctionPlan, image_details: dict) -> ContainerSpec:
         assert self._server is not None
         environment = dict(plan.environment)
-        environment["AWS_LAMBDA_RUNTIME_API"] = self._server.address
         launcher_args: list[str] = []
         if plan.function.package_type == "Image":
             launcher_args, handler = image_launcher_args(plan.function, image_details)
@@ -134,6 +140,17 @@ class InvokeSession:
             mounts.append(Mount(str(plan.code.path), "/var/task"))
         if plan.opt_dir is not None:
             mounts.append(Mount(str(plan.opt_dir), "/opt"))
+        ports: list[PortBinding] = []
+        security_opt: list[str] = []
+        cap_add: list[str] = []
+        if plan.debug is not None and self.debug is not None:
+            environment.update(plan.debug.environment)
+            launcher_args = list(plan.debug.launcher_args) or launcher_args
+            mounts.extend(plan.debug.mounts)
+            ports = [PortBinding(port, port, self.debug.host_ip) for port in self.debug.ports]
+            security_opt, cap_add = list(plan.debug.security_opt), list(plan.debug.cap_add)
+        environment.update(plan.container_environment)
+        environment["AWS_LAMBDA_RUNTIME_API"] = self._server.address
         network = self.request.docker_network
         return ContainerSpec(
             image=plan.image,
@@ -149,6 +166,9 @@ class InvokeSession:
             networks=[network] if network and network != "host" else [],
             extra_hosts=dict(self.request.extra_hosts),
             dns=list(self.request.dns),
+            ports=ports,
+            security_opt=security_opt,
+            cap_add=cap_add,
         )
 
     def close(self) -> None:
@@ -164,11 +184,15 @@ class InvokeSession:
                 if self._plan is not None:
                     self._plan.close()
 
-    def _remove_container(self) -> None:
+    def _remove_container(self, graceful: bool = False) -> None:
+        """Remove the container; `graceful` first lets its processes end on SIGTERM (a debugger says goodbye)."""
         container, self._container = self._container, None
         if container is not None:
             self._removing = True
-            container.remove()
+            if graceful:
+                container.stop(DEBUG_STOP_GRACE_S)
+            else:
+                container.remove()
             self._output.flush()
 
     # --- invocations ---------------------------------------------------------------------------------------------
@@ -195,7 +219,7 @@ class InvokeSession:
         init_ms = self._init_duration_ms(api)
         reset = last or invocation.outcome in (Outcome.TIMEOUT, Outcome.RUNTIME_EXITED, Outcome.INIT_ERROR)
         if reset:
-            self._remove_container()
+            self._remove_container(graceful=bool(self.debug))
         else:
             self._settle_output(api)
         if invocation.handed_out:
@@ -218,9 +242,17 @@ class InvokeSession:
 
     def _wait(self, invocation: Invocation) -> None:
         """Wait for the answer; the deadline starts when the runtime takes the event and pauses with the caller."""
+        attach_deadline = time.monotonic() + attach_timeout_s() if self.debug else None
         while not invocation.done:
             if not invocation.handed_out or invocation.deadline is None:
                 invocation.wait(0.05)
+                if attach_deadline is not None and not invocation.handed_out and time.monotonic() > attach_deadline:
+                    assert self.debug is not None
+                    raise DebuggerError(
+                        f"No debugger attached to {self.debug.host_ip}:{self.debug.port} within "
+                        f"{attach_timeout_s():.0f} s (set {ATTACH_TIMEOUT_ENV} to wait longer); "
+                        "the function container was removed"
+                    )
                 continue
             remaining = invocation.deadline.remaining_s()
             if remaining is None or invocation.deadline.paused:
@@ -289,6 +321,16 @@ class InvokeSession:
             Outcome.RUNTIME_EXITED, "Runtime.ExitError",
             f"RequestId: {current.request_id} Error: Runtime exited with error: exit status {status}",
         )
+
+
+def attach_timeout_s() -> float:
+    """How long a debugged function waits for its debugger before lambda-dap gives up and cleans up."""
+    import os
+
+    try:
+        return float(os.environ.get(ATTACH_TIMEOUT_ENV, DEFAULT_ATTACH_TIMEOUT_S))
+    except ValueError:
+        return DEFAULT_ATTACH_TIMEOUT_S
 
 
 def container_files_dir() -> Path:

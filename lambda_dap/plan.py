@@ -15,6 +15,7 @@ from typing import Any
 from lambda_dap.code import CodeDirectory
 from lambda_dap.config.credentials import AwsContext, resolve_aws
 from lambda_dap.config.envvars import lambda_environment, load_container_env_vars_file, load_env_vars_file
+from lambda_dap.debug.settings import DebugSettings, debug_settings, runtime_of_image
 from lambda_dap.errors import OptionError, UnsupportedFunction
 from lambda_dap.request import InvokeRequest
 from lambda_dap.runtimes import default_image, runtime_family
@@ -37,9 +38,15 @@ class FunctionPlan:
     code: CodeDirectory
     aws: AwsContext
     function_arn: str
-    launcher_args: list[str] = field(default_factory=list)  # an image function's own entrypoint and command
+    container_environment: dict[str, str] = field(default_factory=dict)  # --container-env-vars: applied last
+    debug: DebugSettings | None = None
     working_dir: str = "/var/task"
     opt_dir: Path | None = None
+
+    @property
+    def runtime_family(self) -> str | None:
+        runtime = self.runtime or runtime_of_image(self.image)
+        return runtime_family(runtime) if runtime else None
 
     @property
     def timeout_s(self) -> int:
@@ -72,9 +79,10 @@ def plan_function(request: InvokeRequest, *, log_line: Callable[[str], None],
     container_env = (load_container_env_vars_file(request.container_env_vars_file)
                      if request.container_env_vars_file else None)
     environment = lambda_environment(function, env_file=env_file, host_env=host_env, aws=aws,
-                                     timeout_s=function.timeout_s, extra=container_env)
+                                     timeout_s=function.timeout_s)
     if function.package_type != "Image":
         environment.update(_runtime_variables(function, runtime))
+    debug = debug_settings(runtime or runtime_of_image(image), request.debug) if request.debug else None
 
     code = CodeDirectory(function, runtime)
     try:
@@ -92,6 +100,8 @@ def plan_function(request: InvokeRequest, *, log_line: Callable[[str], None],
         code=code,
         aws=aws,
         function_arn=f"arn:aws:lambda:{aws.region}:{ACCOUNT_ID}:function:{name}",
+        container_environment=container_env or {},
+        debug=debug,
         working_dir=str(function.image_config.get("WorkingDirectory") or "/var/task"),
         opt_dir=opt_dir,
     )

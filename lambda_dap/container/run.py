@@ -62,6 +62,7 @@ class Container:
             "Dns": spec.dns,
             "SecurityOpt": spec.security_opt,
             "CapAdd": spec.cap_add,
+            "Init": True,  # an init process: signals reach the runtime, orphans are reaped
         }
         return {
             "Image": spec.image,
@@ -102,7 +103,7 @@ class Container:
             try:
                 self._engine.remove(self.id)
             except EngineError as e:
-                if e.status != 404:
+                if e.status not in (404, 409):  # gone already, or its removal is under way
                     log.warning("could not remove container %s: %s", self.id[:12], e.message)
             except ContainerError as e:  # the engine went away: nothing more we can do, say so
                 log.warning("could not remove container %s: %s", self.id[:12], e.message)
@@ -110,6 +111,16 @@ class Container:
                 self._removed.set()
         if self._output_thread is not None and self._output_thread is not threading.current_thread():
             self._output_thread.join(timeout=5)
+
+    def stop(self, grace_s: float) -> None:
+        """SIGTERM the container's processes, give them `grace_s` to exit, then remove the container."""
+        if self.id is not None and not self._removed.is_set() and not self.exited.is_set():
+            try:
+                self._engine.kill(self.id, "TERM")
+                self.exited.wait(grace_s)
+            except ContainerError as e:
+                log.debug("could not stop container %s: %s", self.id[:12], e.message)
+        self.remove()
 
     # --- output and state ----------------------------------------------------------------------------------------
 

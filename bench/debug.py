@@ -1,0 +1,90 @@
+"""How quickly does a debugged invoke become useful?
+
+Measures, over several runs of `lambda-dap invoke --debug-port P` on the hello example (image present):
+  ready:  from starting the command to the debug port answering a DAP `initialize`
+  break:  from sending `attach` to the `stopped` event at a breakpoint in the handler
+and compares their sum with a bare `docker run` of the same image measured in the same run. The last line is the
+total (target: under 2 s).
+
+    python3 bench/debug.py [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+from common import REPO, TEST_IMAGE, alternate, ensure_test_images, lambda_dap_command
+
+sys.path.insert(0, str(REPO))
+from tests.debug.dap_client import DapClient  # noqa: E402
+
+HELLO = REPO / "examples" / "hello"
+HANDLER = HELLO / "hello_world" / "app.py"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def breakpoint_line() -> int:
+    lines = HANDLER.read_text().splitlines()
+    return next(n for n, text in enumerate(lines, start=1) if "a good line for a breakpoint" in text)
+
+
+def one_session() -> tuple[float, float]:
+    port = free_port()
+    started = time.perf_counter()
+    process = subprocess.Popen(lambda_dap_command() + ["invoke", "-d", str(port), "--invoke-image", TEST_IMAGE,
+                                                       "--skip-pull-image"],
+                               cwd=HELLO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        client = DapClient.connect("127.0.0.1", port, timeout=60)
+        client.request("initialize", {"adapterID": "debugpy", "pathFormat": "path"})
+        ready = time.perf_counter() - started
+        attached = time.perf_counter()
+        attach = client.send_request("attach", {"pathMappings": [{"localRoot": str(HANDLER.parent),
+                                                                  "remoteRoot": "/var/task"}]})
+        client.event("initialized")
+        client.request("setBreakpoints", {"source": {"path": str(HANDLER)}, "breakpoints": [{"line": breakpoint_line()}]})
+        client.request("configurationDone")
+        client.response(attach)
+        stopped = client.event("stopped", timeout=60)["body"]
+        hit = time.perf_counter() - attached
+        client.request("continue", {"threadId": stopped["threadId"]})
+        stdout, stderr = process.communicate(timeout=60)
+        client.close()
+        if process.returncode != 0 or "statusCode" not in json.loads(stdout):
+            raise SystemExit(f"debugged invoke failed ({process.returncode}):\n{stderr.decode()[-2000:]}")
+        return ready, hit
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    ensure_test_images()
+    one_session()  # warm-up
+    readies, hits = zip(*(one_session() for _ in range(args.runs)))
+    bare = alternate({"bare": (["docker", "run", "--rm", "--entrypoint", "/var/lang/bin/python3", TEST_IMAGE, "-c",
+                                "pass"], None)}, runs=args.runs, warmup=1)["bare"]
+    ready, hit = statistics.median(readies), statistics.median(hits)
+    print(f"   start -> DAP initialize answered: median {ready * 1000:7.1f} ms ({ready / bare:.2f}x a bare docker run)")
+    print(f"  attach -> breakpoint hit:          median {hit * 1000:7.1f} ms")
+    print(f"  bare docker run (same image):      median {bare * 1000:7.1f} ms")
+    print(f"debug ready + breakpoint: {(ready + hit):.2f} s (target < 2 s)")
+
+
+if __name__ == "__main__":
+    main()
