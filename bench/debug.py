@@ -22,7 +22,7 @@ import time
 from common import REPO, TEST_IMAGE, alternate, ensure_test_images, lambda_dap_command
 
 sys.path.insert(0, str(REPO))
-from tests.debug.dap_client import DapClient  # noqa: E402
+from tests.debug.dap_client import DapClient
 
 HELLO = REPO / "examples" / "hello"
 HANDLER = HELLO / "hello_world" / "app.py"
@@ -42,8 +42,8 @@ def breakpoint_line() -> int:
 def one_session() -> tuple[float, float]:
     port = free_port()
     started = time.perf_counter()
-    process = subprocess.Popen(lambda_dap_command() + ["invoke", "-d", str(port), "--invoke-image", TEST_IMAGE,
-                                                       "--skip-pull-image"],
+    process = subprocess.Popen([*lambda_dap_command(), "invoke", "-d", str(port), "--invoke-image", TEST_IMAGE,
+                                "--skip-pull-image"],
                                cwd=HELLO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         client = DapClient.connect("127.0.0.1", port, timeout=60)
@@ -53,7 +53,8 @@ def one_session() -> tuple[float, float]:
         attach = client.send_request("attach", {"pathMappings": [{"localRoot": str(HANDLER.parent),
                                                                   "remoteRoot": "/var/task"}]})
         client.event("initialized")
-        client.request("setBreakpoints", {"source": {"path": str(HANDLER)}, "breakpoints": [{"line": breakpoint_line()}]})
+        breakpoints = [{"line": breakpoint_line()}]
+        client.request("setBreakpoints", {"source": {"path": str(HANDLER)}, "breakpoints": breakpoints})
         client.request("configurationDone")
         client.response(attach)
         stopped = client.event("stopped", timeout=60)["body"]
@@ -76,7 +77,7 @@ def main() -> None:
     args = parser.parse_args()
     ensure_test_images()
     one_session()  # warm-up
-    readies, hits = zip(*(one_session() for _ in range(args.runs)))
+    readies, hits = zip(*(one_session() for _ in range(args.runs)), strict=True)
     bare = alternate({"bare": (["docker", "run", "--rm", "--entrypoint", "/var/lang/bin/python3", TEST_IMAGE, "-c",
                                 "pass"], None)}, runs=args.runs, warmup=1)["bare"]
     ready, hit = statistics.median(readies), statistics.median(hits)

@@ -22,7 +22,7 @@ def main() -> None:
     args = parser.parse_args()
     ensure_test_images()
     commands = {
-        "lambda-dap invoke": (lambda_dap_command() + ["invoke", "--invoke-image", TEST_IMAGE, "--skip-pull-image"],
+        "lambda-dap invoke": ([*lambda_dap_command(), "invoke", "--invoke-image", TEST_IMAGE, "--skip-pull-image"],
                               APP),
         "bare docker run": (["docker", "run", "--rm", "-v", f"{APP}:/var/task:ro", "-w", "/var/task",
                              "--entrypoint", "/var/lang/bin/python3", TEST_IMAGE, "-c", SAME_WORK], None),

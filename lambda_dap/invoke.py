@@ -25,6 +25,7 @@ from lambda_dap.container.images import ensure_image
 from lambda_dap.container.run import Container
 from lambda_dap.container.spec import ContainerSpec, Mount, PortBinding
 from lambda_dap.debug.attach import waiting_line
+from lambda_dap.debug.relay import DebugRelay
 from lambda_dap.errors import DebuggerError, LambdaDapError
 from lambda_dap.plan import FunctionPlan, image_launcher_args, plan_function
 from lambda_dap.request import DebugOptions, InvocationResult, InvokeRequest
@@ -43,6 +44,7 @@ OUTPUT_QUIET_S = 0.03  # output idle this long after the runtime is back in `nex
 OUTPUT_SETTLE_MAX_S = 0.5
 ATTACH_TIMEOUT_ENV = "LAMBDA_DAP_DEBUGGER_TIMEOUT"  # seconds a debugged function may wait for its debugger
 DEFAULT_ATTACH_TIMEOUT_S = 600.0
+DEBUGGER_FLUSH_S = 0.2
 DEBUG_STOP_GRACE_S = 2.0  # a debugged container ends on SIGTERM first, so the editor's session ends cleanly
 
 
@@ -74,6 +76,7 @@ class InvokeSession:
         self._last_output_at = 0.0
         self._removing = False
         self._closed = False
+        self._relay: DebugRelay | None = None
 
     # --- context management --------------------------------------------------------------------------------------
 
@@ -111,13 +114,36 @@ class InvokeSession:
             self._api = self._server.api if self._server else None
             self._container_started_at = time.monotonic()
             self._init_reported = False
+            relay = self._open_relay(plan)
             container = Container(spec)
-            self._container = container.start()
+            try:
+                self._container = container.start()
+            except BaseException:
+                if relay is not None:
+                    relay.close()
+                raise
             self._removing = False
             container.stream_output(self._on_output, self._on_container_exit)
+            if relay is not None:
+                self._relay = relay.start(lambda: self._debugger_address(container))
             if plan.debug is not None and self.debug is not None:
                 self._log_line(waiting_line(plan.debug, plan.runtime_family, self.debug, plan.function,
                                             plan.code.path))
+
+    def _open_relay(self, plan: FunctionPlan) -> DebugRelay | None:
+        """Take the debug port on the host before the container starts (a busy port fails early)."""
+        if plan.debug is None or self.debug is None or not plan.debug.port_is_protocol:
+            return None
+        if self.request.docker_network == "host":
+            return None  # the debugger listens on the host interface itself
+        return DebugRelay(self.debug.host_ip, self.debug.port, speaks_dap=plan.debug.debugger == "debugpy")
+
+    def _debugger_address(self, container: Container) -> tuple[str, int] | None:
+        """The debugger's address inside the container, once it has one; None when the container is gone."""
+        if container.exited.is_set() or self.debug is None:
+            return None
+        address = container.ip_address()
+        return (address, self.debug.port) if address else None
 
     def _start_server(self) -> None:
         if self._server is not None:
@@ -147,7 +173,9 @@ class InvokeSession:
             environment.update(plan.debug.environment)
             launcher_args = list(plan.debug.launcher_args) or launcher_args
             mounts.extend(plan.debug.mounts)
-            ports = [PortBinding(port, port, self.debug.host_ip) for port in self.debug.ports]
+            relayed = plan.debug.port_is_protocol and self.request.docker_network != "host"
+            published = self.debug.ports[1:] if relayed else self.debug.ports
+            ports = [PortBinding(port, port, self.debug.host_ip) for port in published]
             security_opt, cap_add = list(plan.debug.security_opt), list(plan.debug.cap_add)
         environment.update(plan.container_environment)
         environment["AWS_LAMBDA_RUNTIME_API"] = self._server.address
@@ -186,6 +214,9 @@ class InvokeSession:
 
     def _remove_container(self, graceful: bool = False) -> None:
         """Remove the container; `graceful` first lets its processes end on SIGTERM (a debugger says goodbye)."""
+        relay, self._relay = self._relay, None
+        if relay is not None:
+            relay.close()
         container, self._container = self._container, None
         if container is not None:
             self._removing = True
@@ -218,6 +249,10 @@ class InvokeSession:
         peak = self._container.peak_memory_bytes() if self._container else None
         init_ms = self._init_duration_ms(api)
         reset = last or invocation.outcome in (Outcome.TIMEOUT, Outcome.RUNTIME_EXITED, Outcome.INIT_ERROR)
+        if self.debug and invocation.outcome in (Outcome.SUCCESS, Outcome.FUNCTION_ERROR):
+            # The debugger answers `continue` after resuming the handler: let that answer out before any stop.
+            api.waiting_in_next.wait(OUTPUT_SETTLE_MAX_S)
+            time.sleep(DEBUGGER_FLUSH_S)
         if reset:
             self._remove_container(graceful=bool(self.debug))
         else:
@@ -246,7 +281,8 @@ class InvokeSession:
         while not invocation.done:
             if not invocation.handed_out or invocation.deadline is None:
                 invocation.wait(0.05)
-                if attach_deadline is not None and not invocation.handed_out and time.monotonic() > attach_deadline:
+                if attach_deadline is not None and not self._debugger_attached(invocation) \
+                        and time.monotonic() > attach_deadline:
                     assert self.debug is not None
                     raise DebuggerError(
                         f"No debugger attached to {self.debug.host_ip}:{self.debug.port} within "
@@ -263,6 +299,10 @@ class InvokeSession:
                 timed_out = report.timeout_message(invocation.timeout_s or 0)
                 message = f"RequestId: {invocation.request_id} Error: {timed_out}"
                 invocation.finish_with_error(Outcome.TIMEOUT, "Sandbox.Timedout", message)
+
+    def _debugger_attached(self, invocation: Invocation) -> bool:
+        relay = self._relay
+        return relay.attached.is_set() if relay is not None else invocation.handed_out
 
     def pause_deadline(self) -> None:
         """Stop the current invocation's clock (a debugger stopped at a breakpoint)."""

@@ -82,7 +82,10 @@ def plan_function(request: InvokeRequest, *, log_line: Callable[[str], None],
                                      timeout_s=function.timeout_s)
     if function.package_type != "Image":
         environment.update(_runtime_variables(function, runtime))
-    debug = debug_settings(runtime or runtime_of_image(image), request.debug) if request.debug else None
+    debug = None
+    if request.debug:
+        listen_host = request.debug.host_ip if request.docker_network == "host" else "0.0.0.0"
+        debug = debug_settings(runtime or runtime_of_image(image), request.debug, listen_host)
 
     code = CodeDirectory(function, runtime)
     try:
@@ -147,6 +150,19 @@ def _runtime_variables(function: Function, runtime: str | None) -> dict[str, str
 _HANDLER_SUFFIXES = {"python": (".py", "/__init__.py", ".pyc"), "nodejs": (".js", ".mjs", ".cjs")}
 
 
+def handler_module_file(handler: str, family: str) -> str | None:
+    """The code file a handler names, without suffix: Python 'pkg.mod.fn' -> 'pkg/mod', 'dir/mod.fn' -> 'dir/mod';
+    Node.js 'dir/file.a.b' -> 'dir/file' (everything before the first dot of the last path segment)."""
+    if family == "python":
+        module = handler.rpartition(".")[0]
+        return module.replace(".", "/") if module else None
+    directory, _, name = handler.rpartition("/")
+    module = name.partition(".")[0]
+    if not module or "." not in name:
+        return None
+    return f"{directory}/{module}" if directory else module
+
+
 def _check_handler_file(function: Function, runtime: str | None, code_dir: Path | None) -> None:
     """Catch a Handler naming a file that is not in the code directory before any container starts.
 
@@ -154,17 +170,16 @@ def _check_handler_file(function: Function, runtime: str | None, code_dir: Path 
     """
     if code_dir is None or function.layers or not runtime or not function.handler:
         return
-    suffixes = _HANDLER_SUFFIXES.get(runtime_family(runtime))
-    module = function.handler.rpartition(".")[0]
+    family = runtime_family(runtime)
+    suffixes = _HANDLER_SUFFIXES.get(family)
+    module = handler_module_file(function.handler, family) if suffixes else None
     if not suffixes or not module:
         return
-    base = code_dir / (module.replace(".", "/") if suffixes[0] == ".py" else module)
-    if any(Path(f"{base}{suffix}").exists() for suffix in suffixes):
+    if any((code_dir / f"{module}{suffix}").exists() for suffix in suffixes):
         return
     raise UnsupportedFunction(
         f"{function.template_path.name}: Resources.{function.logical_id}.Properties.Handler: "
-        f"'{function.handler}' names module '{module}', but no {module.replace('.', '/')}{suffixes[0]} exists in "
-        f"{code_dir}"
+        f"'{function.handler}' names {module}{suffixes[0]}, which does not exist in {code_dir}"
     )
 
 

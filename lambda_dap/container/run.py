@@ -28,6 +28,7 @@ class Container:
         self._remove_lock = threading.Lock()
         self._output_thread: threading.Thread | None = None
         self.exited = threading.Event()
+        self._ip_address: str | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------------------------
 
@@ -146,6 +147,18 @@ class Container:
             return True
         self._output_thread.join(timeout)
         return not self._output_thread.is_alive()
+
+    def ip_address(self) -> str | None:
+        """The container's address on its first network (None with the host's network or once it is gone)."""
+        if self._ip_address is None and self.id is not None:
+            try:
+                settings = self._engine.inspect_container(self.id).get("NetworkSettings") or {}
+            except ContainerError:
+                return None
+            networks = (settings.get("Networks") or {}).values()
+            addresses = [settings.get("IPAddress"), *(network.get("IPAddress") for network in networks)]
+            self._ip_address = next((a for a in addresses if a), None)
+        return self._ip_address
 
     def state(self) -> dict[str, Any]:
         return self._engine.inspect_container(self.id).get("State", {})

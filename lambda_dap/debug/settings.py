@@ -57,7 +57,7 @@ def _debugger_mounts(options: DebugOptions) -> tuple[Mount, ...]:
     return (Mount(str(options.debugger_path), DEBUGGER_MOUNT),) if options.debugger_path else ()
 
 
-def _python(options: DebugOptions, runtime: str) -> DebugSettings:
+def _python(options: DebugOptions, runtime: str, listen_host: str) -> DebugSettings:
     args = split_debug_args(options.debug_args)
     mounts = list(_debugger_mounts(options))
     provided = options.debugger_path / "debugpy" if options.debugger_path else None
@@ -67,7 +67,7 @@ def _python(options: DebugOptions, runtime: str) -> DebugSettings:
         mounts.append(Mount(str(bundled_debugpy()), DEBUGPY_MOUNT))
         debugpy_in_container = DEBUGPY_MOUNT
     if not args:
-        args = ["-m", "debugpy", "--listen", f"0.0.0.0:{options.port}", "--wait-for-client",
+        args = ["-m", "debugpy", "--listen", f"{listen_host}:{options.port}", "--wait-for-client",
                 "--configure-subProcess", "false"]
     if args[:2] == ["-m", "debugpy"]:  # run the mounted debugpy: it needs nothing on the image's sys.path
         args = [debugpy_in_container, *args[2:]]
@@ -79,14 +79,14 @@ def _python(options: DebugOptions, runtime: str) -> DebugSettings:
     )
 
 
-def _nodejs(options: DebugOptions, runtime: str) -> DebugSettings:
-    node_options = " ".join([f"--inspect-brk=0.0.0.0:{options.port}", *split_debug_args(options.debug_args)])
+def _nodejs(options: DebugOptions, runtime: str, listen_host: str) -> DebugSettings:
+    node_options = " ".join([f"--inspect-brk={listen_host}:{options.port}", *split_debug_args(options.debug_args)])
     return DebugSettings(debugger="Node.js inspector", environment={"NODE_OPTIONS": node_options},
                          mounts=_debugger_mounts(options))
 
 
-def _java(options: DebugOptions, runtime: str) -> DebugSettings:
-    address = str(options.port) if runtime.startswith("java8") else f"*:{options.port}"
+def _java(options: DebugOptions, runtime: str, listen_host: str) -> DebugSettings:
+    address = str(options.port) if runtime.startswith("java8") else f"{_jdwp_host(listen_host)}:{options.port}"
     flags = [f"-agentlib:jdwp=transport=dt_socket,server=y,suspend=y,quiet=y,address={address}",
              "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true",
              *split_debug_args(options.debug_args)]
@@ -94,7 +94,7 @@ def _java(options: DebugOptions, runtime: str) -> DebugSettings:
                          mounts=_debugger_mounts(options))
 
 
-def _dotnet(options: DebugOptions, runtime: str) -> DebugSettings:
+def _dotnet(options: DebugOptions, runtime: str, listen_host: str) -> DebugSettings:
     if options.debugger_path is None:
         raise DebuggingNotSupported(
             f"Debugging {runtime} needs --debugger-path: a directory holding vsdbg for Linux "
@@ -109,13 +109,13 @@ def _dotnet(options: DebugOptions, runtime: str) -> DebugSettings:
     )
 
 
-def _delve(options: DebugOptions, runtime: str) -> DebugSettings:
+def _delve(options: DebugOptions, runtime: str, listen_host: str) -> DebugSettings:
     if options.debugger_path is None or not (options.debugger_path / "dlv").is_file():
         raise DebuggingNotSupported(
             f"Debugging {runtime} needs --debugger-path: a directory holding a Linux `dlv` binary "
             "(GOOS=linux go install github.com/go-delve/delve/cmd/dlv@latest)"
         )
-    dlv = [f"{DEBUGGER_MOUNT}/dlv", f"--listen=0.0.0.0:{options.port}", "--headless=true", "--api-version=2",
+    dlv = [f"{DEBUGGER_MOUNT}/dlv", f"--listen={listen_host}:{options.port}", "--headless=true", "--api-version=2",
            "--accept-multiclient", *split_debug_args(options.debug_args), "exec"]
     return DebugSettings(
         debugger="delve",
@@ -126,21 +126,21 @@ def _delve(options: DebugOptions, runtime: str) -> DebugSettings:
     )
 
 
-def _ruby(options: DebugOptions, runtime: str) -> DebugSettings:
+def _ruby(options: DebugOptions, runtime: str, listen_host: str) -> DebugSettings:
     rubyopt = " ".join(["-rdebug/open", *split_debug_args(options.debug_args)])
     return DebugSettings(
         debugger="rdbg",
-        environment={"RUBYOPT": rubyopt, "RUBY_DEBUG_HOST": "0.0.0.0", "RUBY_DEBUG_PORT": str(options.port)},
+        environment={"RUBYOPT": rubyopt, "RUBY_DEBUG_HOST": listen_host, "RUBY_DEBUG_PORT": str(options.port)},
         mounts=_debugger_mounts(options),
     )
 
 
-def _image_without_runtime(options: DebugOptions, runtime: str) -> DebugSettings:
+def _image_without_runtime(options: DebugOptions, runtime: str, listen_host: str) -> DebugSettings:
     args = split_debug_args(options.debug_args)
     return DebugSettings(debugger="your debugger", launcher_args=tuple(args), mounts=_debugger_mounts(options))
 
 
-_BY_FAMILY: dict[str, Callable[[DebugOptions, str], DebugSettings]] = {
+_BY_FAMILY: dict[str, Callable[[DebugOptions, str, str], DebugSettings]] = {
     "python": _python,
     "nodejs": _nodejs,
     "java": _java,
@@ -162,10 +162,18 @@ def runtime_of_image(image: str) -> str | None:
     return {"nodejs": f"nodejs{tag}.x", "provided": f"provided.{tag}"}.get(family, f"{family}{tag}")
 
 
-def debug_settings(runtime: str | None, options: DebugOptions) -> DebugSettings:
-    """The settings for `runtime` (None: an image function whose runtime is unknown)."""
+def debug_settings(runtime: str | None, options: DebugOptions, listen_host: str = "0.0.0.0") -> DebugSettings:
+    """The settings for `runtime` (None: an image function whose runtime is unknown).
+
+    `listen_host` is where the debugger listens inside the container: all of the container's interfaces normally
+    (the container is reached through lambda-dap's relay), the host interface with `--docker-network host`.
+    """
     from lambda_dap.runtimes import runtime_family
 
     if runtime is None:
-        return _image_without_runtime(options, "")
-    return _BY_FAMILY[runtime_family(runtime)](options, runtime)
+        return _image_without_runtime(options, "", listen_host)
+    return _BY_FAMILY[runtime_family(runtime)](options, runtime, listen_host)
+
+
+def _jdwp_host(listen_host: str) -> str:
+    return "*" if listen_host == "0.0.0.0" else listen_host

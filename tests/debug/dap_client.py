@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -39,6 +40,7 @@ class DapClient:
                 last_error = e
                 time.sleep(0.05)
                 continue
+            sock.settimeout(None)  # the reader blocks for as long as the debuggee stays paused
             client = cls(sock)
             if client.wait_for_any(timeout=min(2.0, max(0.1, deadline - time.monotonic()))):
                 return client
@@ -94,7 +96,8 @@ class DapClient:
                         return message
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self._closed:
-                    raise DapError(f"timed out waiting; seen: {[m.get('event') or m.get('command') for m in self._messages]}")
+                    seen = [m.get("event") or m.get("command") for m in self._messages]
+                    raise DapError(f"timed out waiting; seen: {seen}")
                 self._cond.wait(remaining)
 
     def response(self, seq: int, timeout: float = 30.0) -> dict[str, Any]:
@@ -110,7 +113,8 @@ class DapClient:
         return self._take(lambda m: m.get("type") == "event" and m.get("event") == name, timeout)
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)  # really end the connection, as a killed editor's would
+        with contextlib.suppress(OSError):
+            self._reader.close()
             self._sock.close()
-        except OSError:
-            pass

@@ -178,7 +178,7 @@ def test_ctrl_c_while_paused_removes_the_container_and_frees_the_port(tmp_path, 
     session = DebuggedInvoke(["-t", str(HELLO / "template.yaml")], lambda_images["python"], tmp_path)
     client, _ = attach_and_break(session, HELLO_APP, line_of(HELLO_APP, "a good line for a breakpoint"))
     os.kill(session.process.pid, signal.SIGINT)
-    code, stdout, stderr = session.finish()
+    code, _, stderr = session.finish()
     client.close()
     assert code == 130, stderr
     assert "Traceback" not in stderr
@@ -195,6 +195,6 @@ def test_debug_args_replace_the_default_debugger_command(tmp_path, lambda_images
     session.port = port
     client, stopped = attach_and_break(session, HELLO_APP, line_of(HELLO_APP, "a good line for a breakpoint"))
     client.request("continue", {"threadId": stopped["threadId"]})
-    code, stdout, stderr = session.finish()
+    code, _, stderr = session.finish()
     client.close()
     assert code == 0, stderr

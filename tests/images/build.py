@@ -8,7 +8,11 @@ An image is rebuilt only when the label ``lambda-dap.recipe`` of the image under
 the sha256 of its recipe inputs: the files of its recipe directory, its check, RECIPE_VERSION below and, for a
 derived image, the id of its base image (so rebuilding the base rebuilds what is built on it).
 
-    python tests/images/build.py [--force] [names...]      names: debian, python, plain (or tags)
+    python tests/images/build.py [--force] [names...]      names: debian, python, plain, nodejs (or tags)
+
+A recipe directory with an ``apt-packages.txt`` gets those Debian packages, and the dependencies its base image
+lacks, as .deb files in ``debs/`` of its build context: apt resolves and downloads them on the host, against the
+base image's own dpkg status and the base's suite, for the Dockerfile to ``dpkg -i`` without network.
 
 or, from the tests: ``ensure_images(names=None, force=False) -> {name: tag}``.
 """
@@ -19,12 +23,14 @@ import argparse
 import contextlib
 import fcntl
 import hashlib
+import io
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import zipfile
@@ -66,6 +72,21 @@ assert sys.version_info[:2] == (3, 11), sys.version
 assert not os.path.exists("/var/runtime") and not os.path.exists("/lambda-entrypoint.sh")
 """
 
+NODEJS_VERIFY = """
+import os, subprocess
+def node(*args):
+    done = subprocess.run(["/var/lang/bin/node", *args], capture_output=True, text=True)
+    assert done.returncode == 0, f"node {args}: exit {done.returncode}: {done.stderr}"
+    return done.stdout
+version = node("-p", "process.versions.node").strip()
+assert version.split(".")[0] == "18", version
+node("--check", "/var/runtime/index.mjs")
+assert node("-e", "console.log(require('node:zlib').gzipSync('x').length > 0)").strip() == "true"
+for path in ("/var/runtime/bootstrap", "/lambda-entrypoint.sh"):
+    assert os.access(path, os.X_OK), path
+assert os.path.isdir("/var/task") and os.path.isdir("/opt")
+"""
+
 RECIPES: dict[str, Recipe] = {
     r.name: r
     for r in (
@@ -73,6 +94,7 @@ RECIPES: dict[str, Recipe] = {
         Recipe("python", "lambda-dap-test/python:3.11", "python", base="debian", verify=PYTHON_VERIFY),
         Recipe("plain", "lambda-dap-test/python-plain:3.11", "python-plain", base="debian",
                verify=PLAIN_VERIFY),
+        Recipe("nodejs", "lambda-dap-test/nodejs:18", "nodejs", base="debian", verify=NODEJS_VERIFY),
     )
 }
 
@@ -239,6 +261,66 @@ def _unpack_wheel(wheel: Path, target: Path) -> None:
         shutil.rmtree(data_dir)
 
 
+def _image_file(client: docker.DockerClient, image: str, path: str) -> bytes:
+    """The content of one regular file of an image (read from a created, never started, container)."""
+    container = client.containers.create(image, command=["true"], network_mode="none",
+                                         labels={"lambda-dap-test.build": "read-file"})
+    try:
+        stream, _ = container.get_archive(path)
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
+            member = archive.next()
+            if member is None or not member.isfile():
+                raise BuildError(f"{image}: {path} is not a regular file")
+            return archive.extractfile(member).read()
+    finally:
+        container.remove(force=True)
+
+
+def _download_debs(client: docker.DockerClient, recipe: Recipe, packages: Path, dest: Path) -> list[Path]:
+    """apt-get install --download-only of ``packages`` as if run in the base image, but on the host (with network).
+
+    apt gets its own state directory: the base image's dpkg status (so only what the base lacks is fetched) and
+    package lists of the base's Debian suite from the host's mirror, fetched afresh.
+    """
+    if shutil.which("apt-get") is None:
+        raise BuildError(f"{recipe.tag}: apt-get is needed on the host to fetch {packages.name}")
+    wanted = [
+        line.split("#", 1)[0].strip() for line in packages.read_text().splitlines() if line.split("#", 1)[0].strip()
+    ]
+    suite = json.loads((HERE / RECIPES["debian"].directory / "debootstrap.json").read_text())["suite"]
+    keyring = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
+    signed_by = f"[signed-by={keyring}] " if keyring.is_file() else ""
+    with _temp_dir(f"lambda-dap-{recipe.name}-apt-") as root:
+        for sub in ("etc/apt.conf.d", "etc/preferences.d", "etc/sources.list.d", "lists/partial", "cache",
+                    "archives/partial"):
+            (root / sub).mkdir(parents=True)
+        (root / "status").write_bytes(_image_file(client, RECIPES[recipe.base].tag, "/var/lib/dpkg/status"))
+        (root / "etc/sources.list").write_text(f"deb {signed_by}{debian_mirror()} {suite} main\n")
+        options = []
+        for key, value in (("Dir::Etc", root / "etc"), ("Dir::Etc::SourceList", root / "etc/sources.list"),
+                           ("Dir::Etc::SourceParts", root / "etc/sources.list.d"),
+                           ("Dir::State::Lists", root / "lists"), ("Dir::State::status", root / "status"),
+                           ("Dir::Cache", root / "cache"), ("Dir::Cache::Archives", root / "archives"),
+                           ("Debug::NoLocking", "true"), ("APT::Sandbox::User", "root"),
+                           ("APT::Install-Recommends", "false"), ("APT::Install-Suggests", "false")):
+            options += ["-o", f"{key}={value}"]
+        for command in (["update"], ["install", "--download-only", "--yes", *wanted]):
+            log(f"{recipe.tag}: apt-get {' '.join(command)} ({suite}, against {RECIPES[recipe.base].tag})")
+            result = subprocess.run(["apt-get", "-q", *options, *command], stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
+                                    env={**os.environ, "DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C"})
+            if result.returncode != 0:
+                raise BuildError(f"apt-get {command[0]} failed ({result.returncode}):\n{result.stdout[-4000:]}")
+        debs = sorted((root / "archives").glob("*.deb"))
+        if not debs:
+            raise BuildError(f"{recipe.tag}: apt downloaded nothing for {wanted}: already in the base image?")
+        dest.mkdir(parents=True, exist_ok=True)
+        for deb in debs:
+            shutil.move(str(deb), dest / deb.name)
+    log(f"{recipe.tag}: {len(debs)} packages: {', '.join(d.name.split('_', 1)[0] for d in debs)}")
+    return [dest / deb.name for deb in debs]
+
+
 def _build_dockerfile(client: docker.DockerClient, recipe: Recipe, digest: str, force: bool) -> None:
     source = HERE / recipe.directory
     with _temp_dir(f"lambda-dap-{recipe.name}-context-") as context:
@@ -254,6 +336,9 @@ def _build_dockerfile(client: docker.DockerClient, recipe: Recipe, digest: str, 
                 for wheel in _download_wheels(requirements, wheels_dir):
                     log(f"{recipe.tag}: unpack {wheel.name}")
                     _unpack_wheel(wheel, runtime)
+        packages = source / "apt-packages.txt"
+        if packages.is_file():
+            _download_debs(client, recipe, packages, context / "debs")
         log(f"{recipe.tag}: docker build (no network)")
         output = []
         stream = client.api.build(

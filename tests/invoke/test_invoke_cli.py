@@ -48,7 +48,8 @@ def test_no_event_sends_an_empty_object(invoke_cli):
 
 
 def test_handler_output_goes_to_stderr_and_stdout_stays_the_result(invoke_cli, event_file):
-    run = invoke_cli("Kitchen", *TEMPLATE, "-e", event_file({"action": "print", "stdout": "to-out", "stderr": "to-err"}))
+    event = event_file({"action": "print", "stdout": "to-out", "stderr": "to-err"})
+    run = invoke_cli("Kitchen", *TEMPLATE, "-e", event)
     assert run.code == 0, run.stderr
     assert run.stdout == b'"printed"'
     assert "to-out" in run.stderr and "to-err" in run.stderr

@@ -70,7 +70,7 @@ def test_next_waits_until_an_event_is_submitted(server):
 def test_response_completes_the_invocation(server):
     invocation = submit(server)
     runtime_call(server, "GET", "/invocation/next")
-    response, body = runtime_call(server, "POST", f"/invocation/{invocation.request_id}/response", b'"ok"',
+    response, _ = runtime_call(server, "POST", f"/invocation/{invocation.request_id}/response", b'"ok"',
                                   {"Content-Type": "application/json"})
     assert response.status == 202
     assert invocation.wait(1)
@@ -123,8 +123,8 @@ def test_init_error_fails_the_waiting_and_the_later_invocations(server):
 def test_oversized_response_is_a_function_error(server):
     invocation = submit(server)
     runtime_call(server, "GET", "/invocation/next")
-    response, body = runtime_call(server, "POST", f"/invocation/{invocation.request_id}/response",
-                                  b"x" * (MAX_RESPONSE_BYTES + 1))
+    response, _ = runtime_call(server, "POST", f"/invocation/{invocation.request_id}/response",
+                               b"x" * (MAX_RESPONSE_BYTES + 1))
     assert response.status == 413
     assert invocation.error_type == "Function.ResponseSizeTooLarge"
 
@@ -140,5 +140,5 @@ def test_closing_releases_a_waiting_runtime(server):
 
 
 def test_unknown_path_is_404(server):
-    response, body = runtime_call(server, "GET", "/nope")
+    response, _ = runtime_call(server, "GET", "/nope")
     assert response.status == 404

@@ -1,0 +1,146 @@
+"""The debug port on the host: lambda-dap listens there itself and relays each client to the debugger inside.
+
+Relaying (instead of letting Docker publish the port) tells lambda-dap when a debugger attaches and when it goes
+away, and connects to the container only once the debugger really listens (Docker's proxy accepts connections
+before anything listens inside, moby/moby#16976). When a DAP client vanishes without a word, the relay sends the
+`disconnect` it never sent, so debugpy detaches and the function runs to its end instead of staying paused forever.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable
+
+from lambda_dap.errors import PortInUse
+
+log = logging.getLogger(__name__)
+
+UPSTREAM_CONNECT_TIMEOUT_S = 30.0
+_CHUNK = 65536
+
+
+class DebugRelay:
+    """Accepts debugger clients on `host_ip:port`; relays each to `upstream()` (the debugger in the container)."""
+
+    def __init__(self, host_ip: str, port: int, *, speaks_dap: bool) -> None:
+        self.host_ip, self.port = host_ip, port
+        self._speaks_dap = speaks_dap
+        self._upstream: Callable[[], tuple[str, int] | None] = lambda: None
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self._listener.bind((host_ip, port))
+        except OSError as e:
+            self._listener.close()
+            raise PortInUse(f"Debug port {host_ip}:{port} is not available: {e.strerror or e}") from e
+        self._listener.listen(4)
+        self._closed = threading.Event()
+        self._sockets: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        self.attached = threading.Event()  # a client has connected
+        self.clients = 0  # connected right now
+        self.on_change: Callable[[], None] = lambda: None
+
+    def start(self, upstream: Callable[[], tuple[str, int] | None]) -> DebugRelay:
+        """Serve; `upstream()` gives the debugger's address once the container has one (None: gone)."""
+        self._upstream = upstream
+        threading.Thread(target=self._accept_loop, name="debug-relay", daemon=True).start()
+        return self
+
+    def close(self) -> None:
+        self._closed.set()
+        with contextlib.suppress(OSError):
+            self._listener.close()
+        with self._lock:
+            for sock in list(self._sockets):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            self._sockets.clear()
+
+    def _track(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.add(sock)
+
+    def _untrack(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.discard(sock)
+        sock.close()
+
+    def _accept_loop(self) -> None:
+        while not self._closed.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            self._track(client)
+            threading.Thread(target=self._serve, args=(client,), name="debug-relay-client", daemon=True).start()
+
+    def _connect_upstream(self) -> socket.socket | None:
+        deadline = time.monotonic() + UPSTREAM_CONNECT_TIMEOUT_S
+        while not self._closed.is_set() and time.monotonic() < deadline:
+            address = self._upstream()
+            if address is not None:
+                try:
+                    return socket.create_connection(address, timeout=1)
+                except OSError:
+                    pass
+            time.sleep(0.02)
+        return None
+
+    def _serve(self, client: socket.socket) -> None:
+        upstream = self._connect_upstream()
+        if upstream is None:
+            self._untrack(client)
+            return
+        upstream.settimeout(None)
+        self._track(upstream)
+        self.clients += 1
+        self.attached.set()
+        self.on_change()
+        pump = threading.Thread(target=self._pump, args=(upstream, client), daemon=True)
+        pump.start()
+        client_left = self._pump(client, upstream)
+        if client_left and self._speaks_dap and not self._closed.is_set():
+            self._say_goodbye(upstream)
+        with contextlib.suppress(OSError):
+            upstream.shutdown(socket.SHUT_RDWR)
+        pump.join(2)
+        self._untrack(upstream)
+        self._untrack(client)
+        self.clients -= 1
+        self.on_change()
+
+    @staticmethod
+    def _pump(source: socket.socket, target: socket.socket) -> bool:
+        """Copy until `source` ends; True when it was `source` that ended (not `target` failing)."""
+        while True:
+            try:
+                data = source.recv(_CHUNK)
+            except OSError:
+                return True
+            if not data:
+                return True
+            try:
+                target.sendall(data)
+            except OSError:
+                return False
+
+    @staticmethod
+    def _say_goodbye(upstream: socket.socket) -> None:
+        """The DAP client left without `disconnect`: send it, so debugpy detaches and the debuggee runs on."""
+        body = json.dumps({"seq": 1_000_000, "type": "request", "command": "disconnect",
+                           "arguments": {"terminateDebuggee": False}}).encode()
+        try:
+            upstream.sendall(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            upstream.settimeout(1.0)
+            while upstream.recv(_CHUNK):  # until debugpy closes its side, or a second passes
+                pass
+        except OSError:
+            pass
+        log.debug("debugger client left without disconnect; sent one for it")
