@@ -31,15 +31,20 @@ from lambda_dap.plan import FunctionPlan, image_launcher_args, plan_function
 from lambda_dap.request import DebugOptions, InvocationResult, InvokeRequest
 from lambda_dap.runtime import report
 from lambda_dap.runtime.api import RuntimeApi, RuntimeApiServer
+from lambda_dap.runtime.extensions import Failure
 from lambda_dap.runtime.invocation import Invocation, Outcome
 from lambda_dap.runtime.output import LineAssembler
+from lambda_dap.runtime.rundir import MOUNT as RUN_DIR_MOUNT
+from lambda_dap.runtime.sandbox import Sandbox
 
 __all__ = ["DebugOptions", "InvocationResult", "InvokeRequest", "InvokeSession", "invoke"]
 
 log = logging.getLogger(__name__)
 
 LogSink = Callable[[str], None]
+ResultSink = Callable[[InvocationResult], None]
 CONTAINER_FILES_MOUNT = "/var/lambda-dap"
+SANDBOX_HOST = "sandbox.localdomain"  # 0.0.0.0 inside: a server binding it is reachable from the host too
 OUTPUT_QUIET_S = 0.03  # output idle this long after the runtime is back in `next`: the invocation's logs are in
 OUTPUT_SETTLE_MAX_S = 0.5
 ATTACH_TIMEOUT_ENV = "LAMBDA_DAP_DEBUGGER_TIMEOUT"  # seconds a debugged function may wait for its debugger
@@ -77,6 +82,8 @@ class InvokeSession:
         self._removing = False
         self._closed = False
         self._relay: DebugRelay | None = None
+        self._sandbox: Sandbox | None = None
+        self._current: Invocation | None = None
 
     # --- context management --------------------------------------------------------------------------------------
 
@@ -109,8 +116,9 @@ class InvokeSession:
             self._remove_container()
             plan = self.plan
             image_details = ensure_image(plan.image, skip_pull=self.request.skip_pull_image, log=self._log_line)
-            self._start_server()
-            spec = self._container_spec(plan, image_details)
+            self._sandbox = self._new_sandbox(plan)
+            self._start_server(self._sandbox)
+            spec = self._container_spec(plan, image_details, self._sandbox)
             self._api = self._server.api if self._server else None
             self._container_started_at = time.monotonic()
             self._init_reported = False
@@ -124,6 +132,7 @@ class InvokeSession:
                 raise
             self._removing = False
             container.stream_output(self._on_output, self._on_container_exit)
+            self._sandbox.start()
             if relay is not None:
                 self._relay = relay.start(lambda: self._debugger_address(container))
             if plan.debug is not None and self.debug is not None:
@@ -145,14 +154,32 @@ class InvokeSession:
         address = container.ip_address()
         return (address, self.debug.port) if address else None
 
-    def _start_server(self) -> None:
+    def _new_sandbox(self, plan: FunctionPlan) -> Sandbox:
+        return Sandbox(function_name=plan.function.function_name or plan.function.logical_id,
+                       handler=plan.function.handler or "", account_id=plan.function_arn.split(":")[4],
+                       log_line=self._log_line, resolve_host=self._sandbox_address)
+
+    def _sandbox_address(self, host: str) -> str | None:
+        """Where the host reaches a server that an extension runs in the container (telemetry destinations)."""
+        if self.request.docker_network == "host":
+            return "127.0.0.1"
+        container = self._container
+        return container.ip_address() if container is not None else None
+
+    def _start_server(self, sandbox: Sandbox) -> None:
         if self._server is not None:
             self._server.close()
         host = "127.0.0.1" if self.request.docker_network == "host" else network_gateway("bridge")
-        api = RuntimeApi(on_start=lambda invocation: self._log_line(report.start_line(invocation.request_id)))
-        self._server = RuntimeApiServer(api, host).start()
 
-    def _container_spec(self, plan: FunctionPlan, image_details: dict) -> ContainerSpec:
+        def on_start(invocation: Invocation) -> None:
+            self._log_line(report.start_line(invocation.request_id))
+            sandbox.invoke_started(invocation)
+
+        api = RuntimeApi(on_start=on_start, on_init_done=sandbox.init_done)
+        self._server = RuntimeApiServer(api, host, extensions=sandbox.extensions, telemetry=sandbox.telemetry,
+                                        on_subscribe=sandbox.on_subscribe).start()
+
+    def _container_spec(self, plan: FunctionPlan, image_details: dict, sandbox: Sandbox) -> ContainerSpec:
         assert self._server is not None
         environment = dict(plan.environment)
         launcher_args: list[str] = []
@@ -166,6 +193,7 @@ class InvokeSession:
             mounts.append(Mount(str(plan.code.path), "/var/task"))
         if plan.opt_dir is not None:
             mounts.append(Mount(str(plan.opt_dir), "/opt"))
+        mounts.append(Mount(str(sandbox.run_dir.path), RUN_DIR_MOUNT, read_only=False))
         ports: list[PortBinding] = []
         security_opt: list[str] = []
         cap_add: list[str] = []
@@ -192,7 +220,7 @@ class InvokeSession:
             labels={"lambda-dap.function": plan.function.full_path},
             network_mode="host" if network == "host" else None,
             networks=[network] if network and network != "host" else [],
-            extra_hosts=dict(self.request.extra_hosts),
+            extra_hosts={SANDBOX_HOST: "0.0.0.0", **self.request.extra_hosts},
             dns=list(self.request.dns),
             ports=ports,
             security_opt=security_opt,
@@ -213,56 +241,91 @@ class InvokeSession:
                     self._plan.close()
 
     def _remove_container(self, graceful: bool = False) -> None:
-        """Remove the container; `graceful` first lets its processes end on SIGTERM (a debugger says goodbye)."""
+        """Remove the container after the extensions' SHUTDOWN; `graceful` first lets its processes end on
+        SIGTERM (a debugger says goodbye)."""
         relay, self._relay = self._relay, None
         if relay is not None:
             relay.close()
+        sandbox, self._sandbox = self._sandbox, None
         container, self._container = self._container, None
-        if container is not None:
-            self._removing = True
-            if graceful:
-                container.stop(DEBUG_STOP_GRACE_S)
-            else:
-                container.remove()
-            self._output.flush()
+        try:
+            if sandbox is not None and container is not None and not container.exited.is_set():
+                sandbox.shutdown()
+        finally:
+            if container is not None:
+                self._removing = True
+                if graceful:
+                    container.stop(DEBUG_STOP_GRACE_S)
+                else:
+                    container.remove()
+                self._output.flush()
+            if sandbox is not None:
+                sandbox.drain_output(final=True)
+                sandbox.close()
 
     # --- invocations ---------------------------------------------------------------------------------------------
 
-    def invoke(self, event: bytes, *, last: bool = False) -> InvocationResult:
+    def invoke(self, event: bytes, *, last: bool = False, on_result: ResultSink | None = None) -> InvocationResult:
         """Send one event and wait for the function's answer (or its timeout).
 
-        `last=True` removes the container as soon as the answer is in, which is the quickest way to collect every
-        line of output before END and REPORT.
+        `on_result` gets the answer as soon as the runtime posts it, before extensions finish their INVOKE.
+        `last=True` removes the container as soon as everything is in, the quickest way to collect every line of
+        output before END and REPORT.
         """
         self.start()
         plan = self.plan
-        api = self._api
-        assert api is not None and self._container is not None
+        api, sandbox = self._api, self._sandbox
+        assert api is not None and self._container is not None and sandbox is not None
         timeout_s = None if self.debug else float(plan.timeout_s)
         invocation = Invocation(event=event, timeout_s=timeout_s, deadline_header_s=float(plan.timeout_s),
                                 function_arn=plan.function_arn)
         self._current = invocation
         api.submit(invocation)
         self._wait(invocation)
+        extension_failure = sandbox.extensions.failure
+        if on_result is not None:
+            on_result(self._result(invocation, None, None))
         if invocation.outcome is Outcome.TIMEOUT:
             self._log_line(report.timeout_line(invocation.request_id, plan.timeout_s))
+        elif invocation.handed_out and not sandbox.wait_invoke_done(invocation, self._remaining_s(invocation)):
+            extension_failure = sandbox.extensions.failure
+            if extension_failure is None:  # the extensions outran the function's timeout
+                invocation.outcome = Outcome.TIMEOUT
+                self._log_line(report.timeout_line(invocation.request_id, plan.timeout_s))
+        self._record_runtime_done(sandbox, invocation)
         peak = self._container.peak_memory_bytes() if self._container else None
         init_ms = self._init_duration_ms(api)
-        reset = last or invocation.outcome in (Outcome.TIMEOUT, Outcome.RUNTIME_EXITED, Outcome.INIT_ERROR)
+        reset = last or extension_failure is not None or invocation.outcome in (
+            Outcome.TIMEOUT, Outcome.RUNTIME_EXITED, Outcome.INIT_ERROR)
+        if reset:
+            sandbox.shutdown_reason = ("timeout" if invocation.outcome is Outcome.TIMEOUT else
+                                       "failure" if invocation.outcome is not Outcome.SUCCESS else "spindown")
         if self.debug and invocation.outcome in (Outcome.SUCCESS, Outcome.FUNCTION_ERROR):
             # The debugger answers `continue` after resuming the handler: let that answer out before any stop.
             api.waiting_in_next.wait(OUTPUT_SETTLE_MAX_S)
             time.sleep(DEBUGGER_FLUSH_S)
-        if reset:
+        # Without extensions, removing the container is the quickest way to collect all its output before REPORT;
+        # with them, REPORT comes first (subscribers receive platform.report), then SHUTDOWN and the removal.
+        remove_first = reset and not sandbox.has_extensions
+        if remove_first:
             self._remove_container(graceful=bool(self.debug))
         else:
             self._settle_output(api)
+        used_mb = math.ceil(peak / 1048576) if peak else None
+        if extension_failure is not None:
+            self._log_line(f"[ERROR] {extension_failure.error_type}: {extension_failure.message}")
         if invocation.handed_out:
             self._log_line(report.end_line(invocation.request_id))
-            self._log_line(report.report_line(
-                invocation.request_id, duration_ms=invocation.duration_ms, memory_size_mb=plan.memory_mb,
-                max_memory_used_mb=math.ceil(peak / 1048576) if peak else None, init_duration_ms=init_ms,
-            ))
+            self._log_line(report.report_line(invocation.request_id, duration_ms=invocation.duration_ms,
+                                              memory_size_mb=plan.memory_mb, max_memory_used_mb=used_mb,
+                                              init_duration_ms=init_ms))
+            self._record_report(sandbox, invocation, used_mb, init_ms)
+        if reset and not remove_first:
+            self._remove_container(graceful=bool(self.debug))
+        return self._result(invocation, init_ms, used_mb, extension_failure)
+
+    def _result(self, invocation: Invocation, init_ms: float | None, used_mb: int | None,
+                extension_failure: Failure | None = None) -> InvocationResult:
         return InvocationResult(
             request_id=invocation.request_id,
             outcome=invocation.outcome or Outcome.RUNTIME_EXITED,
@@ -271,14 +334,44 @@ class InvokeSession:
             error_type=invocation.error_type,
             duration_ms=invocation.duration_ms,
             init_duration_ms=init_ms,
-            memory_size_mb=plan.memory_mb,
-            max_memory_used_mb=math.ceil(peak / 1048576) if peak else None,
+            memory_size_mb=self.plan.memory_mb,
+            max_memory_used_mb=used_mb,
+            extension_error=(f"{extension_failure.error_type}: {extension_failure.message}"
+                             if extension_failure else None),
         )
+
+    def _remaining_s(self, invocation: Invocation) -> float | None:
+        return invocation.deadline.remaining_s() if invocation.deadline is not None else None
+
+    def _record_report(self, sandbox: Sandbox, invocation: Invocation, used_mb: int | None,
+                       init_ms: float | None) -> None:
+        status = {Outcome.SUCCESS: "success", Outcome.TIMEOUT: "timeout"}.get(invocation.outcome, "error")
+        metrics = {"durationMs": round(invocation.duration_ms, 3),
+                   "billedDurationMs": math.ceil(invocation.duration_ms),
+                   "memorySizeMB": self.plan.memory_mb, "maxMemoryUsedMB": used_mb or 0}
+        if init_ms is not None:
+            metrics["initDurationMs"] = round(init_ms, 3)
+        sandbox.telemetry.record("platform", "platform.report",
+                                 {"requestId": invocation.request_id, "status": status, "metrics": metrics})
+        sandbox.telemetry.flush()
+
+    def _record_runtime_done(self, sandbox: Sandbox, invocation: Invocation) -> None:
+        status = {Outcome.SUCCESS: "success", Outcome.TIMEOUT: "timeout"}.get(invocation.outcome, "error")
+        sandbox.telemetry.record("platform", "platform.runtimeDone", {
+            "requestId": invocation.request_id, "status": status,
+            "metrics": {"durationMs": round(invocation.duration_ms, 3), "producedBytes": len(invocation.payload)},
+        })
 
     def _wait(self, invocation: Invocation) -> None:
         """Wait for the answer; the deadline starts when the runtime takes the event and pauses with the caller."""
         attach_deadline = time.monotonic() + attach_timeout_s() if self.debug else None
+        sandbox = self._sandbox
         while not invocation.done:
+            failure = sandbox.extensions.failure if sandbox is not None else None
+            if failure is not None:
+                invocation.finish_with_error(Outcome.FUNCTION_ERROR, failure.error_type,
+                                             f"RequestId: {invocation.request_id} Error: {failure.message}")
+                break
             if not invocation.handed_out or invocation.deadline is None:
                 invocation.wait(0.05)
                 if attach_deadline is not None and not self._debugger_attached(invocation) \
@@ -306,12 +399,12 @@ class InvokeSession:
 
     def pause_deadline(self) -> None:
         """Stop the current invocation's clock (a debugger stopped at a breakpoint)."""
-        current = getattr(self, "_current", None)
+        current = self._current
         if current is not None and current.deadline is not None:
             current.deadline.pause()
 
     def resume_deadline(self) -> None:
-        current = getattr(self, "_current", None)
+        current = self._current
         if current is not None and current.deadline is not None:
             current.deadline.resume()
 
@@ -339,12 +432,15 @@ class InvokeSession:
 
     def _emit_output(self, line: str) -> None:
         self._log_line(line)
+        sandbox = self._sandbox
+        if sandbox is not None:
+            sandbox.telemetry.record("function", "function", line)
 
     def _on_container_exit(self) -> None:
         self._output.flush()
         if self._removing:
             return
-        current = getattr(self, "_current", None)
+        current = self._current
         if current is None or current.done:
             return
         container = self._container

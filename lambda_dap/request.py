@@ -60,7 +60,8 @@ class InvocationResult:
     init_duration_ms: float | None
     memory_size_mb: int
     max_memory_used_mb: int | None
+    extension_error: str | None = None  # "Extension.Crash: ..." when an extension failed the invocation
 
     @property
     def ok(self) -> bool:
-        return self.outcome is Outcome.SUCCESS
+        return self.outcome is Outcome.SUCCESS and self.extension_error is None

@@ -7,11 +7,14 @@ import os
 import sys
 import threading
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
 from lambda_dap.cli.main import configure_logging, run_guarded
+
+if TYPE_CHECKING:
+    from lambda_dap.request import InvocationResult
 
 EXIT_OK = 0
 EXIT_FUNCTION_ERROR = 3
@@ -155,14 +158,18 @@ def _invoke(ctx: click.Context, options: dict[str, Any]) -> int:
         dns=list(options["container_dns"]),
     )
     with _LogWriter(options["log_file"]) as writer, InvokeSession(request, log_line=writer.line) as session:
-        result = session.invoke(event, last=True)
-    sys.stdout.buffer.write(result.payload)
-    sys.stdout.flush()
+        result = session.invoke(event, last=True, on_result=_print_result)
     if result.ok:
         return EXIT_OK
     from lambda_dap.runtime.invocation import Outcome
 
     return EXIT_TIMEOUT if result.outcome is Outcome.TIMEOUT else EXIT_FUNCTION_ERROR
+
+
+def _print_result(result: InvocationResult) -> None:
+    """The function's answer, on stdout as soon as the runtime posts it (extensions may still be working)."""
+    sys.stdout.buffer.write(result.payload)
+    sys.stdout.flush()
 
 
 def _read_event(source: str | None) -> bytes:

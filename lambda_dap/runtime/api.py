@@ -17,7 +17,9 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from lambda_dap.errors import RuntimeApiError
+from lambda_dap.runtime.extensions import ExtensionsApi
 from lambda_dap.runtime.invocation import MAX_RESPONSE_BYTES, Invocation, Outcome
+from lambda_dap.runtime.telemetry import TelemetryApi
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,8 @@ _RESPONSE = re.compile(r"^/2018-06-01/runtime/invocation/(?P<id>[^/]+)/response$
 _ERROR = re.compile(r"^/2018-06-01/runtime/invocation/(?P<id>[^/]+)/error$")
 _INIT_ERROR = re.compile(r"^/2018-06-01/runtime/init/error$")
 _PING = re.compile(r"^/2018-06-01/ping$")
+_EXTENSION = "/2020-01-01/extension"
+_SUBSCRIBE = {"/2022-07-01/telemetry": "telemetry", "/2020-08-15/logs": "logs"}
 
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
 
@@ -33,8 +37,10 @@ ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
 class RuntimeApi:
     """The state behind the HTTP routes: the invocation queue and the runtime's progress."""
 
-    def __init__(self, *, on_start: Callable[[Invocation], None] | None = None) -> None:
+    def __init__(self, *, on_start: Callable[[Invocation], None] | None = None,
+                 on_init_done: Callable[[], None] | None = None) -> None:
         self._on_start = on_start
+        self._on_init_done = on_init_done
         self._cond = threading.Condition()
         self._pending: deque[Invocation] = deque()
         self._current: Invocation | None = None
@@ -67,6 +73,8 @@ class RuntimeApi:
 
     def next_invocation(self) -> Invocation | None:
         """Block until an event is queued (None once closed), then hand it out."""
+        if self.first_next_at is None and self._on_init_done is not None:
+            self._on_init_done()
         with self._cond:
             if self.first_next_at is None:
                 self.first_next_at = time.monotonic()
@@ -196,6 +204,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.OK, invocation.event, headers)
         elif _PING.match(self.path):
             self._send(HTTPStatus.OK, b"pong", content_type="text/plain")
+        elif self.path == f"{_EXTENSION}/event/next":
+            self._answer(*self.server.extensions.next_event(self.headers.get("Lambda-Extension-Identifier")))
         else:
             self._not_found()
 
@@ -209,10 +219,44 @@ class _Handler(BaseHTTPRequestHandler):
             status, document = api.post_error(match["id"], body, error_type)
         elif _INIT_ERROR.match(self.path):
             status, document = api.post_init_error(body, error_type)
+        elif self.path.startswith(_EXTENSION + "/"):
+            self._extension_post(self.path[len(_EXTENSION) + 1:], body)
+            return
         else:
             self._not_found()
             return
         self._send_json(status, document)
+
+    def _extension_post(self, action: str, body: bytes) -> None:
+        extensions = self.server.extensions
+        identifier = self.headers.get("Lambda-Extension-Identifier")
+        if action == "register":
+            self._answer(*extensions.register(self.headers.get("Lambda-Extension-Name"), body,
+                                              self.headers.get("Lambda-Extension-Accept-Feature")))
+        elif action in ("init/error", "exit/error"):
+            phase = action.split("/")[0]
+            self._answer(*extensions.report_error(identifier, self.headers.get("Lambda-Extension-Function-Error-Type"),
+                                                  phase))
+        else:
+            self._not_found()
+
+    def do_PUT(self) -> None:
+        body = self._body()
+        api_name = _SUBSCRIBE.get(self.path)
+        if api_name is None:
+            self._not_found()
+            return
+        name = self.server.extensions.name_of(self.headers.get("Lambda-Extension-Identifier"))
+        status, document = self.server.telemetry.subscribe(name, body, api_name)
+        if status == 200 and name is not None:
+            self.server.on_subscribe(name, self.server.telemetry)
+        if isinstance(document, str):
+            self._send(status, json.dumps(document).encode())
+        else:
+            self._send_json(status, document)
+
+    def _answer(self, status: int, headers: dict[str, str], document: dict) -> None:
+        self._send(status, json.dumps(document).encode(), headers)
 
     def _not_found(self) -> None:
         self._send_json(HTTPStatus.NOT_FOUND, {"errorMessage": f"Unknown path {self.path}",
@@ -225,8 +269,14 @@ class RuntimeApiServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, api: RuntimeApi, host: str, port: int = 0) -> None:
+    def __init__(self, api: RuntimeApi, host: str, port: int = 0, *, extensions: ExtensionsApi | None = None,
+                 telemetry: TelemetryApi | None = None,
+                 on_subscribe: Callable[[str, TelemetryApi], None] = lambda name, api: None) -> None:
         self.api = api
+        self.extensions = extensions or ExtensionsApi(function_name="", function_version="$LATEST", handler="",
+                                                      account_id="")
+        self.telemetry = telemetry or TelemetryApi(lambda host: None)
+        self.on_subscribe = on_subscribe
         try:
             super().__init__((host, port), _Handler)
         except OSError as e:
@@ -245,6 +295,8 @@ class RuntimeApiServer(ThreadingHTTPServer):
 
     def close(self) -> None:
         self.api.close()
+        self.extensions.close()
+        self.telemetry.stop()
         if self._thread.is_alive():
             self.shutdown()
         self.server_close()
