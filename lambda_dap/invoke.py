@@ -19,23 +19,29 @@ import time
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lambda_dap.container.engine import network_gateway
 from lambda_dap.container.images import ensure_image
 from lambda_dap.container.run import Container
 from lambda_dap.container.spec import ContainerSpec, Mount, PortBinding
-from lambda_dap.debug.attach import waiting_line
-from lambda_dap.debug.relay import DebugRelay
 from lambda_dap.errors import DebuggerError, LambdaDapError
 from lambda_dap.plan import FunctionPlan, image_launcher_args, plan_function
 from lambda_dap.request import DebugOptions, InvocationResult, InvokeRequest
 from lambda_dap.runtime import report
-from lambda_dap.runtime.api import RuntimeApi, RuntimeApiServer
-from lambda_dap.runtime.extensions import Failure
 from lambda_dap.runtime.invocation import Invocation, Outcome
+from lambda_dap.runtime.listen import address_of, reserve
 from lambda_dap.runtime.output import LineAssembler
 from lambda_dap.runtime.rundir import MOUNT as RUN_DIR_MOUNT
-from lambda_dap.runtime.sandbox import Sandbox
+from lambda_dap.runtime.rundir import RunDirectory
+
+if TYPE_CHECKING:
+    import socket
+
+    from lambda_dap.debug.relay import DebugRelay
+    from lambda_dap.runtime.api import RuntimeApi, RuntimeApiServer
+    from lambda_dap.runtime.extensions import Failure
+    from lambda_dap.runtime.sandbox import Sandbox
 
 __all__ = ["DebugOptions", "InvocationResult", "InvokeRequest", "InvokeSession", "invoke"]
 
@@ -116,26 +122,38 @@ class InvokeSession:
             self._remove_container()
             plan = self.plan
             image_details = ensure_image(plan.image, skip_pull=self.request.skip_pull_image, log=self._log_line)
-            self._sandbox = self._new_sandbox(plan)
-            self._start_server(self._sandbox)
-            spec = self._container_spec(plan, image_details, self._sandbox)
-            self._api = self._server.api if self._server else None
-            self._container_started_at = time.monotonic()
-            self._init_reported = False
-            relay = self._open_relay(plan)
-            container = Container(spec)
+            if self._server is not None:
+                self._server.close()
+                self._server = None
+            host = "127.0.0.1" if self.request.docker_network == "host" else network_gateway("bridge")
+            listener = reserve(host)
+            run_dir = RunDirectory()
+            relay = None
             try:
+                spec = self._container_spec(plan, image_details, run_dir.path, address_of(listener))
+                relay = self._open_relay(plan)
+                self._container_started_at = time.monotonic()
+                self._init_reported = False
+                container = Container(spec)
                 self._container = container.start()
             except BaseException:
+                listener.close()
+                run_dir.close()
                 if relay is not None:
                     relay.close()
                 raise
+            # While the container boots, bring up the server on the reserved address (the runtime waits in the
+            # listen backlog meanwhile) and the watch over its extensions.
+            self._sandbox = sandbox = self._new_sandbox(plan, run_dir)
+            self._start_server(sandbox, listener)
             self._removing = False
             container.stream_output(self._on_output, self._on_container_exit)
-            self._sandbox.start()
+            sandbox.start()
             if relay is not None:
                 self._relay = relay.start(lambda: self._debugger_address(container))
             if plan.debug is not None and self.debug is not None:
+                from lambda_dap.debug.attach import waiting_line
+
                 self._log_line(waiting_line(plan.debug, plan.runtime_family, self.debug, plan.function,
                                             plan.code.path))
 
@@ -145,6 +163,8 @@ class InvokeSession:
             return None
         if self.request.docker_network == "host":
             return None  # the debugger listens on the host interface itself
+        from lambda_dap.debug.relay import DebugRelay
+
         return DebugRelay(self.debug.host_ip, self.debug.port, speaks_dap=plan.debug.debugger == "debugpy")
 
     def _debugger_address(self, container: Container) -> tuple[str, int] | None:
@@ -154,8 +174,10 @@ class InvokeSession:
         address = container.ip_address()
         return (address, self.debug.port) if address else None
 
-    def _new_sandbox(self, plan: FunctionPlan) -> Sandbox:
-        return Sandbox(function_name=plan.function.function_name or plan.function.logical_id,
+    def _new_sandbox(self, plan: FunctionPlan, run_dir: RunDirectory) -> Sandbox:
+        from lambda_dap.runtime.sandbox import Sandbox
+
+        return Sandbox(run_dir, function_name=plan.function.function_name or plan.function.logical_id,
                        handler=plan.function.handler or "", account_id=plan.function_arn.split(":")[4],
                        log_line=self._log_line, resolve_host=self._sandbox_address)
 
@@ -166,21 +188,19 @@ class InvokeSession:
         container = self._container
         return container.ip_address() if container is not None else None
 
-    def _start_server(self, sandbox: Sandbox) -> None:
-        if self._server is not None:
-            self._server.close()
-        host = "127.0.0.1" if self.request.docker_network == "host" else network_gateway("bridge")
+    def _start_server(self, sandbox: Sandbox, listener: socket.socket) -> None:
+        from lambda_dap.runtime.api import RuntimeApi, RuntimeApiServer
 
         def on_start(invocation: Invocation) -> None:
             self._log_line(report.start_line(invocation.request_id))
             sandbox.invoke_started(invocation)
 
-        api = RuntimeApi(on_start=on_start, on_init_done=sandbox.init_done)
-        self._server = RuntimeApiServer(api, host, extensions=sandbox.extensions, telemetry=sandbox.telemetry,
-                                        on_subscribe=sandbox.on_subscribe).start()
+        self._api = api = RuntimeApi(on_start=on_start, on_init_done=sandbox.init_done)
+        self._server = RuntimeApiServer(api, listener=listener, extensions=sandbox.extensions,
+                                        telemetry=sandbox.telemetry, on_subscribe=sandbox.on_subscribe).start()
 
-    def _container_spec(self, plan: FunctionPlan, image_details: dict, sandbox: Sandbox) -> ContainerSpec:
-        assert self._server is not None
+    def _container_spec(self, plan: FunctionPlan, image_details: dict, run_dir: Path,
+                        runtime_api: str) -> ContainerSpec:
         environment = dict(plan.environment)
         launcher_args: list[str] = []
         if plan.function.package_type == "Image":
@@ -193,7 +213,7 @@ class InvokeSession:
             mounts.append(Mount(str(plan.code.path), "/var/task"))
         if plan.opt_dir is not None:
             mounts.append(Mount(str(plan.opt_dir), "/opt"))
-        mounts.append(Mount(str(sandbox.run_dir.path), RUN_DIR_MOUNT, read_only=False))
+        mounts.append(Mount(str(run_dir), RUN_DIR_MOUNT, read_only=False))
         ports: list[PortBinding] = []
         security_opt: list[str] = []
         cap_add: list[str] = []
@@ -206,7 +226,7 @@ class InvokeSession:
             ports = [PortBinding(port, port, self.debug.host_ip) for port in published]
             security_opt, cap_add = list(plan.debug.security_opt), list(plan.debug.cap_add)
         environment.update(plan.container_environment)
-        environment["AWS_LAMBDA_RUNTIME_API"] = self._server.address
+        environment["AWS_LAMBDA_RUNTIME_API"] = runtime_api
         network = self.request.docker_network
         return ContainerSpec(
             image=plan.image,
@@ -257,7 +277,7 @@ class InvokeSession:
                 if graceful:
                     container.stop(DEBUG_STOP_GRACE_S)
                 else:
-                    container.remove()
+                    container.discard()
                 self._output.flush()
             if sandbox is not None:
                 sandbox.drain_output(final=True)
@@ -444,15 +464,14 @@ class InvokeSession:
         if current is None or current.done:
             return
         container = self._container
-        state = container.state() if container is not None else {}
-        if state.get("OOMKilled"):
+        status = container.exit_status if container is not None else None
+        if container is not None and (container.oom_killed or (status == 137 and self.request.memory_limit)):
             current.finish_with_error(
                 Outcome.RUNTIME_EXITED, "Runtime.OutOfMemory",
                 f"RequestId: {current.request_id} Error: Runtime exited with error: signal: killed "
                 f"(out of memory: MemorySize is {self.plan.memory_mb} MB)",
             )
             return
-        status = state.get("ExitCode")
         current.finish_with_error(
             Outcome.RUNTIME_EXITED, "Runtime.ExitError",
             f"RequestId: {current.request_id} Error: Runtime exited with error: exit status {status}",

@@ -10,17 +10,19 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambda_dap.code import CodeDirectory
 from lambda_dap.config.credentials import AwsContext, resolve_aws
 from lambda_dap.config.envvars import lambda_environment, load_container_env_vars_file, load_env_vars_file
-from lambda_dap.debug.settings import DebugSettings, debug_settings, runtime_of_image
 from lambda_dap.errors import OptionError, UnsupportedFunction
 from lambda_dap.request import InvokeRequest
 from lambda_dap.runtimes import default_image, runtime_family
 from lambda_dap.template import load_functions
 from lambda_dap.template.model import Function
+
+if TYPE_CHECKING:
+    from lambda_dap.debug.settings import DebugSettings
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,8 @@ class FunctionPlan:
 
     @property
     def runtime_family(self) -> str | None:
+        from lambda_dap.debug.settings import runtime_of_image
+
         runtime = self.runtime or runtime_of_image(self.image)
         return runtime_family(runtime) if runtime else None
 
@@ -84,6 +88,8 @@ def plan_function(request: InvokeRequest, *, log_line: Callable[[str], None],
         environment.update(_runtime_variables(function, runtime))
     debug = None
     if request.debug:
+        from lambda_dap.debug.settings import debug_settings, runtime_of_image
+
         listen_host = request.debug.host_ip if request.docker_network == "host" else "0.0.0.0"
         debug = debug_settings(runtime or runtime_of_image(image), request.debug, listen_host)
 

@@ -63,9 +63,10 @@ def lambda_images(docker_client) -> dict[str, str]:
 
 
 def _labelled_containers(client) -> dict[str, str]:
+    """One listing call (no per-container inspect, which races with the engine removing stopped containers)."""
     return {
-        c.id: f"{c.name} ({c.status}, image {c.attrs.get('Config', {}).get('Image', '?')})"
-        for c in client.containers.list(all=True, filters={"label": CONTAINER_LABEL})
+        c["Id"]: f"{(c.get('Names') or ['?'])[0].lstrip('/')} ({c.get('Status')}, image {c.get('Image', '?')})"
+        for c in client.api.containers(all=True, filters={"label": CONTAINER_LABEL})
     }
 
 

@@ -7,7 +7,6 @@ spoken here with the standard library: one method per endpoint, as docker-py's `
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import socket
@@ -17,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
+from lambda_dap.container.wire import HttpResponse, send_request
 from lambda_dap.errors import ContainerError, DockerNotAvailable
 
 LABEL = "lambda-dap"  # every container lambda-dap starts carries it: `docker ps -a --filter label=lambda-dap`
@@ -31,18 +31,6 @@ class EngineError(ContainerError):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
-
-
-class _UnixConnection(http.client.HTTPConnection):
-    def __init__(self, path: str, timeout: float | None) -> None:
-        super().__init__("localhost", timeout=timeout)
-        self._path = path
-
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        sock.connect(self._path)
-        self.sock = sock
 
 
 class Engine:
@@ -63,47 +51,55 @@ class Engine:
 
     # --- transport -----------------------------------------------------------------------------------------------
 
-    def _connection(self, timeout: float | None) -> http.client.HTTPConnection:
+    def _connect(self, timeout: float | None) -> socket.socket:
         if self._socket_path is not None:
-            return _UnixConnection(self._socket_path, timeout)
-        assert self._address is not None
-        return http.client.HTTPConnection(*self._address, timeout=timeout)
-
-    def _open(self, method: str, path: str, *, query: dict[str, Any] | None = None, body: Any = None,
-              timeout: float | None = 120.0) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
-        if query:
-            path += "?" + urlencode({k: _query_value(v) for k, v in query.items() if v is not None})
-        headers = {"Host": "docker"}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        connection = self._connection(timeout)
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            address: Any = self._socket_path
+        else:
+            assert self._address is not None
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            address = self._address
+        sock.settimeout(timeout)
         try:
-            connection.request(method, path, body=data, headers=headers)
-            response = connection.getresponse()
+            sock.connect(address)
         except (FileNotFoundError, ConnectionRefusedError, PermissionError) as e:
-            connection.close()
+            sock.close()
             raise DockerNotAvailable(
                 f"Cannot reach the Docker engine at {self.host}: is Docker running? ({e.strerror or e})"
             ) from e
         except OSError as e:
-            connection.close()
+            sock.close()
+            raise DockerNotAvailable(f"Cannot reach the Docker engine at {self.host}: {e}") from e
+        return sock
+
+    def _open(self, method: str, path: str, *, query: dict[str, Any] | None = None, body: Any = None,
+              timeout: float | None = 120.0) -> HttpResponse:
+        if query:
+            path += "?" + urlencode({k: _query_value(v) for k, v in query.items() if v is not None})
+        data = json.dumps(body).encode() if body is not None else None
+        sock = self._connect(timeout)
+        try:
+            send_request(sock, method, path, data, "application/json" if data is not None else None)
+            response = HttpResponse(sock)
+        except OSError as e:
+            sock.close()
             raise DockerNotAvailable(f"Lost the Docker engine at {self.host}: {e}") from e
         if response.status >= 400:
             payload = response.read()
-            connection.close()
+            response.close()
             raise EngineError(response.status, _error_message(payload, response.status))
-        return connection, response
+        return response
 
     def call(self, method: str, path: str, *, query: dict[str, Any] | None = None, body: Any = None,
              timeout: float | None = 120.0) -> Any:
         """One request; the decoded JSON answer (None when empty)."""
-        connection, response = self._open(method, path, query=query, body=body, timeout=timeout)
+        response = self._open(method, path, query=query, body=body, timeout=timeout)
         try:
             payload = response.read()
+        except OSError as e:
+            raise DockerNotAvailable(f"Lost the Docker engine at {self.host}: {e}") from e
         finally:
-            connection.close()
+            response.close()
         return json.loads(payload) if payload.strip() else None
 
     # --- endpoints -----------------------------------------------------------------------------------------------
@@ -120,14 +116,13 @@ class Engine:
             raise
 
     def pull(self, repository: str, tag: str | None) -> Iterator[dict[str, Any]]:
-        connection, response = self._open("POST", "/images/create",
-                                          query={"fromImage": repository, "tag": tag}, timeout=None)
+        response = self._open("POST", "/images/create", query={"fromImage": repository, "tag": tag}, timeout=None)
         try:
-            for line in response:
+            for line in response.lines():
                 if line.strip():
                     yield json.loads(line)
         finally:
-            connection.close()
+            response.close()
 
     def inspect_network(self, name: str) -> dict[str, Any]:
         return self.call("GET", f"/networks/{quote(name, safe='')}")
@@ -144,8 +139,23 @@ class Engine:
     def kill(self, container_id: str, signal: str = "KILL") -> None:
         self.call("POST", f"/containers/{container_id}/kill", query={"signal": signal})
 
+    def kill_nowait(self, container_id: str, signal: str = "KILL") -> None:
+        """Send the kill request without waiting for the engine's answer (which comes only once the container is
+        torn down); the engine acts on it all the same. Callers learn the end from the output stream."""
+        sock = self._connect(timeout=5)
+        try:
+            send_request(sock, "POST", f"/containers/{container_id}/kill?signal={signal}")
+        except OSError as e:
+            raise DockerNotAvailable(f"Lost the Docker engine at {self.host}: {e}") from e
+        finally:
+            sock.close()
+
     def remove(self, container_id: str) -> None:
         self.call("DELETE", f"/containers/{container_id}", query={"force": True, "v": True})
+
+    def wait(self, container_id: str, condition: str = "not-running") -> dict[str, Any]:
+        """Block until the container meets `condition`; its exit status ({"StatusCode": N})."""
+        return self.call("POST", f"/containers/{container_id}/wait", query={"condition": condition}, timeout=None)
 
     def inspect_container(self, container_id: str) -> dict[str, Any]:
         return self.call("GET", f"/containers/{container_id}/json")
@@ -158,10 +168,8 @@ class Engine:
 
     def logs(self, container_id: str) -> Iterator[tuple[int, bytes]]:
         """(stream, data) frames the container writes, from its start, until it stops (1 stdout, 2 stderr)."""
-        connection, response = self._open(
-            "GET", f"/containers/{container_id}/logs",
-            query={"stdout": True, "stderr": True, "follow": True}, timeout=None,
-        )
+        response = self._open("GET", f"/containers/{container_id}/logs",
+                              query={"stdout": True, "stderr": True, "follow": True}, timeout=None)
         try:
             while True:
                 header = response.read(8)
@@ -170,7 +178,7 @@ class Engine:
                 stream, size = struct.unpack(">BxxxL", header)
                 yield stream, response.read(size)
         finally:
-            connection.close()
+            response.close()
 
 
 def _query_value(value: Any) -> str:

@@ -15,6 +15,7 @@ from lambda_dap.errors import ContainerError, NetworkNotFound, PortInUse
 log = logging.getLogger(__name__)
 
 OutputSink = Callable[[bytes], None]
+DISCARD_WAIT_S = 3.0
 
 
 class Container:
@@ -27,8 +28,11 @@ class Container:
         self._removed = threading.Event()
         self._remove_lock = threading.Lock()
         self._output_thread: threading.Thread | None = None
-        self.exited = threading.Event()
+        self.exited = threading.Event()  # it stopped and its output has been read to the end
         self._ip_address: str | None = None
+        self.exit_status: int | None = None
+        self.oom_killed = False
+        self._waiter: threading.Thread | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------------------------
 
@@ -47,7 +51,17 @@ class Container:
         except BaseException:
             self.remove()
             raise
+        self._waiter = threading.Thread(target=self._await_exit, name="container-wait", daemon=True)
+        self._waiter.start()
         return self
+
+    def _await_exit(self) -> None:
+        """Learn the exit status (and whether the kernel's OOM killer struck) the moment it stops."""
+        try:
+            self.exit_status = self._engine.wait(self.id).get("StatusCode")
+            self.oom_killed = bool(self._engine.inspect_container(self.id).get("State", {}).get("OOMKilled"))
+        except ContainerError as e:  # already removed: keep what we learnt
+            log.debug("container %s gone before it could be inspected: %s", self.id[:12], e.message)
 
     def _create_config(self) -> dict[str, Any]:
         spec = self.spec
@@ -64,6 +78,7 @@ class Container:
             "SecurityOpt": spec.security_opt,
             "CapAdd": spec.cap_add,
             "Init": True,  # an init process: signals reach the runtime, orphans are reaped
+            "AutoRemove": True,  # the engine deletes it once it stops, even if lambda-dap is gone by then
         }
         return {
             "Image": spec.image,
@@ -113,15 +128,33 @@ class Container:
         if self._output_thread is not None and self._output_thread is not threading.current_thread():
             self._output_thread.join(timeout=5)
 
+    def discard(self) -> None:
+        """The quick end: SIGKILL, and the engine deletes it (AutoRemove). Returns once its output is all read; if
+        that does not come, removes it the slow, certain way."""
+        with self._remove_lock:
+            if self._removed.is_set() or self.id is None:
+                return
+            self._removed.set()
+            try:
+                self._engine.kill_nowait(self.id)
+            except ContainerError as e:
+                log.debug("could not send the kill to container %s: %s", self.id[:12], e.message)
+        if self._output_thread is None or self._output_thread is threading.current_thread():
+            return
+        self._output_thread.join(timeout=DISCARD_WAIT_S)
+        if self._output_thread.is_alive():
+            self._removed.clear()
+            self.remove()
+
     def stop(self, grace_s: float) -> None:
-        """SIGTERM the container's processes, give them `grace_s` to exit, then remove the container."""
+        """SIGTERM the container's processes, give them `grace_s` to exit, then discard the container."""
         if self.id is not None and not self._removed.is_set() and not self.exited.is_set():
             try:
                 self._engine.kill(self.id, "TERM")
                 self.exited.wait(grace_s)
             except ContainerError as e:
                 log.debug("could not stop container %s: %s", self.id[:12], e.message)
-        self.remove()
+        self.discard()
 
     # --- output and state ----------------------------------------------------------------------------------------
 
@@ -136,6 +169,8 @@ class Container:
             except Exception as e:  # the stream breaks when the container is removed under it
                 log.debug("container output stream ended: %s", e)
             finally:
+                if self._waiter is not None and not self._removed.is_set():  # an unexpected end: why?
+                    self._waiter.join(1.0)
                 self.exited.set()
                 on_exit()
 
@@ -159,15 +194,6 @@ class Container:
             addresses = [settings.get("IPAddress"), *(network.get("IPAddress") for network in networks)]
             self._ip_address = next((a for a in addresses if a), None)
         return self._ip_address
-
-    def state(self) -> dict[str, Any]:
-        return self._engine.inspect_container(self.id).get("State", {})
-
-    def exit_code(self) -> int | None:
-        try:
-            return self.state().get("ExitCode")
-        except ContainerError:
-            return None
 
     def peak_memory_bytes(self) -> int | None:
         value = peak_memory_from_cgroup(self.id)

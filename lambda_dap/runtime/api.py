@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import socket
 import threading
 import time
 from collections import deque
@@ -16,9 +17,9 @@ from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from lambda_dap.errors import RuntimeApiError
 from lambda_dap.runtime.extensions import ExtensionsApi
 from lambda_dap.runtime.invocation import MAX_RESPONSE_BYTES, Invocation, Outcome
+from lambda_dap.runtime.listen import reserve
 from lambda_dap.runtime.telemetry import TelemetryApi
 
 log = logging.getLogger(__name__)
@@ -269,20 +270,22 @@ class RuntimeApiServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, api: RuntimeApi, host: str, port: int = 0, *, extensions: ExtensionsApi | None = None,
+    def __init__(self, api: RuntimeApi, host: str = "127.0.0.1", port: int = 0, *,
+                 listener: socket.socket | None = None, extensions: ExtensionsApi | None = None,
                  telemetry: TelemetryApi | None = None,
                  on_subscribe: Callable[[str, TelemetryApi], None] = lambda name, api: None) -> None:
+        """Serve on `listener` (a socket `listen.reserve` bound earlier), else on host:port."""
         self.api = api
         self.extensions = extensions or ExtensionsApi(function_name="", function_version="$LATEST", handler="",
                                                       account_id="")
         self.telemetry = telemetry or TelemetryApi(lambda host: None)
         self.on_subscribe = on_subscribe
-        try:
-            super().__init__((host, port), _Handler)
-        except OSError as e:
-            raise RuntimeApiError(f"Cannot serve the Runtime API on {host}:{port}: {e.strerror or e}") from e
+        super().__init__(("", 0), _Handler, bind_and_activate=False)
+        self.socket.close()
+        self.socket = listener if listener is not None else reserve(host, port)
+        self.server_address = self.socket.getsockname()
         self._thread = threading.Thread(target=self.serve_forever, name="runtime-api", daemon=True,
-                                        kwargs={"poll_interval": 0.05})
+                                        kwargs={"poll_interval": 0.01})
 
     @property
     def address(self) -> str:

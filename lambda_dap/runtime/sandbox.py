@@ -35,9 +35,9 @@ def init_timeout_s() -> float:
 class Sandbox:
     """Extensions and telemetry for one container, watched from a background thread."""
 
-    def __init__(self, *, function_name: str, handler: str, account_id: str, log_line: LogSink,
-                 resolve_host: Callable[[str], str | None]) -> None:
-        self.run_dir = RunDirectory()
+    def __init__(self, run_dir: RunDirectory, *, function_name: str, handler: str, account_id: str,
+                 log_line: LogSink, resolve_host: Callable[[str], str | None]) -> None:
+        self.run_dir = run_dir
         self.extensions = ExtensionsApi(function_name=function_name, function_version="$LATEST", handler=handler,
                                         account_id=account_id)
         self.extensions.names_source = self.run_dir.extension_names

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.debug.dap_client import DapClient
-from tests.invoke.conftest import KITCHEN, clean_environment
+from tests.invoke.conftest import KITCHEN, clean_environment, containers_gone
 
 pytestmark = pytest.mark.docker
 
@@ -182,7 +182,7 @@ def test_ctrl_c_while_paused_removes_the_container_and_frees_the_port(tmp_path, 
     client.close()
     assert code == 130, stderr
     assert "Traceback" not in stderr
-    assert docker_client.containers.list(all=True, filters={"label": "lambda-dap"}) == []
+    assert containers_gone(docker_client)
     assert port_is_free(session.port)
 
 

@@ -64,3 +64,15 @@ def event_file(tmp_path):
         return str(path)
 
     return write
+
+
+def containers_gone(client, label: str = "lambda-dap", timeout: float = 3.0) -> bool:
+    """True once no container with `label` exists; the engine deletes stopped ones itself, within moments."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while client.api.containers(all=True, filters={"label": label}):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True

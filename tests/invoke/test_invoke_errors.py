@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.invoke.conftest import KITCHEN, clean_environment
+from tests.invoke.conftest import KITCHEN, clean_environment, containers_gone
 
 pytestmark = pytest.mark.docker
 
@@ -111,7 +111,7 @@ def test_interrupt_during_an_invocation_removes_the_container(tmp_path, lambda_i
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if docker_client.containers.list(filters={"label": "lambda-dap.function=Kitchen"}):
+            if docker_client.api.containers(filters={"label": "lambda-dap.function=Kitchen"}):
                 break
             time.sleep(0.05)
         else:
@@ -125,4 +125,4 @@ def test_interrupt_during_an_invocation_removes_the_container(tmp_path, lambda_i
     assert process.returncode == code, stderr.decode()
     assert stdout == b""
     assert "Traceback" not in stderr.decode()
-    assert docker_client.containers.list(all=True, filters={"label": "lambda-dap.function=Kitchen"}) == []
+    assert containers_gone(docker_client, "lambda-dap.function=Kitchen")

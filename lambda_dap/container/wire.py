@@ -1,0 +1,111 @@
+"""Just enough HTTP/1.1 to talk to the Docker engine over its socket: one request per connection.
+
+Written for the engine's answers (Content-Length, chunked or read-to-close bodies, long streams) so that an invoke
+does not pay for importing http.client, which brings ssl and the email package with it.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import BinaryIO
+
+
+class HttpResponse:
+    """A response's status, headers and body, the body read lazily (`read`, or line by line)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._reader: BinaryIO = sock.makefile("rb")
+        status_line = self._reader.readline()
+        parts = status_line.split(None, 2)
+        if len(parts) < 2 or not parts[0].startswith(b"HTTP/"):
+            raise OSError(f"malformed HTTP status line from the engine: {status_line[:80]!r}")
+        self.status = int(parts[1])
+        self.headers: dict[str, str] = {}
+        while True:
+            line = self._reader.readline()
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            self.headers[name.strip().lower()] = value.strip()
+        self._chunked = "chunked" in self.headers.get("transfer-encoding", "").lower()
+        length = self.headers.get("content-length")
+        self._remaining = int(length) if length is not None and not self._chunked else None
+        self._chunk_left = 0
+        self._done = self.status in (204, 304) or self._remaining == 0
+
+    def _read_chunked(self, size: int) -> bytes:
+        if self._chunk_left == 0:
+            header = self._reader.readline()
+            if not header:
+                self._done = True
+                return b""
+            self._chunk_left = int(header.split(b";")[0].strip() or b"0", 16)
+            if self._chunk_left == 0:
+                while self._reader.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+                self._done = True
+                return b""
+        data = self._reader.read(min(size, self._chunk_left) if size >= 0 else self._chunk_left)
+        self._chunk_left -= len(data)
+        if self._chunk_left == 0:
+            self._reader.readline()  # the CRLF after a chunk
+        if not data:
+            self._done = True
+        return data
+
+    def read1(self, size: int = 65536) -> bytes:
+        """Some of the body (b"" at its end)."""
+        if self._done:
+            return b""
+        if self._chunked:
+            return self._read_chunked(size)
+        if self._remaining is not None:
+            data = self._reader.read(min(size, self._remaining))
+            self._remaining -= len(data)
+            self._done = self._remaining <= 0 or not data
+            return data
+        data = self._reader.read1(size)
+        self._done = not data
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        """`size` bytes (fewer at the end), or the whole rest of the body."""
+        pieces, wanted = [], size
+        while wanted != 0:
+            data = self.read1(65536 if wanted < 0 else wanted)
+            if not data:
+                break
+            pieces.append(data)
+            if wanted > 0:
+                wanted -= len(data)
+        return b"".join(pieces)
+
+    def lines(self):
+        """The body line by line (for streams of JSON documents)."""
+        pending = b""
+        while True:
+            data = self.read1()
+            if not data:
+                break
+            pending += data
+            *complete, pending = pending.split(b"\n")
+            yield from complete
+        if pending:
+            yield pending
+
+    def close(self) -> None:
+        self._reader.close()
+        self._sock.close()
+
+
+def send_request(sock: socket.socket, method: str, path: str, body: bytes | None = None,
+                 content_type: str | None = None) -> None:
+    head = [f"{method} {path} HTTP/1.1", "Host: docker", "Connection: close"]
+    if body is not None:
+        head.append(f"Content-Length: {len(body)}")
+        if content_type:
+            head.append(f"Content-Type: {content_type}")
+    elif method in ("POST", "PUT"):
+        head.append("Content-Length: 0")
+    sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + (body or b""))
