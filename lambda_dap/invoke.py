@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lambda_dap.container.engine import network_gateway
+from lambda_dap.container.engine import ensure_network, network_gateway
 from lambda_dap.container.images import ensure_image
 from lambda_dap.container.run import Container
 from lambda_dap.container.spec import ContainerSpec, Mount, PortBinding
@@ -125,7 +125,10 @@ class InvokeSession:
             if self._server is not None:
                 self._server.close()
                 self._server = None
-            host = "127.0.0.1" if self.request.docker_network == "host" else network_gateway("bridge")
+            network = self.request.docker_network
+            if network and network != "host":
+                ensure_network(network)
+            host = "127.0.0.1" if network == "host" else network_gateway("bridge")
             listener = reserve(host)
             run_dir = RunDirectory()
             relay = None

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.aws_endpoint"]  # the `moto` fixture: a local AWS endpoint
+
 IMAGES_DIR = Path(__file__).resolve().parent / "images"
 CONTAINER_LABEL = "lambda-dap"  # every container lambda-dap (and these tests) start carries it
 LEAK_GRACE_SECONDS = 3.0  # auto-removed containers disappear asynchronously after they exit

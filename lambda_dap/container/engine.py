@@ -202,6 +202,18 @@ def engine() -> Engine:
     return Engine()
 
 
+def ensure_network(network: str) -> None:
+    """Fail early, and clearly, when a network to join (--docker-network) does not exist."""
+    from lambda_dap.errors import NetworkNotFound
+
+    try:
+        engine().inspect_network(network)
+    except EngineError as e:
+        if e.status == 404:
+            raise NetworkNotFound(f"Docker network '{network}' (--docker-network) does not exist") from e
+        raise ContainerError(f"Cannot inspect the Docker network '{network}': {e.message}") from e
+
+
 @lru_cache(maxsize=8)
 def network_gateway(network: str = "bridge") -> str:
     """The host's address on a Docker network: where a container reaches a server on the host."""
