@@ -121,10 +121,6 @@ class PortInUse(LambdaDapError):
     code = 3005
 
 
-class OutOfMemory(LambdaDapError):
-    code = 3006
-
-
 class NetworkNotFound(LambdaDapError):
     code = 3007
 
@@ -136,26 +132,7 @@ class RuntimeApiError(LambdaDapError):
     code = 4001
 
 
-class RuntimeExited(LambdaDapError):
-    """The runtime process ended before it answered the invocation."""
-
-    code = 4002
-
-
-class ExtensionError(LambdaDapError):
-    code = 4003
-
-
 # --- invoke and debug (5xxx) -------------------------------------------------------------------------------------
-
-
-class InvokeError(LambdaDapError):
-    code = 5001
-
-
-class Interrupted(LambdaDapError):
-    code = 5002
-    exit_code = 130
 
 
 class DebuggingNotSupported(LambdaDapError):

@@ -10,7 +10,6 @@ as Lambda resets a sandbox. `close()` removes everything, on every path.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import sys
@@ -495,10 +494,3 @@ def container_files_dir() -> Path:
     """The host directory of the files mounted into every function container (launcher, runtime client)."""
     return Path(str(resources.files("lambda_dap.runtime") / "container_files"))
 
-
-def error_document(result: InvocationResult) -> dict:
-    """The function's error as a JSON document (for front doors that show it)."""
-    try:
-        return json.loads(result.payload)
-    except ValueError:
-        return {"errorType": result.error_type, "errorMessage": result.payload.decode(errors="replace")}

@@ -104,9 +104,6 @@ class Engine:
 
     # --- endpoints -----------------------------------------------------------------------------------------------
 
-    def ping(self) -> None:
-        self.call("GET", "/_ping", timeout=10)
-
     def inspect_image(self, name: str) -> dict[str, Any] | None:
         try:
             return self.call("GET", f"/images/{quote(name, safe='/:@')}/json")
@@ -162,9 +159,6 @@ class Engine:
 
     def stats(self, container_id: str) -> dict[str, Any]:
         return self.call("GET", f"/containers/{container_id}/stats", query={"stream": False, "one-shot": True})
-
-    def list_containers(self, label: str) -> list[dict[str, Any]]:
-        return self.call("GET", "/containers/json", query={"all": True, "filters": json.dumps({"label": [label]})})
 
     def logs(self, container_id: str) -> Iterator[tuple[int, bytes]]:
         """(stream, data) frames the container writes, from its start, until it stops (1 stdout, 2 stderr)."""

@@ -177,12 +177,6 @@ class Container:
         self._output_thread = threading.Thread(target=pump, name="container-output", daemon=True)
         self._output_thread.start()
 
-    def wait_output_drained(self, timeout: float) -> bool:
-        if self._output_thread is None:
-            return True
-        self._output_thread.join(timeout)
-        return not self._output_thread.is_alive()
-
     def ip_address(self) -> str | None:
         """The container's address on its first network (None with the host's network or once it is gone)."""
         if self._ip_address is None and self.id is not None:

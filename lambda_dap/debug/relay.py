@@ -43,8 +43,6 @@ class DebugRelay:
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
         self.attached = threading.Event()  # a client has connected
-        self.clients = 0  # connected right now
-        self.on_change: Callable[[], None] = lambda: None
 
     def start(self, upstream: Callable[[], tuple[str, int] | None]) -> DebugRelay:
         """Serve; `upstream()` gives the debugger's address once the container has one (None: gone)."""
@@ -100,9 +98,7 @@ class DebugRelay:
             return
         upstream.settimeout(None)
         self._track(upstream)
-        self.clients += 1
         self.attached.set()
-        self.on_change()
         pump = threading.Thread(target=self._pump, args=(upstream, client), daemon=True)
         pump.start()
         client_left = self._pump(client, upstream)
@@ -113,8 +109,6 @@ class DebugRelay:
         pump.join(2)
         self._untrack(upstream)
         self._untrack(client)
-        self.clients -= 1
-        self.on_change()
 
     @staticmethod
     def _pump(source: socket.socket, target: socket.socket) -> bool:

@@ -53,8 +53,3 @@ class Deadline:
             if self._paused_at is not None:
                 self._paused_total += time.monotonic() - self._paused_at
                 self._paused_at = None
-
-    def disable(self) -> None:
-        """Stop counting for good (a debugger attached for the rest of the invocation)."""
-        with self._lock:
-            self._budget_s = None

@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 TELEMETRY_SCHEMAS = ("2022-07-01", "2022-12-13", "2025-01-29")
 LOGS_SCHEMAS = ("2020-08-15", "2021-03-18")
 RECORD_TYPES = ("platform", "function", "extension")
-SANDBOX_HOSTS = ("sandbox.localdomain", "sandbox", "localhost", "127.0.0.1", "0.0.0.0")
 
 Answer = tuple[int, dict[str, Any] | str]
 

@@ -42,6 +42,3 @@ class Function:
     logging_config: dict[str, Any] = field(default_factory=dict)
     unsupported_reason: str | None = None  # why find() refuses it (S3 code, ...)
 
-    @property
-    def display_name(self) -> str:
-        return self.full_path
