@@ -52,6 +52,7 @@ CONTAINER_FILES_MOUNT = "/var/lambda-dap"
 SANDBOX_HOST = "sandbox.localdomain"  # 0.0.0.0 inside: a server binding it is reachable from the host too
 OUTPUT_QUIET_S = 0.03  # output idle this long after the runtime is back in `next`: the invocation's logs are in
 OUTPUT_SETTLE_MAX_S = 0.5
+LABELS_ENV = "LAMBDA_DAP_CONTAINER_LABELS"
 ATTACH_TIMEOUT_ENV = "LAMBDA_DAP_DEBUGGER_TIMEOUT"  # seconds a debugged function may wait for its debugger
 DEFAULT_ATTACH_TIMEOUT_S = 600.0
 DEBUGGER_FLUSH_S = 0.2
@@ -239,7 +240,7 @@ class InvokeSession:
             working_dir=plan.working_dir if plan.function.package_type != "Image" else
             (plan.function.image_config.get("WorkingDirectory") or None),
             memory_mb=plan.memory_mb if self.request.memory_limit else None,
-            labels={"lambda-dap.function": plan.function.full_path},
+            labels={**extra_labels(), "lambda-dap.function": plan.function.full_path},
             network_mode="host" if network == "host" else None,
             networks=[network] if network and network != "host" else [],
             extra_hosts={SANDBOX_HOST: "0.0.0.0", **self.request.extra_hosts},
@@ -478,6 +479,15 @@ class InvokeSession:
             Outcome.RUNTIME_EXITED, "Runtime.ExitError",
             f"RequestId: {current.request_id} Error: Runtime exited with error: exit status {status}",
         )
+
+
+def extra_labels() -> dict[str, str]:
+    """Labels to add to every container, from LAMBDA_DAP_CONTAINER_LABELS="key=value,key2=value2" (e.g. for a CI
+    job to find its own containers)."""
+    import os
+
+    pairs = (item.partition("=") for item in os.environ.get(LABELS_ENV, "").split(",") if item.strip())
+    return {key.strip(): value.strip() for key, _, value in pairs if key.strip()}
 
 
 def attach_timeout_s() -> float:

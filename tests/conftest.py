@@ -11,11 +11,17 @@ import importlib.util
 import os
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 
 pytest_plugins = ["tests.aws_endpoint"]  # the `moto` fixture: a local AWS endpoint
+
+# Every container lambda-dap starts during this test session carries this label (subprocesses inherit the
+# variable), so the leak check below looks at this session's containers only, not a parallel session's.
+SESSION_LABEL = f"lambda-dap.test-session={uuid.uuid4().hex[:12]}"
+os.environ["LAMBDA_DAP_CONTAINER_LABELS"] = SESSION_LABEL
 
 IMAGES_DIR = Path(__file__).resolve().parent / "images"
 CONTAINER_LABEL = "lambda-dap"  # every container lambda-dap (and these tests) start carries it
@@ -68,7 +74,7 @@ def _labelled_containers(client) -> dict[str, str]:
     """One listing call (no per-container inspect, which races with the engine removing stopped containers)."""
     return {
         c["Id"]: f"{(c.get('Names') or ['?'])[0].lstrip('/')} ({c.get('Status')}, image {c.get('Image', '?')})"
-        for c in client.api.containers(all=True, filters={"label": CONTAINER_LABEL})
+        for c in client.api.containers(all=True, filters={"label": [CONTAINER_LABEL, SESSION_LABEL]})
     }
 
 

@@ -71,7 +71,9 @@ def containers_gone(client, label: str = "lambda-dap", timeout: float = 3.0) -> 
     import time
 
     deadline = time.monotonic() + timeout
-    while client.api.containers(all=True, filters={"label": label}):
+    from tests.conftest import SESSION_LABEL
+
+    while client.api.containers(all=True, filters={"label": [label, SESSION_LABEL]}):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)

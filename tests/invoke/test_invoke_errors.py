@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from tests.conftest import SESSION_LABEL
 from tests.invoke.conftest import KITCHEN, clean_environment, containers_gone
 
 pytestmark = pytest.mark.docker
@@ -111,7 +112,7 @@ def test_interrupt_during_an_invocation_removes_the_container(tmp_path, lambda_i
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if docker_client.api.containers(filters={"label": "lambda-dap.function=Kitchen"}):
+            if docker_client.api.containers(filters={"label": ["lambda-dap.function=Kitchen", SESSION_LABEL]}):
                 break
             time.sleep(0.05)
         else:

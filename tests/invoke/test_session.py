@@ -8,6 +8,7 @@ import pytest
 
 from lambda_dap.invoke import InvokeRequest, InvokeSession
 from lambda_dap.runtime.invocation import Outcome
+from tests.conftest import SESSION_LABEL
 from tests.invoke.conftest import KITCHEN, containers_gone
 
 pytestmark = pytest.mark.docker
@@ -27,7 +28,8 @@ def test_warm_invocations_reuse_the_container(lambda_images, docker_client):
         assert json.loads(first.payload) == json.loads(second.payload)  # the same container answered
         assert first.init_duration_ms is not None and second.init_duration_ms is None
         assert sum(line.startswith("REPORT RequestId") for line in lines) == 2
-        assert len(docker_client.api.containers(filters={"label": "lambda-dap.function=Kitchen"})) == 1
+        mine = {"label": ["lambda-dap.function=Kitchen", SESSION_LABEL]}
+        assert len(docker_client.api.containers(filters=mine)) == 1
     assert containers_gone(docker_client, "lambda-dap.function=Kitchen")
 
 
