@@ -16,22 +16,19 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from importlib import resources
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lambda_dap.container.engine import ensure_network, network_gateway
 from lambda_dap.container.images import ensure_image
 from lambda_dap.container.run import Container
-from lambda_dap.container.spec import ContainerSpec, Mount, PortBinding
+from lambda_dap.containers import container_spec
 from lambda_dap.errors import DebuggerError, LambdaDapError
-from lambda_dap.plan import FunctionPlan, image_launcher_args, plan_function
+from lambda_dap.plan import FunctionPlan, plan_function
 from lambda_dap.request import DebugOptions, InvocationResult, InvokeRequest
 from lambda_dap.runtime import report
 from lambda_dap.runtime.invocation import Invocation, Outcome
 from lambda_dap.runtime.listen import address_of, reserve
 from lambda_dap.runtime.output import LineAssembler
-from lambda_dap.runtime.rundir import MOUNT as RUN_DIR_MOUNT
 from lambda_dap.runtime.rundir import RunDirectory
 
 if TYPE_CHECKING:
@@ -48,11 +45,8 @@ log = logging.getLogger(__name__)
 
 LogSink = Callable[[str], None]
 ResultSink = Callable[[InvocationResult], None]
-CONTAINER_FILES_MOUNT = "/var/lambda-dap"
-SANDBOX_HOST = "sandbox.localdomain"  # 0.0.0.0 inside: a server binding it is reachable from the host too
-OUTPUT_QUIET_S = 0.03  # output idle this long after the runtime is back in `next`: the invocation's logs are in
+OUTPUT_QUIET_S = 0.01  # output idle this long after the runtime is back in `next`: the invocation's logs are in
 OUTPUT_SETTLE_MAX_S = 0.5
-LABELS_ENV = "LAMBDA_DAP_CONTAINER_LABELS"
 ATTACH_TIMEOUT_ENV = "LAMBDA_DAP_DEBUGGER_TIMEOUT"  # seconds a debugged function may wait for its debugger
 DEFAULT_ATTACH_TIMEOUT_S = 600.0
 DEBUGGER_FLUSH_S = 0.2
@@ -133,7 +127,8 @@ class InvokeSession:
             run_dir = RunDirectory()
             relay = None
             try:
-                spec = self._container_spec(plan, image_details, run_dir.path, address_of(listener))
+                spec = container_spec(self.request, plan, image_details, run_dir=run_dir.path,
+                                      runtime_api=address_of(listener))
                 relay = self._open_relay(plan)
                 self._container_started_at = time.monotonic()
                 self._init_reported = False
@@ -201,54 +196,6 @@ class InvokeSession:
         self._api = api = RuntimeApi(on_start=on_start, on_init_done=sandbox.init_done)
         self._server = RuntimeApiServer(api, listener=listener, extensions=sandbox.extensions,
                                         telemetry=sandbox.telemetry, on_subscribe=sandbox.on_subscribe).start()
-
-    def _container_spec(self, plan: FunctionPlan, image_details: dict, run_dir: Path,
-                        runtime_api: str) -> ContainerSpec:
-        environment = dict(plan.environment)
-        launcher_args: list[str] = []
-        if plan.function.package_type == "Image":
-            launcher_args, handler = image_launcher_args(plan.function, image_details)
-            if handler:
-                environment.setdefault("AWS_LAMBDA_FUNCTION_HANDLER", handler)
-                environment.setdefault("_HANDLER", handler)
-        mounts = [Mount(str(container_files_dir()), CONTAINER_FILES_MOUNT)]
-        if plan.code.path is not None:
-            mounts.append(Mount(str(plan.code.path), "/var/task"))
-        if plan.opt_dir is not None:
-            mounts.append(Mount(str(plan.opt_dir), "/opt"))
-        mounts.append(Mount(str(run_dir), RUN_DIR_MOUNT, read_only=False))
-        ports: list[PortBinding] = []
-        security_opt: list[str] = []
-        cap_add: list[str] = []
-        if plan.debug is not None and self.debug is not None:
-            environment.update(plan.debug.environment)
-            launcher_args = list(plan.debug.launcher_args) or launcher_args
-            mounts.extend(plan.debug.mounts)
-            relayed = plan.debug.port_is_protocol and self.request.docker_network != "host"
-            published = self.debug.ports[1:] if relayed else self.debug.ports
-            ports = [PortBinding(port, port, self.debug.host_ip) for port in published]
-            security_opt, cap_add = list(plan.debug.security_opt), list(plan.debug.cap_add)
-        environment.update(plan.container_environment)
-        environment["AWS_LAMBDA_RUNTIME_API"] = runtime_api
-        network = self.request.docker_network
-        return ContainerSpec(
-            image=plan.image,
-            entrypoint=["/bin/sh", f"{CONTAINER_FILES_MOUNT}/launch.sh"],
-            command=launcher_args,
-            environment=environment,
-            mounts=mounts,
-            working_dir=plan.working_dir if plan.function.package_type != "Image" else
-            (plan.function.image_config.get("WorkingDirectory") or None),
-            memory_mb=plan.memory_mb if self.request.memory_limit else None,
-            labels={**extra_labels(), "lambda-dap.function": plan.function.full_path},
-            network_mode="host" if network == "host" else None,
-            networks=[network] if network and network != "host" else [],
-            extra_hosts={SANDBOX_HOST: "0.0.0.0", **self.request.extra_hosts},
-            dns=list(self.request.dns),
-            ports=ports,
-            security_opt=security_opt,
-            cap_add=cap_add,
-        )
 
     def close(self) -> None:
         """Remove the container, stop the server and delete temporary files. Safe to call more than once."""
@@ -481,15 +428,6 @@ class InvokeSession:
         )
 
 
-def extra_labels() -> dict[str, str]:
-    """Labels to add to every container, from LAMBDA_DAP_CONTAINER_LABELS="key=value,key2=value2" (e.g. for a CI
-    job to find its own containers)."""
-    import os
-
-    pairs = (item.partition("=") for item in os.environ.get(LABELS_ENV, "").split(",") if item.strip())
-    return {key.strip(): value.strip() for key, _, value in pairs if key.strip()}
-
-
 def attach_timeout_s() -> float:
     """How long a debugged function waits for its debugger before lambda-dap gives up and cleans up."""
     import os
@@ -498,9 +436,3 @@ def attach_timeout_s() -> float:
         return float(os.environ.get(ATTACH_TIMEOUT_ENV, DEFAULT_ATTACH_TIMEOUT_S))
     except ValueError:
         return DEFAULT_ATTACH_TIMEOUT_S
-
-
-def container_files_dir() -> Path:
-    """The host directory of the files mounted into every function container (launcher, runtime client)."""
-    return Path(str(resources.files("lambda_dap.runtime") / "container_files"))
-

@@ -213,7 +213,7 @@ class ExtensionsApi:
             return True
 
         with self._cond:
-            while not done():
+            while (stop_on_failure and self.failure is not None) or not done():
                 if (stop_on_failure and self.failure is not None) or self._closed:
                     return False
                 remaining = None if deadline is None else deadline - time.monotonic()

@@ -20,7 +20,8 @@ from lambda_dap.runtime.telemetry import TelemetryApi
 INIT_TIMEOUT_ENV = "LAMBDA_DAP_EXTENSION_INIT_TIMEOUT"
 DEFAULT_INIT_TIMEOUT_S = 10.0  # Lambda's limit for an on-demand init
 SHUTDOWN_BUDGET_S = 2.0  # Lambda's shutdown phase with external extensions
-POLL_S = 0.01
+POLL_S = 0.01  # how often the run directory is read for extension output and exits
+QUICK_POLL_S = 0.002  # ... while lambda-dap waits on the extensions (init, SHUTDOWN)
 
 LogSink = Callable[[str], None]
 
@@ -70,7 +71,8 @@ class Sandbox:
             self.drain_output()
             for name, status in self.run_dir.new_exits():
                 self._on_exit(name, status)
-            time.sleep(POLL_S)
+            waiting = self.shutting_down or not self.init_finished.is_set()
+            time.sleep(QUICK_POLL_S if waiting else POLL_S)
 
     def _gate_runtime(self) -> None:
         """Let the runtime start once every extension registered and waits for its first event."""
@@ -91,9 +93,9 @@ class Sandbox:
         self.run_dir.release_runtime()
 
     def _on_exit(self, name: str, status: int) -> None:
-        self.extensions.mark_exited(name)
-        if not self.shutting_down:
+        if not self.shutting_down:  # the failure first: a waiter woken by the exit must see it
             self.extensions.fail(Failure(name, "Extension.Crash", f"extension '{name}' exited with status {status}"))
+        self.extensions.mark_exited(name)
 
     def drain_output(self, final: bool = False) -> None:
         with self._drain_lock:
@@ -128,7 +130,9 @@ class Sandbox:
         """Every INVOKE subscriber is back in event/next (False on timeout or failure)."""
         if not self.has_extensions:
             return True
-        return self.extensions.wait_back(invocation.request_id, timeout_s)
+        back = self.extensions.wait_back(invocation.request_id, timeout_s)
+        self.drain_output()  # what they printed before coming back belongs before END
+        return back
 
     def shutdown(self) -> None:
         """SHUTDOWN to the external subscribers, and up to 2 s for them to finish, as Lambda allows."""

@@ -11,7 +11,7 @@
 # AWS_LAMBDA_EXEC_WRAPPER: the managed runtimes' bootstraps apply it themselves; lambda-dap applies it where it
 # replaces them (its own client, the --python form), as Lambda does, and never to custom bootstraps.
 #
-# Extensions: every file directly in /opt/extensions starts first, in name order, with the function's environment
+# Extensions: every executable file directly in /opt/extensions starts first, in name order, with the function's environment
 # less the runtime's own variables; its output goes to lambda-dap through $RUN. The runtime starts once lambda-dap
 # says every extension registered (a line on the FIFO $RUN/go), as Lambda's init does.
 
@@ -22,20 +22,24 @@ start_extensions() {
   [ -d /opt/extensions ] && [ -d "$RUN" ] || return 0
   names=""
   for extension in /opt/extensions/*; do
-    [ -f "$extension" ] && names="$names${extension##*/}
+    [ -f "$extension" ] && [ -x "$extension" ] && names="$names${extension##*/}
 "
   done
   [ -n "$names" ] || return 0
   printf '%s' "$names" > "$RUN/extensions"
   for extension in /opt/extensions/*; do
-    [ -f "$extension" ] || continue
+    [ -f "$extension" ] && [ -x "$extension" ] || continue
     name=${extension##*/}
+    mkfifo "$RUN/started-$name"
     (
       env -u _HANDLER -u LAMBDA_TASK_ROOT -u LAMBDA_RUNTIME_DIR -u AWS_EXECUTION_ENV -u AWS_LAMBDA_LOG_GROUP_NAME \
         -u AWS_LAMBDA_LOG_STREAM_NAME -u AWS_XRAY_CONTEXT_MISSING -u AWS_XRAY_DAEMON_ADDRESS \
-        -u _AWS_XRAY_DAEMON_ADDRESS -u _AWS_XRAY_DAEMON_PORT "$extension" >>"$RUN/ext-$name.log" 2>&1 </dev/null
+        -u _AWS_XRAY_DAEMON_ADDRESS -u _AWS_XRAY_DAEMON_PORT "$extension" >>"$RUN/ext-$name.log" 2>&1 </dev/null &
+      echo started > "$RUN/started-$name"
+      wait $!
       echo "$?" > "$RUN/ext-$name.exit"
     ) &
+    read -r _ < "$RUN/started-$name"  # one at a time: they start in name order
   done
   read -r _ < "$RUN/go"
 }

@@ -1,0 +1,83 @@
+"""What a function's container looks like: the launcher and its arguments, mounts, environment, ports, network.
+
+Decided from the plan alone (no engine call), so each runtime's debug container is easy to pin in tests.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from lambda_dap.container.spec import ContainerSpec, Mount, PortBinding
+from lambda_dap.plan import FunctionPlan, image_launcher_args
+from lambda_dap.request import InvokeRequest
+from lambda_dap.runtime.rundir import MOUNT as RUN_DIR_MOUNT
+
+CONTAINER_FILES_MOUNT = "/var/lambda-dap"
+SANDBOX_HOST = "sandbox.localdomain"  # 0.0.0.0 inside: a server binding it is reachable from the host too
+LABELS_ENV = "LAMBDA_DAP_CONTAINER_LABELS"
+
+
+def container_spec(request: InvokeRequest, plan: FunctionPlan, image_details: dict[str, Any], *, run_dir: Path,
+               runtime_api: str) -> ContainerSpec:
+    """The container for `plan`: launcher, mounts, environment, debugger, network; `runtime_api` is the address
+    of lambda-dap's Runtime API server, `run_dir` the host side of the launcher's meeting place."""
+    environment = dict(plan.environment)
+    launcher_args: list[str] = []
+    if plan.function.package_type == "Image":
+        launcher_args, handler = image_launcher_args(plan.function, image_details)
+        if handler:
+            environment.setdefault("AWS_LAMBDA_FUNCTION_HANDLER", handler)
+            environment.setdefault("_HANDLER", handler)
+    mounts = [Mount(str(container_files_dir()), CONTAINER_FILES_MOUNT)]
+    if plan.code.path is not None:
+        mounts.append(Mount(str(plan.code.path), "/var/task"))
+    if plan.opt_dir is not None:
+        mounts.append(Mount(str(plan.opt_dir), "/opt"))
+    mounts.append(Mount(str(run_dir), RUN_DIR_MOUNT, read_only=False))
+    ports: list[PortBinding] = []
+    security_opt: list[str] = []
+    cap_add: list[str] = []
+    if plan.debug is not None and request.debug is not None:
+        environment.update(plan.debug.environment)
+        launcher_args = list(plan.debug.launcher_args) or launcher_args
+        mounts.extend(plan.debug.mounts)
+        relayed = plan.debug.port_is_protocol and request.docker_network != "host"
+        published = request.debug.ports[1:] if relayed else request.debug.ports
+        ports = [PortBinding(port, port, request.debug.host_ip) for port in published]
+        security_opt, cap_add = list(plan.debug.security_opt), list(plan.debug.cap_add)
+    environment.update(plan.container_environment)
+    environment["AWS_LAMBDA_RUNTIME_API"] = runtime_api
+    network = request.docker_network
+    return ContainerSpec(
+        image=plan.image,
+        entrypoint=["/bin/sh", f"{CONTAINER_FILES_MOUNT}/launch.sh"],
+        command=launcher_args,
+        environment=environment,
+        mounts=mounts,
+        working_dir=plan.working_dir if plan.function.package_type != "Image" else
+        (plan.function.image_config.get("WorkingDirectory") or None),
+        memory_mb=plan.memory_mb if request.memory_limit else None,
+        labels={**extra_labels(), "lambda-dap.function": plan.function.full_path},
+        network_mode="host" if network == "host" else None,
+        networks=[network] if network and network != "host" else [],
+        extra_hosts={SANDBOX_HOST: "0.0.0.0", **request.extra_hosts},
+        dns=list(request.dns),
+        ports=ports,
+        security_opt=security_opt,
+        cap_add=cap_add,
+    )
+
+
+def extra_labels() -> dict[str, str]:
+    """Labels to add to every container, from LAMBDA_DAP_CONTAINER_LABELS="key=value,key2=value2" (e.g. for a CI
+    job to find its own containers)."""
+    pairs = (item.partition("=") for item in os.environ.get(LABELS_ENV, "").split(",") if item.strip())
+    return {key.strip(): value.strip() for key, _, value in pairs if key.strip()}
+
+
+def container_files_dir() -> Path:
+    """The host directory of the files mounted into every function container (launcher, runtime client)."""
+    return Path(str(resources.files("lambda_dap.runtime") / "container_files"))
