@@ -77,6 +77,7 @@ class Resolver:
             "Fn::If": self._if,
             "Fn::FindInMap": self._find_in_map,
             "Fn::Base64": self._base64,
+            "Fn::GetAZs": self._get_azs,
         }
 
     def resolve(self, node: Any) -> Any:
@@ -252,6 +253,17 @@ class Resolver:
 
     def _base64(self, argument: Any) -> str:
         return base64.b64encode(text_of(self.resolve(argument)).encode()).decode("ascii")
+
+
+    def _get_azs(self, argument: Any) -> list[str]:
+        """The region's Availability Zones: `""` or a Ref means the stack's region (a, b, c locally; us-east-1
+        has six, as SAM lists them)."""
+        region = self.resolve(argument)
+        if not isinstance(region, str):
+            raise Unresolvable
+        region = region or str(self._symbols.get("AWS::Region", "us-east-1"))
+        letters = "abcdef" if region == "us-east-1" else "abc"
+        return [f"{region}{letter}" for letter in letters]
 
 
 def _is_list_of(value: Any, length: int) -> bool:

@@ -96,7 +96,6 @@ def test_resolves(resolver: Resolver, node: Any, expected: Any) -> None:
         {"Fn::If": ["NoSuchCondition", 1, 2]},
         {"Fn::If": ["SelfLoop", 1, 2]},
         {"Fn::ImportValue": "shared"},
-        {"Fn::GetAZs": ""},
         {"Fn::Transform": {"Name": "AWS::Include"}},
         {"Fn::Split": ["", "abc"]},
     ],
@@ -130,3 +129,9 @@ def test_conditions(resolver: Resolver) -> None:
 
 def test_if_resolves_only_the_chosen_branch(resolver: Resolver) -> None:
     assert resolver.resolve({"Fn::If": ["IsProd", "kept", {"Fn::ImportValue": "never-looked-at"}]}) == "kept"
+
+
+def test_get_azs_lists_the_regions_zones():
+    resolver = Resolver(symbols={"AWS::Region": "eu-west-1"}, resources={}, conditions={}, mappings={})
+    assert resolver.resolve({"Fn::Select": [0, {"Fn::GetAZs": ""}]}) == "eu-west-1a"
+    assert resolver.resolve({"Fn::GetAZs": "us-east-1"}) == [f"us-east-1{c}" for c in "abcdef"]
