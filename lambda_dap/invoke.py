@@ -214,14 +214,14 @@ class InvokeSession:
         """Remove the container after the extensions' SHUTDOWN; `graceful` first lets its processes end on
         SIGTERM (a debugger says goodbye)."""
         relay, self._relay = self._relay, None
-        if relay is not None:
-            relay.close()
         sandbox, self._sandbox = self._sandbox, None
         container, self._container = self._container, None
         try:
             if sandbox is not None and container is not None and not container.exited.is_set():
-                sandbox.shutdown()
+                sandbox.shutdown()  # before the relay goes: a debugger leaving may end the runtime, and the sandbox
         finally:
+            if relay is not None:
+                relay.close()
             if container is not None:
                 self._removing = True
                 if graceful:

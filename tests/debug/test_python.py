@@ -62,12 +62,18 @@ class DebuggedInvoke:
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_environment(home, **(env or {})),
         )
         self.stderr_lines: list[str] = []
-        self._stderr_thread = threading.Thread(target=self._collect, daemon=True)
-        self._stderr_thread.start()
+        self._stdout = b""
+        self._readers = [threading.Thread(target=self._collect, daemon=True),
+                         threading.Thread(target=self._read_stdout, daemon=True)]
+        for reader in self._readers:
+            reader.start()
 
     def _collect(self) -> None:
         for raw in self.process.stderr:
             self.stderr_lines.append(raw.decode(errors="replace").rstrip("\n"))
+
+    def _read_stdout(self) -> None:
+        self._stdout = self.process.stdout.read()
 
     def attach_configuration(self, timeout: float = 60) -> dict:
         deadline = time.monotonic() + timeout
@@ -81,14 +87,16 @@ class DebuggedInvoke:
         raise AssertionError("no attach configuration on stderr:\n" + "\n".join(self.stderr_lines))
 
     def finish(self, timeout: float = 60) -> tuple[int, bytes, str]:
+        """Wait for the command to end (one reader per pipe: `communicate` would steal stderr lines)."""
         try:
-            stdout, _ = self.process.communicate(timeout=timeout)
+            self.process.wait(timeout=timeout)
         finally:
             if self.process.poll() is None:
                 self.process.kill()
                 self.process.wait()
-        self._stderr_thread.join(5)
-        return self.process.returncode, stdout, "\n".join(self.stderr_lines)
+        for reader in self._readers:
+            reader.join(5)
+        return self.process.returncode, self._stdout, "\n".join(self.stderr_lines)
 
 
 def attach_and_break(session: DebuggedInvoke, source: Path, line: int) -> tuple[DapClient, dict]:
@@ -198,3 +206,23 @@ def test_debug_args_replace_the_default_debugger_command(tmp_path, lambda_images
     code, _, stderr = session.finish()
     client.close()
     assert code == 0, stderr
+
+
+def test_extensions_wait_while_the_handler_is_paused(tmp_path, lambda_images):
+    """No deadline fires for the extensions either: the INVOKE subscriber waits out a pause longer than Timeout."""
+    extensions_app = REPO / "tests" / "apps" / "extensions"
+    handler = extensions_app / "src" / "app.py"
+    env_file = tmp_path / "env.json"
+    env_file.write_text(json.dumps({"PythonExt": {"PYTHON_EXT_INVOKE_DELAY_MS": "0"}}))
+    session = DebuggedInvoke(["PythonExt", "-t", str(extensions_app / "template.yaml"), "-n", str(env_file)],
+                             lambda_images["python"], tmp_path)
+    client, stopped = attach_and_break(session, handler, line_of(handler, "handler-marker"))
+    time.sleep(6)  # the function's Timeout is 5 s
+    client.request("continue", {"threadId": stopped["threadId"]})
+    code, stdout, stderr = session.finish()
+    client.close()
+    assert code == 0, stderr
+    request_id = json.loads(stdout)["requestId"]
+    assert f"python-ext: INVOKE {request_id}" in stderr
+    assert "python-ext: SHUTDOWN spindown" in stderr
+    assert "timed out" not in stderr.lower()
