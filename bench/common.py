@@ -15,6 +15,17 @@ REPO = BENCH_DIR.parent
 TEST_IMAGE = "lambda-dap-test/python:3.11"
 
 
+def parse_runs(doc: str | None, default: int) -> int:
+    """The `--runs N` option every benchmark takes; test images are built (or found cached) on the way."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--runs", type=int, default=default)
+    runs = parser.parse_args().runs
+    ensure_test_images()
+    return runs
+
+
 def lambda_dap_command() -> list[str]:
     """The installed console script, as users run it (else `python -m lambda_dap`)."""
     script = shutil.which("lambda-dap")

@@ -11,7 +11,6 @@ total (target: under 2 s).
 
 from __future__ import annotations
 
-import argparse
 import json
 import socket
 import statistics
@@ -19,7 +18,7 @@ import subprocess
 import sys
 import time
 
-from common import REPO, TEST_IMAGE, alternate, ensure_test_images, lambda_dap_command
+from common import REPO, TEST_IMAGE, alternate, lambda_dap_command, parse_runs
 
 sys.path.insert(0, str(REPO))
 from tests.debug.dap_client import DapClient
@@ -72,14 +71,11 @@ def one_session() -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
-    ensure_test_images()
+    runs = parse_runs(__doc__, default=7)
     one_session()  # warm-up
-    readies, hits = zip(*(one_session() for _ in range(args.runs)), strict=True)
+    readies, hits = zip(*(one_session() for _ in range(runs)), strict=True)
     bare = alternate({"bare": (["docker", "run", "--rm", "--entrypoint", "/var/lang/bin/python3", TEST_IMAGE, "-c",
-                                "pass"], None)}, runs=args.runs, warmup=1)["bare"]
+                                "pass"], None)}, runs=runs, warmup=1)["bare"]
     ready, hit = statistics.median(readies), statistics.median(hits)
     print(f"   start -> DAP initialize answered: median {ready * 1000:7.1f} ms ({ready / bare:.2f}x a bare docker run)")
     print(f"  attach -> breakpoint hit:          median {hit * 1000:7.1f} ms")

@@ -11,9 +11,7 @@ the extension's own: two curl starts (register, first /event/next) before the ru
 
 from __future__ import annotations
 
-import argparse
-
-from common import REPO, TEST_IMAGE, alternate, ensure_test_images, lambda_dap_command
+from common import REPO, TEST_IMAGE, alternate, lambda_dap_command, parse_runs
 
 APP = REPO / "tests" / "apps" / "extensions"
 TARGET_MS = 50.0
@@ -25,17 +23,14 @@ def invoke_command(function: str) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=15)
-    args = parser.parse_args()
-    ensure_test_images()
+    runs = parse_runs(__doc__, default=15)
     commands = {
         "one no-op extension": (invoke_command("NoopExt"), APP),
         "no extension": (invoke_command("NoExtensions"), APP),
     }
-    medians = alternate(commands, runs=args.runs)
+    medians = alternate(commands, runs=runs)
     for name, seconds in medians.items():
-        print(f"{name:>20}: median {seconds * 1000:7.1f} ms over {args.runs} runs")
+        print(f"{name:>20}: median {seconds * 1000:7.1f} ms over {runs} runs")
     added_ms = (medians["one no-op extension"] - medians["no extension"]) * 1000
     ratio = medians["one no-op extension"] / medians["no extension"]
     verdict = "within" if added_ms < TARGET_MS else "over"

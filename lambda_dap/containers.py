@@ -15,7 +15,6 @@ from lambda_dap.plan import FunctionPlan, image_launcher_args
 from lambda_dap.request import InvokeRequest
 from lambda_dap.runtime.rundir import MOUNT as RUN_DIR_MOUNT
 
-CONTAINER_FILES_MOUNT = "/var/lambda-dap"
 SANDBOX_HOST = "sandbox.localdomain"  # 0.0.0.0 inside: a server binding it is reachable from the host too
 LABELS_ENV = "LAMBDA_DAP_CONTAINER_LABELS"
 
@@ -31,12 +30,11 @@ def container_spec(request: InvokeRequest, plan: FunctionPlan, image_details: di
         if handler:
             environment.setdefault("AWS_LAMBDA_FUNCTION_HANDLER", handler)
             environment.setdefault("_HANDLER", handler)
-    mounts = [Mount(str(container_files_dir()), CONTAINER_FILES_MOUNT)]
+    mounts = [Mount(str(run_dir), RUN_DIR_MOUNT, read_only=False)]  # the launcher, the client, the meeting place
     if plan.code.path is not None:
         mounts.append(Mount(str(plan.code.path), "/var/task"))
     if plan.opt_dir is not None:
         mounts.append(Mount(str(plan.opt_dir), "/opt"))
-    mounts.append(Mount(str(run_dir), RUN_DIR_MOUNT, read_only=False))
     ports: list[PortBinding] = []
     security_opt: list[str] = []
     cap_add: list[str] = []
@@ -53,7 +51,7 @@ def container_spec(request: InvokeRequest, plan: FunctionPlan, image_details: di
     network = request.docker_network
     return ContainerSpec(
         image=plan.image,
-        entrypoint=["/bin/sh", f"{CONTAINER_FILES_MOUNT}/launch.sh"],
+        entrypoint=["/bin/sh", f"{RUN_DIR_MOUNT}/launch.sh"],
         command=launcher_args,
         environment=environment,
         mounts=mounts,
@@ -67,6 +65,7 @@ def container_spec(request: InvokeRequest, plan: FunctionPlan, image_details: di
         dns=list(request.dns),
         ports=ports,
         security_opt=security_opt,
+        init=request.debug is not None,  # a debugged container ends on SIGTERM first (the debugger's goodbye)
         cap_add=cap_add,
     )
 
@@ -78,6 +77,7 @@ def extra_labels() -> dict[str, str]:
     return {key.strip(): value.strip() for key, _, value in pairs if key.strip()}
 
 
-def container_files_dir() -> Path:
-    """The host directory of the files mounted into every function container (launcher, runtime client)."""
-    return Path(str(resources.files("lambda_dap.runtime") / "container_files"))
+def container_files() -> list[Path]:
+    """The files every function container gets in its run directory: the launcher and the runtime client."""
+    directory = Path(str(resources.files("lambda_dap.runtime") / "container_files"))
+    return [directory / "launch.sh", directory / "runtime_client.py"]

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from lambda_dap.container.engine import ensure_network, network_gateway
 from lambda_dap.container.images import ensure_image
 from lambda_dap.container.run import Container
-from lambda_dap.containers import container_spec
+from lambda_dap.containers import container_files, container_spec
 from lambda_dap.errors import DebuggerError, LambdaDapError
 from lambda_dap.plan import FunctionPlan, plan_function
 from lambda_dap.request import DebugOptions, InvocationResult, InvokeRequest
@@ -124,7 +124,7 @@ class InvokeSession:
                 ensure_network(network)
             host = "127.0.0.1" if network == "host" else network_gateway("bridge")
             listener = reserve(host)
-            run_dir = RunDirectory()
+            run_dir = RunDirectory(container_files())
             relay = None
             try:
                 spec = container_spec(self.request, plan, image_details, run_dir=run_dir.path,

@@ -77,7 +77,7 @@ class Container:
             "Dns": spec.dns,
             "SecurityOpt": spec.security_opt,
             "CapAdd": spec.cap_add,
-            "Init": True,  # an init process: signals reach the runtime, orphans are reaped
+            "Init": spec.init,
             "AutoRemove": True,  # the engine deletes it once it stops, even if lambda-dap is gone by then
         }
         return {

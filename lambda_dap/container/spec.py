@@ -37,3 +37,4 @@ class ContainerSpec:
     security_opt: list[str] = field(default_factory=list)
     cap_add: list[str] = field(default_factory=list)
     platform: str | None = None
+    init: bool = False  # an init process as PID 1: SIGTERM reaches the runtime, orphans are reaped

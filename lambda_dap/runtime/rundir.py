@@ -1,8 +1,9 @@
 """A host directory mounted read-write into the container, where the launcher and lambda-dap meet.
 
-The launcher writes there which extensions it started (`extensions`), each extension's output (`ext-NAME.log`)
-and exit status (`ext-NAME.exit`), then blocks reading the FIFO `go` until lambda-dap lets the runtime start
-(after every extension registered, as Lambda's init does).
+It holds the launcher itself and lambda-dap's runtime client (copied in: one mount instead of two, and each mount
+costs a container start several milliseconds). The launcher writes there which extensions it started
+(`extensions`), each extension's output (`ext-NAME.log`) and exit status (`ext-NAME.exit`), then blocks reading the
+FIFO `go` until lambda-dap lets the runtime start (after every extension registered, as Lambda's init does).
 """
 
 from __future__ import annotations
@@ -12,15 +13,18 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
-MOUNT = "/var/lambda-dap-run"
+MOUNT = "/var/lambda-dap"
 
 
 class RunDirectory:
-    def __init__(self) -> None:
+    def __init__(self, files: Iterable[Path] = ()) -> None:
         self.path = Path(tempfile.mkdtemp(prefix="lambda-dap-run-"))
         self.path.chmod(0o777)
+        for file in files:
+            shutil.copy2(file, self.path / file.name)
         self._go = self.path / "go"
         os.mkfifo(self._go, 0o666)
         self._offsets: dict[str, int] = {}

@@ -1,5 +1,5 @@
 #!/bin/sh
-# lambda-dap's entrypoint inside a function container (mounted read-only at /var/lambda-dap).
+# lambda-dap's entrypoint inside a function container (in the run directory mounted at /var/lambda-dap).
 #
 #   launch.sh                        the runtime, found the way Lambda finds it: /var/task/bootstrap, /opt/bootstrap,
 #                                    /var/runtime/bootstrap; images with none get lambda-dap's Python runtime client
@@ -16,7 +16,7 @@
 # says every extension registered (a line on the FIFO $RUN/go), as Lambda's init does.
 
 CLIENT=/var/lambda-dap/runtime_client.py
-RUN=/var/lambda-dap-run
+RUN=/var/lambda-dap
 
 start_extensions() {
   [ -d /opt/extensions ] && [ -d "$RUN" ] || return 0
