@@ -227,7 +227,7 @@ class InvokeSession:
                 if graceful:
                     container.stop(DEBUG_STOP_GRACE_S)
                 else:
-                    container.discard()
+                    container.discard(self._quiet_since(time.monotonic()))
                 self._output.flush()
             if sandbox is not None:
                 sandbox.drain_output(final=True)
@@ -383,6 +383,11 @@ class InvokeSession:
             return None
         self._init_reported = True
         return (api.first_next_at - self._container_started_at) * 1000.0
+
+    def _quiet_since(self, moment: float) -> Callable[[], bool]:
+        """Whether nothing more came out for a moment since `moment`: then the output is in (the engine passes a
+        line on within a millisecond; a container's teardown takes fifty)."""
+        return lambda: time.monotonic() - max(moment, self._last_output_at) >= OUTPUT_QUIET_S
 
     def _settle_output(self, api: RuntimeApi) -> None:
         """Before END and REPORT, let the runtime get back to `next` and the container's output go quiet."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -128,9 +129,9 @@ class Container:
         if self._output_thread is not None and self._output_thread is not threading.current_thread():
             self._output_thread.join(timeout=5)
 
-    def discard(self) -> None:
-        """The quick end: SIGKILL, and the engine deletes it (AutoRemove). Returns once its output is all read; if
-        that does not come, removes it the slow, certain way."""
+    def discard(self, done_reading: Callable[[], bool] = lambda: False) -> None:
+        """The quick end: SIGKILL, and the engine deletes it (AutoRemove). Returns once its output is all read, or
+        earlier once `done_reading()` says the rest does not matter; if neither comes, removes it the slow way."""
         with self._remove_lock:
             if self._removed.is_set() or self.id is None:
                 return
@@ -141,8 +142,10 @@ class Container:
                 log.debug("could not send the kill to container %s: %s", self.id[:12], e.message)
         if self._output_thread is None or self._output_thread is threading.current_thread():
             return
-        self._output_thread.join(timeout=DISCARD_WAIT_S)
-        if self._output_thread.is_alive():
+        deadline = time.monotonic() + DISCARD_WAIT_S
+        while self._output_thread.is_alive() and not done_reading() and time.monotonic() < deadline:
+            self._output_thread.join(timeout=0.005)
+        if self._output_thread.is_alive() and not done_reading():
             self._removed.clear()
             self.remove()
 
