@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from lambda_dap.container.reaper import OWNER_LABEL, owner
 from lambda_dap.container.spec import ContainerSpec, Mount, PortBinding
 from lambda_dap.plan import FunctionPlan, image_launcher_args
 from lambda_dap.request import InvokeRequest
@@ -58,7 +59,7 @@ def container_spec(request: InvokeRequest, plan: FunctionPlan, image_details: di
         working_dir=plan.working_dir if plan.function.package_type != "Image" else
         (plan.function.image_config.get("WorkingDirectory") or None),
         memory_mb=plan.memory_mb if request.memory_limit else None,
-        labels={**extra_labels(), "lambda-dap.function": plan.function.full_path},
+        labels={**extra_labels(), "lambda-dap.function": plan.function.full_path, OWNER_LABEL: owner()},
         network_mode="host" if network == "host" else None,
         networks=[network] if network and network != "host" else [],
         extra_hosts={SANDBOX_HOST: "0.0.0.0", **request.extra_hosts},

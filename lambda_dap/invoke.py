@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from lambda_dap.container.engine import ensure_network, network_gateway
 from lambda_dap.container.images import ensure_image
+from lambda_dap.container.reaper import reap_orphans
 from lambda_dap.container.run import Container
 from lambda_dap.containers import container_files, container_spec
 from lambda_dap.errors import DebuggerError, LambdaDapError
@@ -141,12 +142,13 @@ class InvokeSession:
                     relay.close()
                 raise
             # While the container boots, bring up the server on the reserved address (the runtime waits in the
-            # listen backlog meanwhile) and the watch over its extensions.
+            # listen backlog meanwhile) and the watch over its extensions; clear away what a killed run left.
             self._sandbox = sandbox = self._new_sandbox(plan, run_dir)
             self._start_server(sandbox, listener)
             self._removing = False
             container.stream_output(self._on_output, self._on_container_exit)
             sandbox.start()
+            threading.Thread(target=reap_orphans, name="reaper", daemon=True).start()
             if relay is not None:
                 self._relay = relay.start(lambda: self._debugger_address(container))
             if plan.debug is not None and self.debug is not None:

@@ -160,6 +160,10 @@ class Engine:
     def stats(self, container_id: str) -> dict[str, Any]:
         return self.call("GET", f"/containers/{container_id}/stats", query={"stream": False, "one-shot": True})
 
+    def list_containers(self, label: str) -> list[dict[str, Any]]:
+        """Every container (running or not) carrying `label` ("key" or "key=value")."""
+        return self.call("GET", "/containers/json", query={"all": True, "filters": json.dumps({"label": [label]})})
+
     def logs(self, container_id: str) -> Iterator[tuple[int, bytes]]:
         """(stream, data) frames the container writes, from its start, until it stops (1 stdout, 2 stderr)."""
         response = self._open("GET", f"/containers/{container_id}/logs",

@@ -127,3 +127,27 @@ def test_interrupt_during_an_invocation_removes_the_container(tmp_path, lambda_i
     assert stdout == b""
     assert "Traceback" not in stderr.decode()
     assert containers_gone(docker_client, "lambda-dap.function=Kitchen")
+
+
+def test_a_killed_lambda_daps_container_is_removed_by_the_next_run(tmp_path, lambda_images, docker_client, invoke_cli):
+    """SIGKILL leaves no chance to clean up: a debugged container would wait for its debugger forever. The next
+    lambda-dap on the machine removes it, since its owner process is gone."""
+    home = tmp_path / "killed-home"
+    home.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lambda_dap", "invoke", "Kitchen", *TEMPLATE, "-d", "0",
+         "--invoke-image", lambda_images["python"], "--skip-pull-image"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_environment(home), cwd=KITCHEN,
+    )
+    mine = {"label": ["lambda-dap.function=Kitchen", SESSION_LABEL]}
+    try:
+        deadline = time.monotonic() + 30
+        while not docker_client.api.containers(filters=mine) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert docker_client.api.containers(filters=mine), "the debugged container never started"
+    finally:
+        process.kill()
+        process.communicate(timeout=10)
+    assert docker_client.api.containers(filters=mine)  # left behind, waiting for a debugger
+    assert invoke_cli("Short", *TEMPLATE, "--no-event").code == 0
+    assert containers_gone(docker_client, "lambda-dap.function=Kitchen")

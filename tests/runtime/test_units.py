@@ -105,3 +105,20 @@ def test_handler_names_its_module_file(handler, family, module):
     from lambda_dap.plan import handler_module_file
 
     assert handler_module_file(handler, family) == module
+
+
+def test_only_containers_of_dead_processes_on_this_host_are_orphans():
+    import os
+    import subprocess
+
+    from lambda_dap.container.reaper import OWNER_LABEL, orphans
+
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    containers = [
+        {"Id": "dead", "Labels": {OWNER_LABEL: f"here:{finished.pid}"}},
+        {"Id": "alive", "Labels": {OWNER_LABEL: f"here:{os.getpid()}"}},
+        {"Id": "elsewhere", "Labels": {OWNER_LABEL: f"there:{finished.pid}"}},
+        {"Id": "unowned", "Labels": {"lambda-dap": "1"}},
+    ]
+    assert orphans(containers, "here") == ["dead"]

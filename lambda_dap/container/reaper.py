@@ -1,0 +1,62 @@
+"""Removing containers whose lambda-dap is gone (killed with SIGKILL, or an editor killed with its adapter).
+
+Every container carries `lambda-dap.owner=HOST:PID`. A later lambda-dap on the same host removes the ones whose
+owner process no longer exists; a reused PID only makes it keep a container, never remove a live one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+
+from lambda_dap.container.engine import EngineError, engine
+from lambda_dap.errors import ContainerError
+
+log = logging.getLogger(__name__)
+
+OWNER_LABEL = "lambda-dap.owner"
+
+
+def owner() -> str:
+    """This process, as the owner label names it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
+
+
+def orphans(containers: list[dict], host: str) -> list[str]:
+    """The ids of the containers owned by a process of `host` that no longer runs."""
+    found = []
+    for container in containers:
+        owner_host, _, pid = (container.get("Labels") or {}).get(OWNER_LABEL, "").rpartition(":")
+        if owner_host == host and pid.isdigit() and not _alive(int(pid)):
+            found.append(container["Id"])
+    return found
+
+
+def reap_orphans() -> list[str]:
+    """Remove this host's containers whose lambda-dap process is gone; their ids."""
+    try:
+        containers = engine().list_containers(OWNER_LABEL)
+    except ContainerError as e:
+        log.debug("could not list containers to reap: %s", e.message)
+        return []
+    removed = []
+    for container_id in orphans(containers, socket.gethostname()):
+        try:
+            engine().remove(container_id)
+            removed.append(container_id)
+            log.debug("removed container %s: its lambda-dap is gone", container_id[:12])
+        except EngineError as e:
+            if e.status not in (404, 409):
+                log.debug("could not remove orphan %s: %s", container_id[:12], e.message)
+    return removed
