@@ -117,6 +117,7 @@ class InvokeSession:
             self._remove_container()
             plan = self.plan
             image_details = ensure_image(plan.image, skip_pull=self.request.skip_pull_image, log=self._log_line)
+            self._warn_on_architecture(plan, image_details)
             if self._server is not None:
                 self._server.close()
                 self._server = None
@@ -156,6 +157,14 @@ class InvokeSession:
 
                 self._log_line(waiting_line(plan.debug, plan.runtime_family, self.debug, plan.function,
                                             plan.code.path))
+
+    def _warn_on_architecture(self, plan: FunctionPlan, image_details: dict) -> None:
+        """Say so when the function's Architectures and the image's differ: it runs only under emulation."""
+        wanted = {"x86_64": "amd64", "arm64": "arm64"}.get(plan.function.architecture, plan.function.architecture)
+        actual = image_details.get("Architecture")
+        if actual and actual != wanted:
+            self._log_line(f"Warning: {plan.function.full_path} is {plan.function.architecture} but image "
+                           f"{plan.image} is {actual}; it runs as the image is built (emulated if the engine can)")
 
     def _open_relay(self, plan: FunctionPlan) -> DebugRelay | None:
         """Take the debug port on the host before the container starts (a busy port fails early)."""

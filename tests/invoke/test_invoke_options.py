@@ -172,3 +172,12 @@ def test_layer_arn_is_downloaded_into_the_cache_and_reused(invoke_cli, event_fil
     forced = invoke_cli("-t", template, "--layer-cache-basedir", str(cache), "--force-image-build", "-e", event,
                         env=aws)
     assert forced.code == 0 and f"Downloading layer {arn}" in forced.stderr
+
+
+def test_an_architecture_mismatch_is_a_warning_not_a_failure(invoke_cli, event_file, tmp_path):
+    template = write_template(tmp_path, f"  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                                        f"      CodeUri: {KITCHEN / 'src'}\n      Handler: app.handler\n"
+                                        f"      Runtime: python3.11\n      Architectures: [arm64]\n")
+    run = invoke_cli("-t", template, "-e", event_file({"action": "echo"}))
+    assert run.code == 0, run.stderr
+    assert "Warning: Fn is arm64 but image lambda-dap-test/python:3.11 is amd64" in run.stderr
