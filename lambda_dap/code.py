@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import zipfile
@@ -35,7 +36,7 @@ class CodeDirectory:
         )
 
     def _temp_dir(self) -> Path:
-        self._temp = Path(tempfile.mkdtemp(prefix="lambda-dap-code-"))
+        self._temp = Path(tempfile.mkdtemp(prefix=f"lambda-dap-code-{os.getpid()}-"))
         self._temp.chmod(0o755)
         return self._temp
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from lambda_dap.container.engine import ensure_network, network_gateway
 from lambda_dap.container.images import ensure_image
-from lambda_dap.container.reaper import reap_orphans
+from lambda_dap.container.reaper import reap
 from lambda_dap.container.run import Container
 from lambda_dap.containers import container_files, container_spec
 from lambda_dap.errors import DebuggerError, LambdaDapError
@@ -51,6 +51,7 @@ OUTPUT_SETTLE_MAX_S = 0.5
 ATTACH_TIMEOUT_ENV = "LAMBDA_DAP_DEBUGGER_TIMEOUT"  # seconds a debugged function may wait for its debugger
 DEFAULT_ATTACH_TIMEOUT_S = 600.0
 DEBUGGER_FLUSH_S = 0.2
+REAPER_WAIT_S = 0.5
 DEBUG_STOP_GRACE_S = 2.0  # a debugged container ends on SIGTERM first, so the editor's session ends cleanly
 
 
@@ -85,6 +86,7 @@ class InvokeSession:
         self._relay: DebugRelay | None = None
         self._sandbox: Sandbox | None = None
         self._current: Invocation | None = None
+        self._reaper: threading.Thread | None = None
 
     # --- context management --------------------------------------------------------------------------------------
 
@@ -149,7 +151,9 @@ class InvokeSession:
             self._removing = False
             container.stream_output(self._on_output, self._on_container_exit)
             sandbox.start()
-            threading.Thread(target=reap_orphans, name="reaper", daemon=True).start()
+            if self._reaper is None:
+                self._reaper = threading.Thread(target=reap, name="reaper", daemon=True)
+                self._reaper.start()
             if relay is not None:
                 self._relay = relay.start(lambda: self._debugger_address(container))
             if plan.debug is not None and self.debug is not None:
@@ -220,6 +224,8 @@ class InvokeSession:
                     self._server = None
                 if self._plan is not None:
                     self._plan.close()
+                if self._reaper is not None:
+                    self._reaper.join(REAPER_WAIT_S)  # done long before, as a rule
 
     def _remove_container(self, graceful: bool = False) -> None:
         """Remove the container after the extensions' SHUTDOWN; `graceful` first lets its processes end on

@@ -1,14 +1,19 @@
-"""Removing containers whose lambda-dap is gone (killed with SIGKILL, or an editor killed with its adapter).
+"""Removing what a lambda-dap that is gone left behind (killed with SIGKILL, or an editor killed with its adapter).
 
-Every container carries `lambda-dap.owner=HOST:PID`. A later lambda-dap on the same host removes the ones whose
-owner process no longer exists; a reused PID only makes it keep a container, never remove a live one.
+Every container carries `lambda-dap.owner=HOST:PID`, every temporary directory is named lambda-dap-KIND-PID-...;
+a later lambda-dap on the same host removes the ones whose owner process no longer exists. A reused PID only makes
+it keep something, never remove what a live process uses.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
+import shutil
 import socket
+import tempfile
+from pathlib import Path
 
 from lambda_dap.container.engine import EngineError, engine
 from lambda_dap.errors import ContainerError
@@ -16,6 +21,7 @@ from lambda_dap.errors import ContainerError
 log = logging.getLogger(__name__)
 
 OWNER_LABEL = "lambda-dap.owner"
+_TEMP_DIR = re.compile(r"^lambda-dap-(run|code)-(?P<pid>\d+)-")
 
 
 def owner() -> str:
@@ -41,6 +47,23 @@ def orphans(containers: list[dict], host: str) -> list[str]:
         if owner_host == host and pid.isdigit() and not _alive(int(pid)):
             found.append(container["Id"])
     return found
+
+
+def reap_temp_dirs(root: Path | None = None) -> list[Path]:
+    """Delete lambda-dap's temporary directories whose process is gone; the ones deleted."""
+    removed = []
+    for entry in Path(root or tempfile.gettempdir()).glob("lambda-dap-*"):
+        match = _TEMP_DIR.match(entry.name)
+        if match and entry.is_dir() and not _alive(int(match["pid"])):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
+def reap() -> None:
+    """Everything a gone lambda-dap left: temporary directories, then containers."""
+    reap_temp_dirs()
+    reap_orphans()
 
 
 def reap_orphans() -> list[str]:

@@ -21,7 +21,7 @@ MOUNT = "/var/lambda-dap"
 
 class RunDirectory:
     def __init__(self, files: Iterable[Path] = ()) -> None:
-        self.path = Path(tempfile.mkdtemp(prefix="lambda-dap-run-"))
+        self.path = Path(tempfile.mkdtemp(prefix=f"lambda-dap-run-{os.getpid()}-"))
         self.path.chmod(0o777)
         for file in files:
             shutil.copy2(file, self.path / file.name)

@@ -7,7 +7,9 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -151,3 +153,5 @@ def test_a_killed_lambda_daps_container_is_removed_by_the_next_run(tmp_path, lam
     assert docker_client.api.containers(filters=mine)  # left behind, waiting for a debugger
     assert invoke_cli("Short", *TEMPLATE, "--no-event").code == 0
     assert containers_gone(docker_client, "lambda-dap.function=Kitchen")
+    left = Path(tempfile.gettempdir()).glob(f"lambda-dap-run-{process.pid}-*")
+    assert not list(left), "the killed run's directory is still there"

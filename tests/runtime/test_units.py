@@ -122,3 +122,22 @@ def test_only_containers_of_dead_processes_on_this_host_are_orphans():
         {"Id": "unowned", "Labels": {"lambda-dap": "1"}},
     ]
     assert orphans(containers, "here") == ["dead"]
+
+
+def test_temporary_directories_of_gone_processes_are_removed(tmp_path):
+    import os
+    import subprocess
+
+    from lambda_dap.container.reaper import reap_temp_dirs
+
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    stale = tmp_path / f"lambda-dap-run-{finished.pid}-abc"
+    live = tmp_path / f"lambda-dap-code-{os.getpid()}-def"
+    other = tmp_path / "lambda-dap-test-images.lock"
+    for path in (stale, live):
+        path.mkdir()
+        (path / "file").write_text("x")
+    other.write_text("")
+    assert reap_temp_dirs(tmp_path) == [stale]
+    assert not stale.exists() and live.exists() and other.exists()
