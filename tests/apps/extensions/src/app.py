@@ -6,6 +6,7 @@ runtime starts, so the list is complete here.
 """
 
 import os
+import time
 
 STATE_DIR = "/tmp/lambda-dap-ext-state"
 SEEN_AT_INIT = sorted(os.listdir(STATE_DIR)) if os.path.isdir(STATE_DIR) else []
@@ -13,6 +14,7 @@ SEEN_AT_INIT = sorted(os.listdir(STATE_DIR)) if os.path.isdir(STATE_DIR) else []
 
 def handler(event, context):
     print(f"handler-marker {context.aws_request_id}", flush=True)
+    time.sleep(float(os.environ.get("HANDLER_SLEEP_S") or 0))
     return {
         "requestId": context.aws_request_id,
         "invokedFunctionArn": context.invoked_function_arn,
