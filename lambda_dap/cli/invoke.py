@@ -169,6 +169,8 @@ def _invoke(ctx: click.Context, options: dict[str, Any]) -> int:
 def _print_result(result: InvocationResult) -> None:
     """The function's answer, on stdout as soon as the runtime posts it (extensions may still be working)."""
     sys.stdout.buffer.write(result.payload)
+    if sys.stdout.isatty():  # byte-exact for pipes and files; a line of its own on a terminal
+        sys.stdout.buffer.write(b"\n")
     sys.stdout.flush()
 
 
