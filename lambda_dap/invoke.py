@@ -27,6 +27,7 @@ from lambda_dap.errors import DebuggerError, LambdaDapError
 from lambda_dap.plan import FunctionPlan, plan_function
 from lambda_dap.request import DebugOptions, InvocationResult, InvokeRequest
 from lambda_dap.runtime import report
+from lambda_dap.runtime.deadline import seconds_from_env
 from lambda_dap.runtime.invocation import Invocation, Outcome
 from lambda_dap.runtime.listen import address_of, reserve
 from lambda_dap.runtime.output import LineAssembler
@@ -332,7 +333,7 @@ class InvokeSession:
 
     def _record_report(self, sandbox: Sandbox, invocation: Invocation, used_mb: int | None,
                        init_ms: float | None) -> None:
-        status = {Outcome.SUCCESS: "success", Outcome.TIMEOUT: "timeout"}.get(invocation.outcome, "error")
+        status = telemetry_status(invocation.outcome)
         metrics = {"durationMs": round(invocation.duration_ms, 3),
                    "billedDurationMs": math.ceil(invocation.duration_ms),
                    "memorySizeMB": self.plan.memory_mb, "maxMemoryUsedMB": used_mb or 0}
@@ -343,7 +344,7 @@ class InvokeSession:
         sandbox.telemetry.flush()
 
     def _record_runtime_done(self, sandbox: Sandbox, invocation: Invocation) -> None:
-        status = {Outcome.SUCCESS: "success", Outcome.TIMEOUT: "timeout"}.get(invocation.outcome, "error")
+        status = telemetry_status(invocation.outcome)
         sandbox.telemetry.record("platform", "platform.runtimeDone", {
             "requestId": invocation.request_id, "status": status,
             "metrics": {"durationMs": round(invocation.duration_ms, 3), "producedBytes": len(invocation.payload)},
@@ -351,7 +352,8 @@ class InvokeSession:
 
     def _wait(self, invocation: Invocation) -> None:
         """Wait for the answer; the deadline starts when the runtime takes the event and pauses with the caller."""
-        attach_deadline = time.monotonic() + attach_timeout_s() if self.debug else None
+        attach_timeout = attach_timeout_s()
+        attach_deadline = time.monotonic() + attach_timeout if self.debug else None
         sandbox = self._sandbox
         while not invocation.done:
             failure = sandbox.extensions.failure if sandbox is not None else None
@@ -366,7 +368,7 @@ class InvokeSession:
                     assert self.debug is not None
                     raise DebuggerError(
                         f"No debugger attached to {self.debug.host_ip}:{self.debug.port} within "
-                        f"{attach_timeout_s():.0f} s (set {ATTACH_TIMEOUT_ENV} to wait longer); "
+                        f"{attach_timeout:.0f} s (set {ATTACH_TIMEOUT_ENV} to wait longer); "
                         "the function container was removed"
                     )
                 continue
@@ -450,11 +452,11 @@ class InvokeSession:
         )
 
 
+def telemetry_status(outcome: Outcome | None) -> str:
+    """An invocation's status as platform.runtimeDone and platform.report give it."""
+    return {Outcome.SUCCESS: "success", Outcome.TIMEOUT: "timeout"}.get(outcome, "error")
+
+
 def attach_timeout_s() -> float:
     """How long a debugged function waits for its debugger before lambda-dap gives up and cleans up."""
-    import os
-
-    try:
-        return float(os.environ.get(ATTACH_TIMEOUT_ENV, DEFAULT_ATTACH_TIMEOUT_S))
-    except ValueError:
-        return DEFAULT_ATTACH_TIMEOUT_S
+    return seconds_from_env(ATTACH_TIMEOUT_ENV, DEFAULT_ATTACH_TIMEOUT_S)

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+
+
+def seconds_from_env(name: str, default: float) -> float:
+    """A duration a user may set in the environment (`default` when unset or not a number)."""
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
 
 
 class Deadline:

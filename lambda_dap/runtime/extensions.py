@@ -213,14 +213,17 @@ class ExtensionsApi:
             return True
 
         with self._cond:
-            while (stop_on_failure and self.failure is not None) or not done():
-                if (stop_on_failure and self.failure is not None) or self._closed:
+            while True:
+                if stop_on_failure and self.failure is not None:
+                    return False
+                if done():
+                    return True
+                if self._closed:
                     return False
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     return False
                 self._cond.wait(remaining if remaining is not None else 0.5)
-            return True
 
     def close(self) -> None:
         with self._cond:

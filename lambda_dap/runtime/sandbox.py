@@ -7,11 +7,11 @@ are all back; at the end, SHUTDOWN subscribers get their event and up to 2,000 m
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
 
+from lambda_dap.runtime.deadline import seconds_from_env
 from lambda_dap.runtime.extensions import ExtensionsApi, Failure
 from lambda_dap.runtime.invocation import Invocation
 from lambda_dap.runtime.rundir import RunDirectory
@@ -27,10 +27,7 @@ LogSink = Callable[[str], None]
 
 
 def init_timeout_s() -> float:
-    try:
-        return float(os.environ.get(INIT_TIMEOUT_ENV, DEFAULT_INIT_TIMEOUT_S))
-    except ValueError:
-        return DEFAULT_INIT_TIMEOUT_S
+    return seconds_from_env(INIT_TIMEOUT_ENV, DEFAULT_INIT_TIMEOUT_S)
 
 
 class Sandbox:
