@@ -8,7 +8,8 @@ An image is rebuilt only when the label ``lambda-dap.recipe`` of the image under
 the sha256 of its recipe inputs: the files of its recipe directory, its check, RECIPE_VERSION below and, for a
 derived image, the id of its base image (so rebuilding the base rebuilds what is built on it).
 
-    python tests/images/build.py [--force] [names...]      names: debian, python, plain, nodejs (or tags)
+    python tests/images/build.py [--force] [names...]      names: debian, python, plain, nodejs, provided, go
+                                                            (or tags)
 
 A recipe directory with an ``apt-packages.txt`` gets those Debian packages, and the dependencies its base image
 lacks, as .deb files in ``debs/`` of its build context: apt resolves and downloads them on the host, against the
@@ -87,6 +88,30 @@ for path in ("/var/runtime/bootstrap", "/lambda-entrypoint.sh"):
 assert os.path.isdir("/var/task") and os.path.isdir("/opt")
 """
 
+PROVIDED_VERIFY = """
+import os
+assert os.access("/lambda-entrypoint.sh", os.X_OK)
+assert not os.path.exists("/var/runtime/bootstrap") and not os.path.exists("/var/task/bootstrap")
+assert os.path.isdir("/var/task") and os.path.isdir("/opt") and os.path.isdir("/var/runtime")
+"""
+
+GO_VERIFY = """
+import os, subprocess, tempfile
+def run(*args, cwd=None):
+    done = subprocess.run(args, capture_output=True, text=True, cwd=cwd)
+    assert done.returncode == 0, f"{args}: exit {done.returncode}: {done.stderr}"
+    return done.stdout
+assert run("go", "version").startswith("go version go1.19"), run("go", "version")
+assert "Version: 1.20" in run("/usr/bin/dlv", "version")
+with tempfile.TemporaryDirectory() as src:
+    with open(os.path.join(src, "go.mod"), "w") as f:
+        f.write("module example.com/check\\ngo 1.19\\n")
+    with open(os.path.join(src, "main.go"), "w") as f:
+        f.write('package main\\nimport "net/http"\\nfunc main() { _ = http.DefaultClient }\\n')
+    run("go", "build", "-o", "bootstrap", ".", cwd=src)
+    assert os.access(os.path.join(src, "bootstrap"), os.X_OK)
+"""
+
 RECIPES: dict[str, Recipe] = {
     r.name: r
     for r in (
@@ -95,6 +120,8 @@ RECIPES: dict[str, Recipe] = {
         Recipe("plain", "lambda-dap-test/python-plain:3.11", "python-plain", base="debian",
                verify=PLAIN_VERIFY),
         Recipe("nodejs", "lambda-dap-test/nodejs:18", "nodejs", base="debian", verify=NODEJS_VERIFY),
+        Recipe("provided", "lambda-dap-test/provided:al2023", "provided", base="debian", verify=PROVIDED_VERIFY),
+        Recipe("go", "lambda-dap-test/go-build:1.19", "go-build", base="debian", verify=GO_VERIFY),
     )
 }
 
