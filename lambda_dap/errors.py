@@ -141,3 +141,12 @@ class DebuggingNotSupported(LambdaDapError):
 
 class DebuggerError(LambdaDapError):
     code = 5004
+
+
+# --- DAP server (6xxx) -------------------------------------------------------------------------------------------
+
+
+class LaunchConfigError(LambdaDapError):
+    """A launch or attach configuration is invalid; the message names the field and what it expects."""
+
+    code = 6010
