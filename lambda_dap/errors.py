@@ -146,6 +146,22 @@ class DebuggerError(LambdaDapError):
 # --- DAP server (6xxx) -------------------------------------------------------------------------------------------
 
 
+class ProtocolError(LambdaDapError):
+    """A DAP message could not be read. `recoverable`: the bad frame was skipped and the next read can go on."""
+
+    code = 6001
+
+    def __init__(self, message: str, *, recoverable: bool) -> None:
+        super().__init__(message)
+        self.recoverable = recoverable
+
+
+class RequestRefused(LambdaDapError):
+    """A DAP request the session cannot serve now: out of order, after the end, or not supported here."""
+
+    code = 6002
+
+
 class LaunchConfigError(LambdaDapError):
     """A launch or attach configuration is invalid; the message names the field and what it expects."""
 
