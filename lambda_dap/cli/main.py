@@ -61,14 +61,31 @@ def configure_logging(debug: bool) -> None:
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s: %(message)s")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True,
+             no_args_is_help=True)
 @click.version_option(__version__, prog_name="lambda-dap")
-def cli() -> None:
+@click.option("--stdio", is_flag=True, help="Serve the Debug Adapter Protocol on stdin/stdout.")
+@click.option("--port", type=click.IntRange(0, 65535), metavar="N",
+              help="Serve the Debug Adapter Protocol on 127.0.0.1:N, one session per connection (0: any free port).")
+@click.option("--dap-log", type=click.Path(dir_okay=False), metavar="FILE",
+              help="With --stdio/--port: write the adapter's debug log to FILE (default: warnings on stderr).")
+@click.pass_context
+def cli(ctx: click.Context, stdio: bool, port: int | None, dap_log: str | None) -> None:
     """Run and debug AWS Lambda functions locally.
 
     \b
     lambda-dap invoke [OPTIONS] [FUNCTION_IDENTIFIER]   a drop-in for `sam local invoke`
+    lambda-dap --stdio | --port N                      a Debug Adapter Protocol server for editors
     """
+    if ctx.invoked_subcommand is not None:
+        if stdio or port is not None:
+            raise click.UsageError(f"--stdio/--port start the DAP server; not with `{ctx.invoked_subcommand}`")
+        return
+    if stdio == (port is not None):
+        raise click.UsageError("give exactly one of --stdio or --port N (or a command such as `invoke`)")
+    from lambda_dap.dap.server import run_dap_server
+
+    ctx.exit(run_dap_server(stdio=stdio, port=port, log_file=dap_log))
 
 
 def _register_commands() -> None:
