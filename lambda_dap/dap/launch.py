@@ -268,7 +268,7 @@ class _Builder:
         elif "path" in payload:
             self._event_file(payload["path"], "lambda.payload.path")
         variables = lam.get("environmentVariables")
-        if variables is not None:
+        if variables:  # the Toolkit's snippets write {}: that must not hide samconfig.toml's env_vars
             if kind == "code":
                 self.options["environment"] = _variables(variables)
             else:  # the env-vars file's shape: only variables the template declares are set, as in SAM

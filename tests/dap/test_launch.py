@@ -827,9 +827,8 @@ def test_the_toolkits_launch_json_parses(ws: Path) -> None:
         "debug_relay": False,
         "template_file": str(ws / "template.yaml"),
         "function_identifier": "HelloWorldFunction",
-        "env_vars": {"HelloWorldFunction": {}},
     }
-    assert template.event is None
+    assert template.event is None  # payload {} and environmentVariables {}: the defaults (samconfig.toml) apply
     assert code.options["handler"] == "app.lambda_handler"
     assert code.options["code_dir"] == str(ws / "hello_world")
     api_event = json.loads(api.event)
