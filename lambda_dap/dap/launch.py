@@ -124,6 +124,15 @@ def validate_launch_configuration(document: Mapping[str, Any]) -> None:
         raise LaunchConfigError(_describe(error))
 
 
+def launch_configuration_errors(document: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every schema violation of a launch.json entry, for diagnostics: (where in the document, one-line message).
+
+    The location is the node that is there: the offending value, the unknown key, or for a missing field the object
+    that lacks it.
+    """
+    return [(_location(error), _describe(error)) for error in _validator().iter_errors(document)]
+
+
 @functools.lru_cache(maxsize=1)
 def _validator() -> Any:
     from jsonschema import Draft7Validator
@@ -561,6 +570,16 @@ def _describe(error: Any) -> str:
     if keyword == "minItems":
         return f"{label}: must not be an empty list"
     return f"{label}: {schema.get('errorMessage') or error.message}"
+
+
+def _location(error: Any) -> tuple[str | int, ...]:
+    path = tuple(error.absolute_path)
+    if list(error.schema_path)[-2:] == ["propertyNames", "not"]:
+        return (*path, error.instance)
+    if error.validator == "additionalProperties":
+        allowed = error.schema.get("properties", {})
+        return (*path, next(name for name in error.instance if name not in allowed))
+    return path
 
 
 def _field(path: Iterable[Any]) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import click
 import pytest
 
-from lambda_dap.dap.launch import LaunchConfig, parse_launch_arguments
+from lambda_dap.dap.launch import LaunchConfig, launch_configuration_errors, parse_launch_arguments
 from lambda_dap.errors import LaunchConfigError
 
 TEMPLATE = """\
@@ -879,3 +879,24 @@ def test_other_clients_configurations_parse(ws: Path) -> None:
     config = parse(ws, nvim_flat)
     assert config.options["event"] == str(ws / "events" / "event.json")
     assert config.event == b'{"source": "file"}'
+
+
+def test_all_errors_of_a_launch_json_entry_at_once_for_diagnostics() -> None:
+    entry = toolkit(
+        {"target": "template", "templatePath": 7},
+        **{"lambda": {"memoryMb": "big", "evn": {}}},
+        aws={"credentials": "sso:x"},
+        template="template.yaml",
+    )
+    found = dict(launch_configuration_errors(entry))
+    assert set(found) == {
+        ("invokeTarget",),  # logicalId missing: the object that lacks it
+        ("invokeTarget", "templatePath"),
+        ("lambda", "memoryMb"),
+        ("lambda", "evn"),
+        ("aws", "credentials"),
+        ("template",),
+    }
+    assert found[("invokeTarget",)].startswith("invokeTarget.logicalId: missing")
+    assert found[("lambda", "evn")].startswith("lambda.evn: unknown field")
+    assert launch_configuration_errors(toolkit(template_target())) == []
