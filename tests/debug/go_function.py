@@ -38,27 +38,32 @@ def _go_functions(template: dict) -> dict[str, dict]:
 
 
 def compile_bootstrap(client, source: Path, out_dir: Path, gcflags: str = DEBUG_GCFLAGS) -> Path:
-    """`go build -gcflags=... -o OUT/bootstrap .` of the Go module at `source`; the path of the binary."""
+    """`go build -gcflags=... -o OUT_DIR/bootstrap .` of the Go module at `source` (OUT_DIR may be `source` itself,
+    as for a function whose CodeUri holds both its sources and its bootstrap); the path of the binary."""
     source, out_dir = source.resolve(), out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     GO_CACHE.mkdir(parents=True, exist_ok=True)
+    volumes = {str(GO_CACHE): {"bind": "/tmp/go-cache", "mode": "rw"}}
+    if out_dir == source:
+        volumes[str(source)] = {"bind": str(source), "mode": "rw"}
+        output = f"{source}/bootstrap"
+    else:
+        volumes[str(source)] = {"bind": str(source), "mode": "ro"}
+        volumes[str(out_dir)] = {"bind": "/out", "mode": "rw"}
+        output = "/out/bootstrap"
     import docker.errors
 
     try:
         client.containers.run(
             GO_BUILD_IMAGE,
-            ["go", "build", f"-gcflags={gcflags}", "-o", "/out/bootstrap", "."],
+            ["go", "build", f"-gcflags={gcflags}", "-o", output, "."],
             working_dir=str(source),
             network_mode="none",
             remove=True,
             stdout=True,
             stderr=True,
             labels=BUILD_LABEL,
-            volumes={
-                str(source): {"bind": str(source), "mode": "ro"},
-                str(out_dir): {"bind": "/out", "mode": "rw"},
-                str(GO_CACHE): {"bind": "/tmp/go-cache", "mode": "rw"},
-            },
+            volumes=volumes,
         )
     except docker.errors.ContainerError as error:
         stderr = error.stderr.decode(errors="replace") if error.stderr else ""
