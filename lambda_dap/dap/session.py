@@ -632,6 +632,9 @@ class DapSession:
         if not self._ending:
             self._send(messages.event("exited", {"exitCode": exit_code}))
             self._send_terminated()
+        upstream = self._upstream
+        if upstream is not None:  # a `continue` racing with the end still gets the debugger's own answer
+            upstream.wait_idle(DISCONNECT_TIMEOUT_S)
         self._release_engine()
 
     def _send_process_event(self) -> None:

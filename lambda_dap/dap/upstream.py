@@ -52,6 +52,7 @@ class Upstream:
         self._on_relayed_response = on_relayed_response
         self._on_closed = on_closed
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
         self._pending: dict[int, _Pending] = {}
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._read_loop, name=f"dap-upstream-{name}", daemon=True)
@@ -87,6 +88,14 @@ class Upstream:
 
         self.call(command, arguments, receive)
         return box[0] if done.wait(timeout_s) else None
+
+    def wait_idle(self, timeout_s: float) -> bool:
+        """Wait until every request sent has been answered (or the connection ended); False on timeout.
+
+        The answer is relayed by the time this returns only if it was a relayed request's: callbacks of the
+        session's own requests may still be running."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._pending or self._closed.is_set(), timeout_s)
 
     def send(self, message: Message) -> None:
         """Send a response (to a reverse request) or anything else that needs no bookkeeping."""
@@ -127,6 +136,8 @@ class Upstream:
         if message.get("type") == "response":
             with self._lock:
                 pending = self._pending.pop(message.get("request_seq"), None)  # type: ignore[arg-type]
+                if not self._pending:
+                    self._idle.notify_all()
             if pending is None:
                 log.warning("%s: response to unknown request %r dropped", self.name, message.get("request_seq"))
             elif pending.callback is not None:
@@ -150,6 +161,7 @@ class Upstream:
                 return
             self._closed.set()
             pending, self._pending = list(self._pending.values()), {}
+            self._idle.notify_all()
         with contextlib.suppress(OSError):
             self._sock.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(OSError):

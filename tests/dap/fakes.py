@@ -399,7 +399,7 @@ class HostDebugpySession(FakeSessionBase):
         runner.write_text(RUNNER)
         remote_handler = self.remote_dir / self.handler_file.name
         read_fd, write_fd = os.pipe()
-        env = dict(os.environ, FAKE_RESULT_FD=str(write_fd), PYDEVD_DISABLE_FILE_VALIDATION="1")
+        env = dict(os.environ, FAKE_RESULT_FD=str(write_fd), PYDEVD_DISABLE_FILE_VALIDATION="1", PYTHONUNBUFFERED="1")
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -448,11 +448,18 @@ class HostDebugpySession(FakeSessionBase):
             buffer += chunk
             while True:
                 before, mark, after = buffer.partition(END_MARK)
-                if not mark:
-                    keep = len(END_MARK) - 1  # a mark may be split across reads
+                if not mark:  # hold back only what could be the start of a mark split across reads
+                    keep = next(
+                        (
+                            n
+                            for n in range(min(len(buffer), len(END_MARK) - 1), 0, -1)
+                            if END_MARK.startswith(buffer[-n:])
+                        ),
+                        0,
+                    )
                     if len(buffer) > keep:
-                        self.on_event(FunctionOutput(name, buffer[:-keep]))
-                        buffer = buffer[-keep:]
+                        self.on_event(FunctionOutput(name, buffer[: len(buffer) - keep]))
+                        buffer = buffer[len(buffer) - keep :]
                     break
                 if before:
                     self.on_event(FunctionOutput(name, before))
@@ -512,11 +519,14 @@ def host_debugpy_factory(handler_file: Path, remote_dir: Path) -> type[HostDebug
     )
 
 
-def serve_stdio_with_fakes() -> None:
-    """`python -c 'from tests.dap.fakes import serve_stdio_with_fakes; serve_stdio_with_fakes()' HANDLER REMOTE`:
-    the real `--stdio` server with the host-debugpy engine (for tests that need a real adapter process)."""
-    from lambda_dap.dap.server import serve_stdio
+def serve_with_fakes() -> None:
+    """`python -c 'from tests.dap.fakes import serve_with_fakes; serve_with_fakes()' HANDLER REMOTE --stdio|PORT`:
+    the real server (stdio, or TCP on PORT) with the host-debugpy engine, as a separate process."""
+    from lambda_dap.dap.server import configure_dap_logging, serve_port, serve_stdio
 
-    handler_file, remote_dir = Path(sys.argv[1]), Path(sys.argv[2])
-    engine = FakeEngine(host_debugpy_factory(handler_file, remote_dir))
-    serve_stdio(engine=engine.as_engine(), parse_launch=fake_parse)
+    handler_file, remote_dir, mode = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+    configure_dap_logging(None)
+    engine = FakeEngine(host_debugpy_factory(handler_file, remote_dir)).as_engine()
+    if mode == "--stdio":
+        sys.exit(serve_stdio(engine=engine, parse_launch=fake_parse))
+    sys.exit(serve_port(int(mode), engine=engine, parse_launch=fake_parse))
