@@ -108,7 +108,7 @@ def load_launch_schema() -> dict[str, Any]:
     """`schemas/launch.schema.json`: the installed copy (lambda_dap/schemas), else the source tree's."""
     from importlib import resources
 
-    packaged = resources.files("lambda_dap").joinpath("schemas", SCHEMA_NAME)
+    packaged = resources.files("lambda_dap") / "schemas" / SCHEMA_NAME  # one name per step: Python 3.10
     if packaged.is_file():
         return json.loads(packaged.read_text(encoding="utf-8"))
     source_tree = Path(__file__).resolve().parents[2] / "schemas" / SCHEMA_NAME
