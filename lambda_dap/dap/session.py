@@ -121,7 +121,10 @@ class DapSession:
         self._queue: list[Message] = []
         self._reverse: dict[int, tuple[int | None, Callable[[Message], None] | None]] = {}
         self._launched = False  # the launch response has been sent
-        self._configured = False  # local mode: configurationDone seen
+        self._configured = False  # the editor's configurationDone has been answered
+        self._attached = False  # the debugger has answered `attach`
+        self._first_started = False
+        self._debugger_gone = False
         self._invocation: threading.Thread | None = None
         self._terminated = False
         self._ending = False
@@ -404,7 +407,17 @@ class DapSession:
             self._launch_failed(launch, error)
             return
         self._launch_succeeded(launch)
-        if self._owns_invocation:
+        with self._lock:
+            self._attached = True
+        self._maybe_start_first_invocation()
+
+    def _maybe_start_first_invocation(self) -> None:
+        """The event goes in once the debugger has answered both `attach` and the editor's `configurationDone`:
+        debugpy answers attach after configurationDone, delve before it, so breakpoints are set either way."""
+        with self._lock:
+            go = self._owns_invocation and self._attached and self._configured and not self._first_started
+            self._first_started = self._first_started or go
+        if go:
             self._start_invocation(None, reply_to=None)
 
     def _launch_succeeded(self, launch: Message) -> None:
@@ -432,6 +445,7 @@ class DapSession:
     def _go_local(self) -> None:
         with self._lock:
             self._mode = "local"
+            self._attached = True  # nothing to attach: the invocation waits for configurationDone only
             queued, self._queue = self._queue, []
         launch = self._launch
         assert launch is not None
@@ -452,9 +466,10 @@ class DapSession:
             body["threads"] = []
         self._send(messages.response(request, body))
         if command == "configurationDone" and self._owns_invocation and not self._configured:
-            self._configured = True
+            with self._lock:
+                self._configured = True
             self._send_process_event()
-            self._start_invocation(None, reply_to=None)
+            self._maybe_start_first_invocation()
 
     def _start_child_session(self, endpoint: Any) -> None:
         attach = getattr(endpoint, "attach", None)
@@ -535,16 +550,25 @@ class DapSession:
         relayed = {key: value for key, value in message.items() if key != "seq"}
         relayed["request_seq"] = editor_seq
         self._send(relayed)
+        if message.get("command") == "configurationDone" and message.get("success"):
+            with self._lock:
+                self._configured = True
+            self._maybe_start_first_invocation()
 
     def _on_upstream_closed(self) -> None:
         with self._lock:
-            if self._ending:
+            if self._ending or self._mode == "failed":
                 return
             queued, self._queue = self._queue, []
         for request in queued:
             self._send(messages.error_response(request, f"{request['command']}: the debugger has ended"))
-        if not (self._owns_invocation and self._invoking()):
+        with self._lock:
+            self._debugger_gone = True
+            running = self._owns_invocation and self._invoking()
+        if not running:  # else the invocation's end says it
             self._send_terminated()
+            if self._owns_invocation:
+                threading.Thread(target=self._release_engine, name=f"{self.name}-release", daemon=True).start()
 
     # --- invocations -----------------------------------------------------------------------------------------
 
@@ -609,6 +633,9 @@ class DapSession:
                 self._send(messages.output(f"Error: {error.message}\n", "stderr"))
             if not keep_alive:
                 self._finish(1)
+            elif self._debugger_gone:
+                self._send_terminated()
+                self._release_engine()
             return
         if self._mapper is not None:
             self._mapper.flush()
@@ -626,6 +653,9 @@ class DapSession:
             )
         if not keep_alive:
             self._finish(result.exit_code)
+        elif self._debugger_gone:
+            self._send_terminated()  # a warm session whose debugger went away is over
+            self._release_engine()
 
     def _finish(self, exit_code: int) -> None:
         """A one-shot invocation has ended: tell the editor, then remove the container right away."""

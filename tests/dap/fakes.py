@@ -210,6 +210,7 @@ class ScriptedDebuggee:
         self.hold: set[str] = set()  # commands whose responses wait for release()
         self._held: list[dict[str, Any]] = []
         self.changed = threading.Condition()
+        self.answers_attach_at_once = False
         threading.Thread(target=self._loop, daemon=True).start()
 
     def send(self, message: dict[str, Any]) -> int:
@@ -280,6 +281,9 @@ class ScriptedDebuggee:
         command = request["command"]
         if command == "initialize":
             self._respond(request, {"supportsConfigurationDoneRequest": True})
+        elif command == "attach" and self.answers_attach_at_once:  # delve's order
+            self.event("initialized")
+            self._respond(request)
         elif command == "attach":
             self._attach = request
             self.event("debugpyWaitingForServer", {"host": "127.0.0.1", "port": 1})
@@ -319,16 +323,19 @@ class ScriptedSession(FakeSessionBase):
         self.calls.append("start")
         if "debug_port" in self.request.options:
             self.debugger = DebuggerEndpoint(
-                "debugpy",
+                self.debugger_name,
                 "python",
                 "127.0.0.1",
                 self.request.options["debug_port"][0],
                 path_mappings=[{"localRoot": "/src", "remoteRoot": "/var/task"}],
             )
 
+    debugger_name = "debugpy"
+
     def connect_debugger(self, timeout_s: float) -> socket.socket:
         ours, theirs = socket.socketpair()
         self.debuggee = ScriptedDebuggee(theirs)
+        self.debuggee.answers_attach_at_once = self.debugger_name == "delve"
         return ours
 
     def invoke(self, event: bytes | None = None, *, last: bool = False) -> FakeResult:

@@ -390,3 +390,30 @@ def test_node_without_start_debugging_gets_the_attach_configuration(tmp_path: Pa
     finally:
         dap.client.close()
         dap.thread.join(5)
+
+
+class DelveSession(ScriptedSession):
+    debugger_name = "delve"
+
+
+def test_delve_answers_attach_first_and_the_event_still_waits_for_configuration_done(tmp_path: Path) -> None:
+    dap = make_harness(DelveSession, tmp_path)
+    try:
+        dap.client.initialize()
+        launch_seq = dap.client.send_request("launch", {"function": "Hello"})
+        dap.client.wait_event("initialized")
+        assert dap.client.wait_response(launch_seq)["success"]
+        changed = dap.client.wait_event("capabilities")["body"]["capabilities"]
+        assert changed["supportsLogPoints"] is False  # what delve's initialize did not claim
+        dap.client.request("setBreakpoints", {"source": {"path": "/src/main.go"}, "breakpoints": [{"line": 9}]})
+        assert not dap.fake.invoking.is_set() and dap.fake.invoked == []
+        dap.client.request("configurationDone")
+        assert dap.fake.invoking.wait(5)
+        attach = dap.debuggee.received[1]["arguments"]
+        assert attach["mode"] == "remote"
+        assert attach["substitutePath"] == [{"from": "/src", "to": "/var/task"}]
+        dap.fake.finish.release()
+        dap.client.wait_event("terminated")
+    finally:
+        dap.client.close()
+        dap.thread.join(5)
