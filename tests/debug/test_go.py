@@ -11,11 +11,12 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.debug.dap_client import DapClient
+from tests.debug.dap_client import DapClient, DapError
 from tests.debug.go_function import build_app, compile_bootstrap, delve_directory
 from tests.debug.test_python import DebuggedInvoke, free_port, line_of, port_is_free
 from tests.invoke.conftest import Run, clean_environment, containers_gone
@@ -88,6 +89,21 @@ def debugged(built_template: Path, image: str, dlv_dir: Path, tmp_path: Path, ev
     )
 
 
+def first_answer(session: DebuggedInvoke, client: DapClient, seq: int, timeout: float = 30) -> dict:
+    """The body of delve's answer to its first request; fails at once if lambda-dap ends first (delve did not start)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            response = client.response(seq, timeout=0.25)
+            break
+        except DapError:
+            if session.process.poll() is not None or time.monotonic() > deadline:
+                _, _, stderr = session.finish()
+                raise AssertionError(f"delve never answered; lambda-dap said:\n{stderr}") from None
+    assert response["success"], response
+    return response.get("body") or {}
+
+
 def attach(session: DebuggedInvoke, source: Path, line: int) -> tuple[DapClient, dict]:
     """An editor's attach to delve with the configuration lambda-dap printed, one breakpoint set, the configuration
     done (the function runs on); the client and delve's answer to setBreakpoints."""
@@ -98,10 +114,11 @@ def attach(session: DebuggedInvoke, source: Path, line: int) -> tuple[DapClient,
     sock = socket.create_connection((configuration["host"], configuration["port"]), timeout=30)
     sock.settimeout(None)  # the reader blocks for as long as the debuggee stays paused
     client = DapClient(sock)
-    capabilities = client.request(
+    initialize = client.send_request(
         "initialize",
         {"clientID": "tests", "adapterID": "go", "pathFormat": "path", "linesStartAt1": True, "columnsStartAt1": True},
     )
+    capabilities = first_answer(session, client, initialize)
     assert capabilities["supportsConfigurationDoneRequest"]
     attach = client.send_request(
         "attach", {k: v for k, v in configuration.items() if k not in ("type", "request", "host", "port")}
@@ -250,3 +267,33 @@ def test_a_client_leaving_delve_while_stopped_lets_the_function_finish(
     assert ended, "the function stayed paused after the client left:\n" + stderr
     assert code == 0, stderr
     assert json.loads(stdout)["message"] == "Hello, left!"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="SAM's documented delve option `--debug-args -delveAPI=2` reaches dlv verbatim "
+    "(lambda_dap/debug/settings.py) and dlv exits: unknown shorthand flag: 'd' in -delveAPI=2",
+)
+def test_sams_delve_api_debug_arg_is_understood(built_template, go_images, dlv_dir, tmp_path):
+    event_file = tmp_path / "event.json"
+    event_file.write_text('{"name": "sam"}')
+    session = DebuggedInvoke(
+        [
+            "-t",
+            str(built_template),
+            "-e",
+            str(event_file),
+            "--debugger-path",
+            str(dlv_dir),
+            "--debug-args",
+            "-delveAPI=2",
+        ],
+        go_images["provided"],
+        tmp_path,
+    )
+    client, stopped = attach_and_break(session, line_of(SOURCE, BREAKPOINT))
+    client.request("continue", {"threadId": stopped["threadId"]})
+    code, stdout, stderr = session.finish()
+    client.close()
+    assert code == 0, stderr
+    assert json.loads(stdout)["message"] == "Hello, sam!"
