@@ -17,20 +17,10 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from lambda_dap.container.wire import HttpResponse, send_request
-from lambda_dap.errors import ContainerError, DockerNotAvailable
+from lambda_dap.errors import ContainerError, DockerNotAvailable, EngineError
 
 LABEL = "lambda-dap"  # every container lambda-dap starts carries it: `docker ps -a --filter label=lambda-dap`
 DEFAULT_HOST = "unix:///var/run/docker.sock"
-
-
-class EngineError(ContainerError):
-    """The engine answered with an HTTP error."""
-
-    code = 3008
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class Engine:

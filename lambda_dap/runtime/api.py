@@ -39,9 +39,13 @@ class RuntimeApi:
     """The state behind the HTTP routes: the invocation queue and the runtime's progress."""
 
     def __init__(self, *, on_start: Callable[[Invocation], None] | None = None,
-                 on_init_done: Callable[[], None] | None = None) -> None:
+                 on_init_done: Callable[[], None] | None = None,
+                 before_answer: Callable[[], None] | None = None) -> None:
+        """`before_answer` runs as an answer arrives, before the invocation is marked done: the moment to collect
+        everything the function wrote until then."""
         self._on_start = on_start
         self._on_init_done = on_init_done
+        self._before_answer = before_answer or (lambda: None)
         self._cond = threading.Condition()
         self._pending: deque[Invocation] = deque()
         self._current: Invocation | None = None
@@ -66,10 +70,6 @@ class RuntimeApi:
             self._closed = True
             self._cond.notify_all()
 
-    @property
-    def current(self) -> Invocation | None:
-        return self._current
-
     # --- the runtime side ----------------------------------------------------------------------------------------
 
     def next_invocation(self) -> Invocation | None:
@@ -81,6 +81,7 @@ class RuntimeApi:
                 self.first_next_at = time.monotonic()
             current = self._current
             if current is not None and not current.done:
+                self._before_answer()
                 current.finish_with_error(
                     Outcome.FUNCTION_ERROR, "Runtime.NoResponse",
                     f"RequestId: {current.request_id} Error: the runtime asked for the next event without answering",
@@ -106,6 +107,7 @@ class RuntimeApi:
         invocation = self._find(request_id)
         if invocation is None:
             return 400, {"errorMessage": f"Invalid request ID: {request_id}", "errorType": "InvalidRequestID"}
+        self._before_answer()
         if len(body) > MAX_RESPONSE_BYTES:
             invocation.finish_with_error(
                 Outcome.FUNCTION_ERROR, "Function.ResponseSizeTooLarge",
@@ -123,11 +125,13 @@ class RuntimeApi:
         invocation = self._find(request_id)
         if invocation is None:
             return 400, {"errorMessage": f"Invalid request ID: {request_id}", "errorType": "InvalidRequestID"}
+        self._before_answer()
         invocation.finish(Outcome.FUNCTION_ERROR, body or b"{}", error_type=_error_type(body, error_type))
         return 202, {"status": "OK"}
 
     def post_init_error(self, body: bytes, error_type: str | None) -> tuple[int, dict]:
         kind = _error_type(body, error_type)
+        self._before_answer()
         with self._cond:
             self._init_error = (body or b"{}", kind)
             waiting = [self._current] if self._current is not None else []

@@ -7,20 +7,12 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from enum import Enum
 
 from lambda_dap.runtime.deadline import Deadline
+from lambda_dap.runtime.outcome import Outcome
 
 # Lambda refuses synchronous responses larger than this (bytes).
 MAX_RESPONSE_BYTES = 6_291_556
-
-
-class Outcome(Enum):
-    SUCCESS = "success"
-    FUNCTION_ERROR = "error"  # the handler raised or the runtime posted /error
-    INIT_ERROR = "init_error"  # the runtime posted /init/error
-    TIMEOUT = "timeout"
-    RUNTIME_EXITED = "runtime_exited"
 
 
 def new_trace_id() -> str:
@@ -33,9 +25,9 @@ class Invocation:
     """An event on its way through the runtime, and what came back."""
 
     event: bytes
-    timeout_s: float | None  # None: no timeout (a debugger is attached or waiting)
-    deadline_header_s: float  # what `context.get_remaining_time_in_millis()` counts down from
+    timeout_s: float  # the function's Timeout: what `context.get_remaining_time_in_millis()` counts down from
     function_arn: str
+    enforce_timeout: bool = True  # False: the clock runs but never ends the invocation (a debugger is attached)
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     trace_id: str = field(default_factory=lambda: new_trace_id())
     client_context: str | None = None
@@ -54,8 +46,8 @@ class Invocation:
     def hand_out(self) -> None:
         """The runtime took the event: the clock starts now."""
         self.started_at = time.monotonic()
-        self.deadline = Deadline(self.timeout_s)
-        self.deadline_epoch_ms = int((time.time() + self.deadline_header_s) * 1000)
+        self.deadline = Deadline(self.timeout_s, enforced=self.enforce_timeout)
+        self.deadline_epoch_ms = int((time.time() + self.timeout_s) * 1000)
 
     @property
     def handed_out(self) -> bool:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from lambda_dap.containers import container_spec
+from lambda_dap.invoke.spec import container_spec
 from lambda_dap.debug.settings import DEBUGGER_MOUNT, DEBUGPY_MOUNT
-from lambda_dap.plan import plan_function
-from lambda_dap.request import DebugOptions, InvokeRequest
+from lambda_dap.invoke.plan import plan_function
+from lambda_dap.invoke.request import DebugOptions, InvokeRequest
 from lambda_dap.runtime.rundir import MOUNT
 
 
@@ -22,7 +22,7 @@ def spec_for(tmp_path: Path, runtime: str, handler: str, source: str, debug: Deb
     template.write_text(f"Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
                         f"      CodeUri: src/\n      Handler: {handler}\n      Runtime: {runtime}\n      Timeout: 7\n")
     request = InvokeRequest(template=template, debug=debug, docker_network=network)
-    plan = plan_function(request, log_line=lambda line: None, host_env={})
+    plan = plan_function(request, notice=lambda text: None, host_env={})
     try:
         return container_spec(request, plan, {}, run_dir=tmp_path / "run", runtime_api="172.17.0.1:9001")
     finally:
@@ -84,7 +84,7 @@ def test_container_env_vars_come_last(tmp_path):
     template.write_text("Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
                         "      CodeUri: src/\n      Handler: index.handler\n      Runtime: nodejs20.x\n")
     request = InvokeRequest(template=template, debug=DebugOptions(ports=(9229,)), container_env_vars_file=container_env)
-    plan = plan_function(request, log_line=lambda line: None, host_env={})
+    plan = plan_function(request, notice=lambda text: None, host_env={})
     spec = container_spec(request, plan, {}, run_dir=tmp_path / "run", runtime_api="h:1")
     plan.close()
     assert spec.environment["NODE_OPTIONS"] == "--inspect=0.0.0.0:9999"

@@ -9,17 +9,22 @@ import pytest
 from lambda_dap.debug.settings import (
     DEBUGGER_MOUNT,
     DEBUGPY_MOUNT,
+    DebugRequest,
+    DebugSettings,
     bundled_debugpy,
-    debug_settings,
-    runtime_of_image,
     split_debug_args,
 )
+from lambda_dap.debug.settings import debug_settings as settings_of_family
 from lambda_dap.errors import DebuggingNotSupported, OptionError
-from lambda_dap.request import DebugOptions
+from lambda_dap.invoke.runtimes import runtime_family, runtime_of_image
 
 
-def options(*ports: int, path: Path | None = None, args: str | None = None) -> DebugOptions:
-    return DebugOptions(ports=ports or (5890,), debugger_path=path, debug_args=args)
+def options(*ports: int, path: Path | None = None, args: str | None = None) -> DebugRequest:
+    return DebugRequest(port=(ports or (5890,))[0], debugger_path=path, debug_args=args)
+
+
+def debug_settings(runtime: str | None, wanted: DebugRequest, listen_host: str = "0.0.0.0") -> DebugSettings:
+    return settings_of_family(runtime_family(runtime) if runtime else None, runtime, wanted, listen_host)
 
 
 def test_python_with_zero_setup_runs_the_bundled_debugpy_and_waits():
@@ -28,7 +33,7 @@ def test_python_with_zero_setup_runs_the_bundled_debugpy_and_waits():
         "--python", "-Xfrozen_modules=off", DEBUGPY_MOUNT, "--listen", "0.0.0.0:5890", "--wait-for-client",
         "--configure-subProcess", "false")
     (mount,) = settings.mounts
-    assert mount.source == str(bundled_debugpy()) and mount.target == DEBUGPY_MOUNT and mount.read_only
+    assert mount.source == str(bundled_debugpy()) and mount.target == DEBUGPY_MOUNT
     assert (bundled_debugpy() / "__main__.py").is_file()
 
 

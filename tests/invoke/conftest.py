@@ -78,3 +78,27 @@ def containers_gone(client, label: str = "lambda-dap", timeout: float = 3.0) -> 
             return False
         time.sleep(0.05)
     return True
+
+
+class Recorder:
+    """An `InvokeSession` event sink that keeps every event and the lines `lambda-dap invoke` would print."""
+
+    def __init__(self) -> None:
+        import io
+
+        from lambda_dap.cli.render import InvokeRenderer
+
+        self.events: list = []
+        self._stderr, self._stdout = io.StringIO(), io.BytesIO()
+        self._render = InvokeRenderer(stdout=self._stdout, stderr=self._stderr)
+
+    def __call__(self, event) -> None:
+        self.events.append(event)
+        self._render(event)
+
+    @property
+    def lines(self) -> list[str]:
+        return self._stderr.getvalue().splitlines()
+
+    def of(self, kind) -> list:
+        return [event for event in self.events if isinstance(event, kind)]

@@ -36,7 +36,7 @@ def runtime_call(server, method, path, body=None, headers=None, timeout=10):
 
 
 def submit(server, event=b'{"k": 1}', timeout_s=3.0) -> Invocation:
-    invocation = Invocation(event=event, timeout_s=timeout_s, deadline_header_s=timeout_s, function_arn=ARN)
+    invocation = Invocation(event=event, timeout_s=timeout_s, function_arn=ARN)
     server.api.submit(invocation)
     return invocation
 

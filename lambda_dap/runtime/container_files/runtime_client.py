@@ -10,8 +10,9 @@ import importlib
 import json
 import os
 import sys
-import time
 import traceback
+
+from lambda_dap_clock import remaining_ms
 
 API_PREFIX = "/2018-06-01/runtime"
 
@@ -32,7 +33,26 @@ class LambdaContext:
         self.client_context = _json_header(headers.get("Lambda-Runtime-Client-Context"))
 
     def get_remaining_time_in_millis(self):
-        return max(self._deadline_ms - int(time.time() * 1000), 0)
+        return remaining_ms(self.aws_request_id, self._deadline_ms)
+
+
+class Unbuffered:
+    """A stream that hands every write on at once, as Lambda's runtimes do: a partial line is never held back."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, data):
+        written = self._stream.write(data)
+        self._stream.flush()
+        return written
+
+    def writelines(self, lines):
+        self._stream.writelines(lines)
+        self._stream.flush()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
 
 
 def _json_header(value):
@@ -108,7 +128,7 @@ def load_handler(spec, task_root):
 
 
 def main():
-    sys.stdout.reconfigure(line_buffering=True)
+    sys.stdout, sys.stderr = Unbuffered(sys.stdout), Unbuffered(sys.stderr)
     client = RuntimeApiClient(os.environ["AWS_LAMBDA_RUNTIME_API"])
     task_root = os.environ.get("LAMBDA_TASK_ROOT", "/var/task")
     os.chdir(task_root) if os.path.isdir(task_root) else None
