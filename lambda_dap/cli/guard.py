@@ -51,8 +51,9 @@ def run_guarded(action: Callable[[], int], *, debug: bool) -> int:
 
 def configure_logging(debug: bool) -> None:
     if debug:
-        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=logging.DEBUG, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
         for noisy in ("urllib3", "docker", "botocore", "boto3"):
             logging.getLogger(noisy).setLevel(logging.INFO)
     else:

@@ -29,74 +29,147 @@ Exit codes: 0 success, 1 lambda-dap error (bad input, Docker), 2 usage error,
 
 @click.command("invoke", help=HELP, short_help="Invoke a function once (sam local invoke).")
 @click.argument("function_identifier", required=False)
-@click.option("-e", "--event", "event", metavar="PATH",
-              help="JSON file containing event data passed to the Lambda function during invoke. If this option "
-                   "is not specified, no event is assumed. Pass in the value '-' to input JSON via stdin.")
-@click.option("--no-event", is_flag=True, default=False,
-              help="Invoke the function with an empty event (the default when --event is not given).")
-@click.option("-t", "--template", "--template-file", "template_file", metavar="PATH",
-              help="AWS SAM template which references the built artifacts for resources in the template. "
-                   "[default: template.[yaml|yml|json]]")
-@click.option("-n", "--env-vars", "env_vars", metavar="PATH",
-              help="JSON file containing values for the Lambda function's environment variables "
-                   '({"FunctionLogicalId": {...}, "Parameters": {...}}), or a .env file.')
-@click.option("--parameter-overrides", metavar="TEXT",
-              help="CloudFormation parameter overrides encoded as key-value pairs: "
-                   "'ParameterKey=KeyPairName,ParameterValue=MyKey ParameterKey=InstanceType,ParameterValue=t1.micro'"
-                   " or 'KeyPairName=MyKey InstanceType=t1.micro'.")
-@click.option("-d", "--debug-port", "debug_port", type=int, multiple=True,
-              help="When specified, the Lambda function container starts in debug mode and exposes this port on "
-                   "the local host (127.0.0.1). Repeatable: every port is published, the first goes to the debugger.")
-@click.option("--debugger-path", metavar="TEXT",
-              help="Host path to a debugger that will be mounted into the Lambda container.")
-@click.option("--debug-args", metavar="TEXT",
-              help="Additional arguments to be passed to the debugger.")
-@click.option("-v", "--docker-volume-basedir", metavar="TEXT",
-              help="The location of the base directory where the SAM file exists. If Docker is running on a "
-                   "remote machine, you must mount the path where the SAM file exists on the docker machine and "
-                   "modify this value to match the remote machine.")
-@click.option("--docker-network", metavar="TEXT",
-              help="Name or ID of an existing Docker network the Lambda container should connect to, along with "
-                   "the default bridge network ('host' for the host's network).")
-@click.option("--container-env-vars", metavar="PATH",
-              help="JSON file containing additional environment variables to be set within the container "
-                   "(applied with or without --debug-port).")
-@click.option("-l", "--log-file", metavar="TEXT",
-              help="File to capture the runtime logs (written as well as stderr).")
-@click.option("--layer-cache-basedir", metavar="DIRECTORY",
-              help="Specify the location basedir where the layers your template uses will be downloaded to. "
-                   "[default: ~/.aws-sam/layers-pkg]")
-@click.option("--skip-pull-image", is_flag=True,
-              help="Do not pull the Lambda runtime image: use the local one (an error if it is missing).")
-@click.option("--force-image-build", is_flag=True,
-              help="Rebuild what invoking a function with layers needs: re-download and re-extract its layers.")
+@click.option(
+    "-e",
+    "--event",
+    "event",
+    metavar="PATH",
+    help="JSON file containing event data passed to the Lambda function during invoke. If this option "
+    "is not specified, no event is assumed. Pass in the value '-' to input JSON via stdin.",
+)
+@click.option(
+    "--no-event",
+    is_flag=True,
+    default=False,
+    help="Invoke the function with an empty event (the default when --event is not given).",
+)
+@click.option(
+    "-t",
+    "--template",
+    "--template-file",
+    "template_file",
+    metavar="PATH",
+    help="AWS SAM template which references the built artifacts for resources in the template. "
+    "[default: template.[yaml|yml|json]]",
+)
+@click.option(
+    "-n",
+    "--env-vars",
+    "env_vars",
+    metavar="PATH",
+    help="JSON file containing values for the Lambda function's environment variables "
+    '({"FunctionLogicalId": {...}, "Parameters": {...}}), or a .env file.',
+)
+@click.option(
+    "--parameter-overrides",
+    metavar="TEXT",
+    help="CloudFormation parameter overrides encoded as key-value pairs: "
+    "'ParameterKey=KeyPairName,ParameterValue=MyKey ParameterKey=InstanceType,ParameterValue=t1.micro'"
+    " or 'KeyPairName=MyKey InstanceType=t1.micro'.",
+)
+@click.option(
+    "-d",
+    "--debug-port",
+    "debug_port",
+    type=int,
+    multiple=True,
+    help="When specified, the Lambda function container starts in debug mode and exposes this port on "
+    "the local host (127.0.0.1). Repeatable: every port is published, the first goes to the debugger.",
+)
+@click.option(
+    "--debugger-path", metavar="TEXT", help="Host path to a debugger that will be mounted into the Lambda container."
+)
+@click.option("--debug-args", metavar="TEXT", help="Additional arguments to be passed to the debugger.")
+@click.option(
+    "-v",
+    "--docker-volume-basedir",
+    metavar="TEXT",
+    help="The location of the base directory where the SAM file exists. If Docker is running on a "
+    "remote machine, you must mount the path where the SAM file exists on the docker machine and "
+    "modify this value to match the remote machine.",
+)
+@click.option(
+    "--docker-network",
+    metavar="TEXT",
+    help="Name or ID of an existing Docker network the Lambda container should connect to, along with "
+    "the default bridge network ('host' for the host's network).",
+)
+@click.option(
+    "--container-env-vars",
+    metavar="PATH",
+    help="JSON file containing additional environment variables to be set within the container "
+    "(applied with or without --debug-port).",
+)
+@click.option("-l", "--log-file", metavar="TEXT", help="File to capture the runtime logs (written as well as stderr).")
+@click.option(
+    "--layer-cache-basedir",
+    metavar="DIRECTORY",
+    help="Specify the location basedir where the layers your template uses will be downloaded to. "
+    "[default: ~/.aws-sam/layers-pkg]",
+)
+@click.option(
+    "--skip-pull-image",
+    is_flag=True,
+    help="Do not pull the Lambda runtime image: use the local one (an error if it is missing).",
+)
+@click.option(
+    "--force-image-build",
+    is_flag=True,
+    help="Rebuild what invoking a function with layers needs: re-download and re-extract its layers.",
+)
 @click.option("--profile", metavar="TEXT", help="The profile from your credentials file that gets AWS credentials.")
 @click.option("--region", metavar="TEXT", help="The AWS Region to use, for example us-east-1.")
-@click.option("--config-file", metavar="PATH",
-              help="Configuration file with default parameter values. [default: samconfig.toml in the template's "
-                   "directory]")
-@click.option("--config-env", metavar="TEXT",
-              help="Environment name in the configuration file whose default parameter values are used. "
-                   "[default: default]")
-@click.option("-ii", "--invoke-image", "invoke_image", multiple=True, metavar="TEXT",
-              help="Container image to run the function in, instead of the Lambda base image for its runtime: "
-                   "'IMAGE' for every function or 'FunctionLogicalId=IMAGE'. Repeatable.")
-@click.option("-r", "--runtime", metavar="TEXT",
-              help="Lambda runtime to use instead of the one in the template (for example python3.12).")
-@click.option("--shutdown", is_flag=True,
-              help="Accepted for SAM compatibility: extensions that subscribed to SHUTDOWN always receive it.")
-@click.option("--container-host-interface", metavar="TEXT",
-              help="Host IP address the container's debug ports are published on. [default: 127.0.0.1]")
-@click.option("--add-host", multiple=True, metavar="HOST:IP",
-              help="Extra hostname-to-IP mapping in the container's /etc/hosts. Repeatable.")
+@click.option(
+    "--config-file",
+    metavar="PATH",
+    help="Configuration file with default parameter values. [default: samconfig.toml in the template's directory]",
+)
+@click.option(
+    "--config-env",
+    metavar="TEXT",
+    help="Environment name in the configuration file whose default parameter values are used. [default: default]",
+)
+@click.option(
+    "-ii",
+    "--invoke-image",
+    "invoke_image",
+    multiple=True,
+    metavar="TEXT",
+    help="Container image to run the function in, instead of the Lambda base image for its runtime: "
+    "'IMAGE' for every function or 'FunctionLogicalId=IMAGE'. Repeatable.",
+)
+@click.option(
+    "-r",
+    "--runtime",
+    metavar="TEXT",
+    help="Lambda runtime to use instead of the one in the template (for example python3.12).",
+)
+@click.option(
+    "--shutdown",
+    is_flag=True,
+    help="Accepted for SAM compatibility: extensions that subscribed to SHUTDOWN always receive it.",
+)
+@click.option(
+    "--container-host-interface",
+    metavar="TEXT",
+    help="Host IP address the container's debug ports are published on. [default: 127.0.0.1]",
+)
+@click.option(
+    "--add-host",
+    multiple=True,
+    metavar="HOST:IP",
+    help="Extra hostname-to-IP mapping in the container's /etc/hosts. Repeatable.",
+)
 @click.option("--container-dns", multiple=True, metavar="IP", help="DNS server for the container. Repeatable.")
 @click.option("--no-memory-limit", is_flag=True, help="Do not limit the container's memory to MemorySize.")
-@click.option("--debug", is_flag=True,
-              help="Turn on debug logging to print debug messages lambda-dap generates, with timestamps.")
+@click.option(
+    "--debug", is_flag=True, help="Turn on debug logging to print debug messages lambda-dap generates, with timestamps."
+)
 @click.pass_context
 def invoke_command(ctx: click.Context, **options: Any) -> None:
-    given = {name: value for name, value in options.items()
-             if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE}
+    given = {
+        name: value for name, value in options.items() if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+    }
     early_debug = bool(given.get("debug")) or os.environ.get("SAM_DEBUG", "").lower() in ("1", "true", "yes", "on")
     configure_logging(early_debug)
     code = run_guarded(lambda: _invoke(given), debug=early_debug)

@@ -18,9 +18,7 @@ def gather_nargs_option(args: list[str], option: str) -> list[str]:
         index += 1
         if token == option:
             values = []
-            while index < len(args) and not args[index].startswith("-") and (
-                "=" in args[index] or not values
-            ):
+            while index < len(args) and not args[index].startswith("-") and ("=" in args[index] or not values):
                 values.append(args[index])
                 index += 1
             result.append(values[0] if len(values) == 1 else shlex.join(values))

@@ -20,8 +20,9 @@ from lambda_dap.runtime.output import LineAssembler
 class InvokeRenderer:
     """An event sink for `InvokeSession`; thread-safe. Use as a context manager (it owns the log file)."""
 
-    def __init__(self, log_file: Path | None = None, *, stdout: IO[bytes] | None = None,
-                 stderr: IO[str] | None = None) -> None:
+    def __init__(
+        self, log_file: Path | None = None, *, stdout: IO[bytes] | None = None, stderr: IO[str] | None = None
+    ) -> None:
         self._stdout = stdout or sys.stdout.buffer
         self._stdout_is_terminal = stdout is None and sys.stdout.isatty()
         self._stderr = stderr or sys.stderr

@@ -69,8 +69,9 @@ class Container:
         memory = spec.memory_mb * 1024 * 1024 if spec.memory_mb else None
         host_config: dict[str, Any] = {
             "Binds": [f"{m.source}:{m.target}:{'ro' if m.read_only else 'rw'}" for m in spec.mounts],
-            "PortBindings": {f"{p.container_port}/tcp": [{"HostIp": p.host_ip, "HostPort": str(p.host_port)}]
-                             for p in spec.ports},
+            "PortBindings": {
+                f"{p.container_port}/tcp": [{"HostIp": p.host_ip, "HostPort": str(p.host_port)}] for p in spec.ports
+            },
             "Memory": memory,
             "MemorySwap": memory,
             "NetworkMode": spec.network_mode or "default",

@@ -81,8 +81,15 @@ def _python(options: DebugRequest, runtime: str, listen_host: str) -> DebugSetti
         mounts.append(Mount(str(bundled_debugpy()), DEBUGPY_MOUNT))
         debugpy_in_container = DEBUGPY_MOUNT
     if not args:
-        args = ["-m", "debugpy", "--listen", f"{listen_host}:{options.port}", "--wait-for-client",
-                "--configure-subProcess", "false"]
+        args = [
+            "-m",
+            "debugpy",
+            "--listen",
+            f"{listen_host}:{options.port}",
+            "--wait-for-client",
+            "--configure-subProcess",
+            "false",
+        ]
     if args[:2] == ["-m", "debugpy"]:  # run the mounted debugpy: it needs nothing on the image's sys.path
         args = [debugpy_in_container, *args[2:]]
     return DebugSettings(
@@ -95,17 +102,23 @@ def _python(options: DebugRequest, runtime: str, listen_host: str) -> DebugSetti
 
 def _nodejs(options: DebugRequest, runtime: str, listen_host: str) -> DebugSettings:
     node_options = " ".join([f"--inspect-brk={listen_host}:{options.port}", *split_debug_args(options.debug_args)])
-    return DebugSettings(debugger="Node.js inspector", environment={"NODE_OPTIONS": node_options},
-                         mounts=_debugger_mounts(options))
+    return DebugSettings(
+        debugger="Node.js inspector", environment={"NODE_OPTIONS": node_options}, mounts=_debugger_mounts(options)
+    )
 
 
 def _java(options: DebugRequest, runtime: str, listen_host: str) -> DebugSettings:
     address = str(options.port) if runtime.startswith("java8") else f"{_jdwp_host(listen_host)}:{options.port}"
-    flags = [f"-agentlib:jdwp=transport=dt_socket,server=y,suspend=y,quiet=y,address={address}",
-             "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true",
-             *split_debug_args(options.debug_args)]
-    return DebugSettings(debugger="JDWP", environment={"_JAVA_OPTIONS": " ".join(flags)},
-                         mounts=_debugger_mounts(options))
+    flags = [
+        f"-agentlib:jdwp=transport=dt_socket,server=y,suspend=y,quiet=y,address={address}",
+        "-XX:+TieredCompilation",
+        "-XX:TieredStopAtLevel=1",
+        "-Djava.net.preferIPv4Stack=true",
+        *split_debug_args(options.debug_args),
+    ]
+    return DebugSettings(
+        debugger="JDWP", environment={"_JAVA_OPTIONS": " ".join(flags)}, mounts=_debugger_mounts(options)
+    )
 
 
 def _dotnet(options: DebugRequest, runtime: str, listen_host: str) -> DebugSettings:
@@ -129,8 +142,15 @@ def _delve(options: DebugRequest, runtime: str, listen_host: str) -> DebugSettin
             f"Debugging {runtime} needs --debugger-path: a directory holding a Linux `dlv` binary "
             "(GOOS=linux go install github.com/go-delve/delve/cmd/dlv@latest)"
         )
-    dlv = [f"{DEBUGGER_MOUNT}/dlv", f"--listen={listen_host}:{options.port}", "--headless=true", "--api-version=2",
-           "--accept-multiclient", *split_debug_args(options.debug_args), "exec"]
+    dlv = [
+        f"{DEBUGGER_MOUNT}/dlv",
+        f"--listen={listen_host}:{options.port}",
+        "--headless=true",
+        "--api-version=2",
+        "--accept-multiclient",
+        *split_debug_args(options.debug_args),
+        "exec",
+    ]
     return DebugSettings(
         debugger="delve",
         launcher_args=("--wrap", *dlv),
@@ -164,8 +184,10 @@ _BY_FAMILY: dict[str, Callable[[DebugRequest, str, str], DebugSettings]] = {
     "ruby": _ruby,
 }
 
-def debug_settings(family: str | None, runtime: str | None, options: DebugRequest,
-                   listen_host: str = "0.0.0.0") -> DebugSettings:
+
+def debug_settings(
+    family: str | None, runtime: str | None, options: DebugRequest, listen_host: str = "0.0.0.0"
+) -> DebugSettings:
     """The settings for `runtime` of `family` ("python", ...; None: an image function whose runtime is unknown).
 
     `listen_host` is where the debugger listens inside the container: all of the container's interfaces normally

@@ -60,8 +60,14 @@ DEFAULT_HOST_INTERFACE = "127.0.0.1"
 STDIN_NOTICE = "Reading invoke payload from stdin (you can also pass it from file with --event)"
 
 
-def build_request(options: Mapping[str, Any], *, cwd: Path | None = None, environ: Mapping[str, str] | None = None,
-                  stdin: IO[bytes] | None = None, notice: Callable[[str], None] = lambda text: None) -> InvokeRequest:
+def build_request(
+    options: Mapping[str, Any],
+    *,
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    stdin: IO[bytes] | None = None,
+    notice: Callable[[str], None] = lambda text: None,
+) -> InvokeRequest:
     """The request `options` describe; raises a LambdaDapError (one line, naming the option) on bad input."""
     cwd = (cwd or Path.cwd()).resolve()
     environ = os.environ if environ is None else environ
@@ -262,8 +268,13 @@ def _positive(value: Any, name: str, default: int) -> int:
     return int(value)
 
 
-def _event(values: dict[str, Any], options: Mapping[str, Any], cwd: Path, stdin: IO[bytes] | None,
-           notice: Callable[[str], None]) -> bytes:
+def _event(
+    values: dict[str, Any],
+    options: Mapping[str, Any],
+    cwd: Path,
+    stdin: IO[bytes] | None,
+    notice: Callable[[str], None],
+) -> bytes:
     inline = options.get("event_data")
     if inline is not None:
         if isinstance(inline, (bytes, bytearray)):

@@ -136,8 +136,13 @@ class Reported(Event):
 
     @property
     def text(self) -> str | None:
-        return report.report_line(self.request_id, duration_ms=self.duration_ms, memory_size_mb=self.memory_size_mb,
-                                  max_memory_used_mb=self.max_memory_used_mb, init_duration_ms=self.init_duration_ms)
+        return report.report_line(
+            self.request_id,
+            duration_ms=self.duration_ms,
+            memory_size_mb=self.memory_size_mb,
+            max_memory_used_mb=self.max_memory_used_mb,
+            init_duration_ms=self.init_duration_ms,
+        )
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-
 @dataclass
 class FunctionPlan:
     """A function ready to run: the resolved function and everything its container needs."""
@@ -67,8 +66,9 @@ class FunctionPlan:
         mappings = []
         for layer in self.function.layers:
             if layer.content_path is not None and (layer.content_path / "python").is_dir():
-                mappings.append({"localRoot": str(layer.content_path.resolve() / "python"),
-                                 "remoteRoot": "/opt/python"})
+                mappings.append(
+                    {"localRoot": str(layer.content_path.resolve() / "python"), "remoteRoot": "/opt/python"}
+                )
         if self.code.path is not None:
             mappings.append({"localRoot": str(self.code.path), "remoteRoot": "/var/task"})
         return mappings
@@ -85,8 +85,9 @@ class FunctionPlan:
         self.code.close()
 
 
-def plan_function(request: InvokeRequest, *, notice: Callable[[str], None],
-                  host_env: Mapping[str, str] | None = None) -> FunctionPlan:
+def plan_function(
+    request: InvokeRequest, *, notice: Callable[[str], None], host_env: Mapping[str, str] | None = None
+) -> FunctionPlan:
     """Resolve the function and what its container needs; raises `LambdaDapError` on any bad input."""
     host_env = os.environ if host_env is None else host_env
     aws = resolve_aws(request.profile, request.region, host_env)
@@ -100,8 +101,9 @@ def plan_function(request: InvokeRequest, *, notice: Callable[[str], None],
     container_env = request.container_env_vars
     if container_env is None and request.container_env_vars_file:
         container_env = load_container_env_vars_file(request.container_env_vars_file)
-    environment = lambda_environment(function_settings(function), env_file=env_file, host_env=host_env, aws=aws,
-                                     timeout_s=function.timeout_s)
+    environment = lambda_environment(
+        function_settings(function), env_file=env_file, host_env=host_env, aws=aws, timeout_s=function.timeout_s
+    )
     if function.package_type != "Image":
         environment.update(_runtime_variables(function, runtime))
     debug = None
@@ -184,8 +186,11 @@ def function_settings(function: Function) -> FunctionSettings:
 
 
 def _choose_image(request: InvokeRequest, function: Function, runtime: str | None) -> str:
-    chosen = (request.invoke_images.get(function.logical_id) or request.invoke_images.get(function.full_path)
-              or request.invoke_images.get(None))
+    chosen = (
+        request.invoke_images.get(function.logical_id)
+        or request.invoke_images.get(function.full_path)
+        or request.invoke_images.get(None)
+    )
     if chosen:
         return chosen
     if function.package_type == "Image":
@@ -256,15 +261,15 @@ def _check_handler_file(function: Function, runtime: str | None, code_dir: Path 
     )
 
 
-def _prepare_layers(request: InvokeRequest, function: Function, aws: AwsContext,
-                    notice: Callable[[str], None]) -> Path | None:
+def _prepare_layers(
+    request: InvokeRequest, function: Function, aws: AwsContext, notice: Callable[[str], None]
+) -> Path | None:
     if not function.layers:
         return None
     from lambda_dap.layers import default_layer_cache_dir, prepare_opt_dir
 
     cache_dir = request.layer_cache_dir or default_layer_cache_dir()
-    return prepare_opt_dir(function.layers, cache_dir=cache_dir, aws=aws, force=request.force_image_build,
-                           log=notice)
+    return prepare_opt_dir(function.layers, cache_dir=cache_dir, aws=aws, force=request.force_image_build, log=notice)
 
 
 def image_launcher_args(function: Function, image_details: dict[str, Any]) -> tuple[list[str], str | None]:

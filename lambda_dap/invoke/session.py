@@ -54,8 +54,9 @@ DEBUG_STOP_GRACE_S = 2.0  # a debugged container ends on SIGTERM first, so the e
 CONNECT_RETRY_S = 0.005  # the container's own address answers "refused" at once until the debugger listens
 
 
-def invoke(request: InvokeRequest, event: bytes | None = None, *,
-           on_event: events.EventSink = events.ignore) -> InvocationResult:
+def invoke(
+    request: InvokeRequest, event: bytes | None = None, *, on_event: events.EventSink = events.ignore
+) -> InvocationResult:
     """Invoke a function once in a fresh container and remove it."""
     with InvokeSession(request, on_event=on_event) as session:
         return session.invoke(event, last=True)
@@ -120,8 +121,11 @@ class InvokeSession:
             self._check_open()
             plan = self.plan
             if self._image_details is None:
-                self._image_details = ensure_image(plan.image, skip_pull=self.request.skip_pull_image,
-                                                   progress=lambda status: self._on_pull(plan.image, status))
+                self._image_details = ensure_image(
+                    plan.image,
+                    skip_pull=self.request.skip_pull_image,
+                    progress=lambda status: self._on_pull(plan.image, status),
+                )
                 self._warn_on_architecture(plan, self._image_details)
             return plan
 
@@ -130,9 +134,16 @@ class InvokeSession:
             raise LambdaDapError("The invoke session is closed")
 
     def _on_pull(self, image: str, status: PullStatus) -> None:
-        self._emit(events.ImagePull(image=image, status=status.status, layer=status.layer,
-                                    current_bytes=status.current_bytes, total_bytes=status.total_bytes,
-                                    done=status.done))
+        self._emit(
+            events.ImagePull(
+                image=image,
+                status=status.status,
+                layer=status.layer,
+                current_bytes=status.current_bytes,
+                total_bytes=status.total_bytes,
+                done=status.done,
+            )
+        )
 
     def start(self) -> None:
         """Start the function's container, if not already running (a cold start)."""
@@ -154,8 +165,9 @@ class InvokeSession:
             relay = pipes = None
             try:
                 pipes = OutputPipes(run_dir.path, self._on_runtime_output)
-                spec = container_spec(self.request, plan, self._image_details, run_dir=run_dir.path,
-                                      runtime_api=address_of(listener))
+                spec = container_spec(
+                    self.request, plan, self._image_details, run_dir=run_dir.path, runtime_api=address_of(listener)
+                )
                 relay = self._open_relay(plan)
                 self._container_started_at = time.monotonic()
                 self._init_reported = False
@@ -180,8 +192,11 @@ class InvokeSession:
                 self._reaper.start()
             if relay is not None:
                 self._relay = relay.start(lambda: self._debugger_address(container))
-            self._emit(events.ContainerStarted(container_id=container.id or "", image=plan.image,
-                                               function=plan.function.full_path))
+            self._emit(
+                events.ContainerStarted(
+                    container_id=container.id or "", image=plan.image, function=plan.function.full_path
+                )
+            )
             if plan.debug is not None and self.debug is not None:
                 self._announce_debugger(plan, container)
 
@@ -195,9 +210,15 @@ class InvokeSession:
         configuration = attach_configuration(plan.runtime_family, host, self.debug.port, mappings, code_dir)
         address = self._debugger_address(container)
         self.debugger = events.DebuggerEndpoint(
-            debugger=plan.debug.debugger, family=plan.runtime_family, host=host, port=self.debug.port,
-            container_address=address, attach=configuration, path_mappings=mappings,
-            speaks_protocol=plan.debug.port_is_protocol, ports=self.debug.ports,
+            debugger=plan.debug.debugger,
+            family=plan.runtime_family,
+            host=host,
+            port=self.debug.port,
+            container_address=address,
+            attach=configuration,
+            path_mappings=mappings,
+            speaks_protocol=plan.debug.port_is_protocol,
+            ports=self.debug.ports,
         )
         line = waiting_line(plan.debug, self.debug.host_ip, self.debug.ports, configuration)
         self._emit(events.DebuggerListening(self.debugger, announcement=line))
@@ -207,9 +228,12 @@ class InvokeSession:
         wanted = {"x86_64": "amd64", "arm64": "arm64"}.get(plan.function.architecture, plan.function.architecture)
         actual = image_details.get("Architecture")
         if actual and actual != wanted:
-            self._emit(events.Warning(
-                f"{plan.function.full_path} is {plan.function.architecture} but image {plan.image} is {actual}; "
-                "it runs as the image is built (emulated if the engine can)"))
+            self._emit(
+                events.Warning(
+                    f"{plan.function.full_path} is {plan.function.architecture} but image {plan.image} is {actual}; "
+                    "it runs as the image is built (emulated if the engine can)"
+                )
+            )
 
     def _open_relay(self, plan: FunctionPlan) -> DebugRelay | None:
         """Take the debug port on the host before the container starts (a busy port fails early)."""
@@ -250,17 +274,22 @@ class InvokeSession:
                     connection.settimeout(None)
                     return connection
             time.sleep(CONNECT_RETRY_S)
-        raise DebuggerError(f"The debugger did not listen on port {self.debug.port} within {timeout_s:g} s "
-                            f"({last_error})")
+        raise DebuggerError(
+            f"The debugger did not listen on port {self.debug.port} within {timeout_s:g} s ({last_error})"
+        )
 
     def _new_sandbox(self, plan: FunctionPlan, run_dir: RunDirectory) -> Sandbox:
         from lambda_dap.runtime.sandbox import Sandbox
 
-        return Sandbox(run_dir, function_name=plan.function.function_name or plan.function.logical_id,
-                       handler=plan.function.handler or "", account_id=plan.function_arn.split(":")[4],
-                       platform_line=lambda line: self._emit(events.PlatformLog(line)),
-                       extension_output=lambda name, data: self._emit(events.FunctionOutput("stdout", data, name)),
-                       resolve_host=self._sandbox_address)
+        return Sandbox(
+            run_dir,
+            function_name=plan.function.function_name or plan.function.logical_id,
+            handler=plan.function.handler or "",
+            account_id=plan.function_arn.split(":")[4],
+            platform_line=lambda line: self._emit(events.PlatformLog(line)),
+            extension_output=lambda name, data: self._emit(events.FunctionOutput("stdout", data, name)),
+            resolve_host=self._sandbox_address,
+        )
 
     def _sandbox_address(self, host: str) -> str | None:
         """Where the host reaches a server that an extension runs in the container (telemetry destinations)."""
@@ -279,10 +308,16 @@ class InvokeSession:
             self._emit(events.InvocationStarted(invocation.request_id))
             sandbox.invoke_started(invocation)
 
-        self._api = api = RuntimeApi(on_start=on_start, on_init_done=sandbox.init_done,
-                                     before_answer=pipes.drain if pipes is not None else None)
-        self._server = RuntimeApiServer(api, listener=listener, extensions=sandbox.extensions,
-                                        telemetry=sandbox.telemetry, on_subscribe=sandbox.on_subscribe).start()
+        self._api = api = RuntimeApi(
+            on_start=on_start, on_init_done=sandbox.init_done, before_answer=pipes.drain if pipes is not None else None
+        )
+        self._server = RuntimeApiServer(
+            api,
+            listener=listener,
+            extensions=sandbox.extensions,
+            telemetry=sandbox.telemetry,
+            on_subscribe=sandbox.on_subscribe,
+        ).start()
 
     def close(self) -> None:
         """Remove the container, stop the server and delete temporary files. Safe to call more than once."""
@@ -345,8 +380,12 @@ class InvokeSession:
         api, sandbox = self._api, self._sandbox
         assert api is not None and self._container is not None and sandbox is not None
         enforce = self.debug is None or self.debug.keep_timeout
-        invocation = Invocation(event=self.request.event if event is None else event, timeout_s=float(plan.timeout_s),
-                                function_arn=plan.function_arn, enforce_timeout=enforce)
+        invocation = Invocation(
+            event=self.request.event if event is None else event,
+            timeout_s=float(plan.timeout_s),
+            function_arn=plan.function_arn,
+            enforce_timeout=enforce,
+        )
         self._cancelled.clear()
         self._current = invocation
         try:
@@ -361,8 +400,9 @@ class InvokeSession:
             raise
         return self._finish(plan, api, sandbox, invocation, last)
 
-    def _finish(self, plan: FunctionPlan, api: RuntimeApi, sandbox: Sandbox, invocation: Invocation,
-                last: bool) -> InvocationResult:
+    def _finish(
+        self, plan: FunctionPlan, api: RuntimeApi, sandbox: Sandbox, invocation: Invocation, last: bool
+    ) -> InvocationResult:
         extension_failure = sandbox.extensions.failure
         self._emit(events.ResultPosted(self._result(invocation, None, None)))
         if invocation.outcome is Outcome.TIMEOUT:
@@ -372,8 +412,11 @@ class InvokeSession:
             if extension_failure is None:  # the extensions outran the function's timeout
                 invocation.outcome = Outcome.TIMEOUT
                 self._emit(events.TimedOut(invocation.request_id, plan.timeout_s))
-        reset = last or extension_failure is not None or invocation.outcome in (
-            Outcome.TIMEOUT, Outcome.RUNTIME_EXITED, Outcome.INIT_ERROR)
+        reset = (
+            last
+            or extension_failure is not None
+            or invocation.outcome in (Outcome.TIMEOUT, Outcome.RUNTIME_EXITED, Outcome.INIT_ERROR)
+        )
         if not reset and api.waiting_in_next.wait(NEXT_WAIT_S) and self._pipes is not None:
             self._pipes.drain()  # what it wrote on its way back to `next` still belongs to this invocation
         for assembler in self._lines.values():
@@ -382,16 +425,27 @@ class InvokeSession:
         peak = self._container.peak_memory_bytes() if self._container else None
         init_ms = self._init_duration_ms(api)
         if reset:
-            sandbox.shutdown_reason = ("timeout" if invocation.outcome is Outcome.TIMEOUT else
-                                       "failure" if invocation.outcome is not Outcome.SUCCESS else "spindown")
+            sandbox.shutdown_reason = (
+                "timeout"
+                if invocation.outcome is Outcome.TIMEOUT
+                else "failure"
+                if invocation.outcome is not Outcome.SUCCESS
+                else "spindown"
+            )
         used_mb = math.ceil(peak / 1048576) if peak else None
         if extension_failure is not None:
             self._emit(events.PlatformLog(f"[ERROR] {extension_failure.error_type}: {extension_failure.message}"))
         if invocation.handed_out:
             self._emit(events.InvocationEnded(invocation.request_id))
-            self._emit(events.Reported(invocation.request_id, duration_ms=invocation.duration_ms,
-                                       memory_size_mb=plan.memory_mb, max_memory_used_mb=used_mb,
-                                       init_duration_ms=init_ms))
+            self._emit(
+                events.Reported(
+                    invocation.request_id,
+                    duration_ms=invocation.duration_ms,
+                    memory_size_mb=plan.memory_mb,
+                    max_memory_used_mb=used_mb,
+                    init_duration_ms=init_ms,
+                )
+            )
             self._record_report(sandbox, invocation, used_mb, init_ms)
         self._current = None
         if reset:
@@ -408,11 +462,17 @@ class InvokeSession:
         current = self._current
         self._cancelled.set()
         if current is not None:
-            current.finish_with_error(Outcome.RUNTIME_EXITED, "Invocation.Cancelled",
-                                      f"RequestId: {current.request_id} Error: cancelled")
+            current.finish_with_error(
+                Outcome.RUNTIME_EXITED, "Invocation.Cancelled", f"RequestId: {current.request_id} Error: cancelled"
+            )
 
-    def _result(self, invocation: Invocation, init_ms: float | None, used_mb: int | None,
-                extension_failure: Failure | None = None) -> InvocationResult:
+    def _result(
+        self,
+        invocation: Invocation,
+        init_ms: float | None,
+        used_mb: int | None,
+        extension_failure: Failure | None = None,
+    ) -> InvocationResult:
         return InvocationResult(
             request_id=invocation.request_id,
             outcome=invocation.outcome or Outcome.RUNTIME_EXITED,
@@ -423,32 +483,43 @@ class InvokeSession:
             init_duration_ms=init_ms,
             memory_size_mb=self.plan.memory_mb,
             max_memory_used_mb=used_mb,
-            extension_error=(f"{extension_failure.error_type}: {extension_failure.message}"
-                             if extension_failure else None),
+            extension_error=(
+                f"{extension_failure.error_type}: {extension_failure.message}" if extension_failure else None
+            ),
         )
 
     def _remaining_s(self, invocation: Invocation) -> float | None:
         deadline = invocation.deadline
         return deadline.remaining_s() if deadline is not None and deadline.enforced else None
 
-    def _record_report(self, sandbox: Sandbox, invocation: Invocation, used_mb: int | None,
-                       init_ms: float | None) -> None:
+    def _record_report(
+        self, sandbox: Sandbox, invocation: Invocation, used_mb: int | None, init_ms: float | None
+    ) -> None:
         status = (invocation.outcome or Outcome.RUNTIME_EXITED).telemetry_status
-        metrics = {"durationMs": round(invocation.duration_ms, 3),
-                   "billedDurationMs": math.ceil(invocation.duration_ms),
-                   "memorySizeMB": self.plan.memory_mb, "maxMemoryUsedMB": used_mb or 0}
+        metrics = {
+            "durationMs": round(invocation.duration_ms, 3),
+            "billedDurationMs": math.ceil(invocation.duration_ms),
+            "memorySizeMB": self.plan.memory_mb,
+            "maxMemoryUsedMB": used_mb or 0,
+        }
         if init_ms is not None:
             metrics["initDurationMs"] = round(init_ms, 3)
-        sandbox.telemetry.record("platform", "platform.report",
-                                 {"requestId": invocation.request_id, "status": status, "metrics": metrics})
+        sandbox.telemetry.record(
+            "platform", "platform.report", {"requestId": invocation.request_id, "status": status, "metrics": metrics}
+        )
         sandbox.telemetry.flush()
 
     def _record_runtime_done(self, sandbox: Sandbox, invocation: Invocation) -> None:
         status = (invocation.outcome or Outcome.RUNTIME_EXITED).telemetry_status
-        sandbox.telemetry.record("platform", "platform.runtimeDone", {
-            "requestId": invocation.request_id, "status": status,
-            "metrics": {"durationMs": round(invocation.duration_ms, 3), "producedBytes": len(invocation.payload)},
-        })
+        sandbox.telemetry.record(
+            "platform",
+            "platform.runtimeDone",
+            {
+                "requestId": invocation.request_id,
+                "status": status,
+                "metrics": {"durationMs": round(invocation.duration_ms, 3), "producedBytes": len(invocation.payload)},
+            },
+        )
 
     def _wait(self, invocation: Invocation) -> None:
         """Wait for the answer; the deadline starts when the runtime takes the event and pauses with the caller."""
@@ -458,14 +529,16 @@ class InvokeSession:
         while not invocation.done:
             failure = sandbox.extensions.failure if sandbox is not None else None
             if failure is not None:
-                invocation.finish_with_error(Outcome.FUNCTION_ERROR, failure.error_type,
-                                             f"RequestId: {invocation.request_id} Error: {failure.message}")
+                invocation.finish_with_error(
+                    Outcome.FUNCTION_ERROR,
+                    failure.error_type,
+                    f"RequestId: {invocation.request_id} Error: {failure.message}",
+                )
                 break
             deadline = invocation.deadline
             if deadline is None:
                 invocation.wait(0.05)
-                if attach_deadline is not None and not self._debugger_attached() \
-                        and time.monotonic() > attach_deadline:
+                if attach_deadline is not None and not self._debugger_attached() and time.monotonic() > attach_deadline:
                     assert self.debug is not None
                     raise DebuggerError(
                         f"No debugger attached to {self.debug.host_ip}:{self.debug.port} within "
@@ -511,8 +584,7 @@ class InvokeSession:
         if deadline.paused:
             run_dir.write_deadline(invocation.request_id, paused=True, value_ms=remaining_ms)
         else:
-            run_dir.write_deadline(invocation.request_id, paused=False,
-                                   value_ms=int(time.time() * 1000) + remaining_ms)
+            run_dir.write_deadline(invocation.request_id, paused=False, value_ms=int(time.time() * 1000) + remaining_ms)
 
     def _init_duration_ms(self, api: RuntimeApi) -> float | None:
         if self._init_reported or api.first_next_at is None:
@@ -551,13 +623,15 @@ class InvokeSession:
         status = container.exit_status if container is not None else None
         if container is not None and (container.oom_killed or (status == 137 and self.request.memory_limit)):
             current.finish_with_error(
-                Outcome.RUNTIME_EXITED, "Runtime.OutOfMemory",
+                Outcome.RUNTIME_EXITED,
+                "Runtime.OutOfMemory",
                 f"RequestId: {current.request_id} Error: Runtime exited with error: signal: killed "
                 f"(out of memory: MemorySize is {self.plan.memory_mb} MB)",
             )
             return
         current.finish_with_error(
-            Outcome.RUNTIME_EXITED, "Runtime.ExitError",
+            Outcome.RUNTIME_EXITED,
+            "Runtime.ExitError",
             f"RequestId: {current.request_id} Error: Runtime exited with error: exit status {status}",
         )
 

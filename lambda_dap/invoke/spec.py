@@ -20,8 +20,9 @@ SANDBOX_HOST = "sandbox.localdomain"  # 0.0.0.0 inside: a server binding it is r
 LABELS_ENV = "LAMBDA_DAP_CONTAINER_LABELS"
 
 
-def container_spec(request: InvokeRequest, plan: FunctionPlan, image_details: dict[str, Any], *, run_dir: Path,
-               runtime_api: str) -> ContainerSpec:
+def container_spec(
+    request: InvokeRequest, plan: FunctionPlan, image_details: dict[str, Any], *, run_dir: Path, runtime_api: str
+) -> ContainerSpec:
     """The container for `plan`: launcher, mounts, environment, debugger, network; `runtime_api` is the address
     of lambda-dap's Runtime API server, `run_dir` the host side of the launcher's meeting place."""
     environment = dict(plan.environment)
@@ -56,8 +57,9 @@ def container_spec(request: InvokeRequest, plan: FunctionPlan, image_details: di
         command=launcher_args,
         environment=environment,
         mounts=mounts,
-        working_dir=plan.working_dir if plan.function.package_type != "Image" else
-        (plan.function.image_config.get("WorkingDirectory") or None),
+        working_dir=plan.working_dir
+        if plan.function.package_type != "Image"
+        else (plan.function.image_config.get("WorkingDirectory") or None),
         memory_mb=plan.memory_mb if request.memory_limit else None,
         labels={**extra_labels(), "lambda-dap.function": plan.function.full_path, OWNER_LABEL: owner()},
         network_mode="host" if network == "host" else None,
@@ -73,8 +75,13 @@ def container_spec(request: InvokeRequest, plan: FunctionPlan, image_details: di
 
 def relays_debug_port(request: InvokeRequest, plan: FunctionPlan) -> bool:
     """Whether lambda-dap serves the first debug port itself and relays it to the debugger in the container."""
-    return (request.debug is not None and request.debug.relay and plan.debug is not None
-            and plan.debug.port_is_protocol and request.docker_network != "host")
+    return (
+        request.debug is not None
+        and request.debug.relay
+        and plan.debug is not None
+        and plan.debug.port_is_protocol
+        and request.docker_network != "host"
+    )
 
 
 def extra_labels() -> dict[str, str]:

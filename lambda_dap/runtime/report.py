@@ -19,8 +19,14 @@ def billed_ms(duration_ms: float) -> int:
     return max(1, math.ceil(duration_ms))
 
 
-def report_line(request_id: str, *, duration_ms: float, memory_size_mb: int, max_memory_used_mb: int | None,
-                init_duration_ms: float | None = None) -> str:
+def report_line(
+    request_id: str,
+    *,
+    duration_ms: float,
+    memory_size_mb: int,
+    max_memory_used_mb: int | None,
+    init_duration_ms: float | None = None,
+) -> str:
     """Lambda's REPORT line; `Max Memory Used` is the container's measured peak, not the configured size."""
     fields = [
         f"REPORT RequestId: {request_id}",

@@ -35,12 +35,21 @@ def init_timeout_s() -> float:
 class Sandbox:
     """Extensions and telemetry for one container, watched from a background thread."""
 
-    def __init__(self, run_dir: RunDirectory, *, function_name: str, handler: str, account_id: str,
-                 platform_line: LineSink, extension_output: OutputSink,
-                 resolve_host: Callable[[str], str | None]) -> None:
+    def __init__(
+        self,
+        run_dir: RunDirectory,
+        *,
+        function_name: str,
+        handler: str,
+        account_id: str,
+        platform_line: LineSink,
+        extension_output: OutputSink,
+        resolve_host: Callable[[str], str | None],
+    ) -> None:
         self.run_dir = run_dir
-        self.extensions = ExtensionsApi(function_name=function_name, function_version="$LATEST", handler=handler,
-                                        account_id=account_id)
+        self.extensions = ExtensionsApi(
+            function_name=function_name, function_version="$LATEST", handler=handler, account_id=account_id
+        )
         self.extensions.names_source = self.run_dir.extension_names
         self.telemetry = TelemetryApi(resolve_host)
         self._log_line = platform_line
@@ -84,9 +93,13 @@ class Sandbox:
             return
         if missing:
             listed = ", ".join(sorted(missing))
-            self.extensions.fail(Failure(sorted(missing)[0], "Extension.LaunchError",
-                                         f"extension {listed} did not register and wait for events within "
-                                         f"{init_timeout_s():g} s"))
+            self.extensions.fail(
+                Failure(
+                    sorted(missing)[0],
+                    "Extension.LaunchError",
+                    f"extension {listed} did not register and wait for events within {init_timeout_s():g} s",
+                )
+            )
             return
         self.drain_output()
         for extension in self.extensions.registered:
@@ -131,9 +144,13 @@ class Sandbox:
         return bool(self.extensions.registered)
 
     def invoke_started(self, invocation: Invocation) -> None:
-        event = {"eventType": "INVOKE", "deadlineMs": invocation.deadline_epoch_ms,
-                 "requestId": invocation.request_id, "invokedFunctionArn": invocation.function_arn,
-                 "tracing": {"type": "X-Amzn-Trace-Id", "value": invocation.trace_id}}
+        event = {
+            "eventType": "INVOKE",
+            "deadlineMs": invocation.deadline_epoch_ms,
+            "requestId": invocation.request_id,
+            "invokedFunctionArn": invocation.function_arn,
+            "tracing": {"type": "X-Amzn-Trace-Id", "value": invocation.trace_id},
+        }
         self.extensions.dispatch(event, "INVOKE")
         self.telemetry.record("platform", "platform.start", {"requestId": invocation.request_id, "version": "$LATEST"})
 

@@ -40,13 +40,23 @@ def invoke_cli(tmp_path, lambda_images):
     home = tmp_path / "home"
     home.mkdir()
 
-    def run(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None, image: str | None = None,
-            cwd: Path = KITCHEN, timeout: float = 120) -> Run:
+    def run(
+        *args: str,
+        stdin: bytes | None = None,
+        env: dict[str, str] | None = None,
+        image: str | None = None,
+        cwd: Path = KITCHEN,
+        timeout: float = 120,
+    ) -> Run:
         command = [sys.executable, "-m", "lambda_dap", "invoke", *args]
         if image != "":
             command += ["--invoke-image", image or lambda_images["python"], "--skip-pull-image"]
         completed = subprocess.run(
-            command, input=stdin, capture_output=True, cwd=cwd, timeout=timeout,
+            command,
+            input=stdin,
+            capture_output=True,
+            cwd=cwd,
+            timeout=timeout,
             env=clean_environment(home, **(env or {})),
         )
         return Run(completed.returncode, completed.stdout, completed.stderr.decode(errors="replace"))

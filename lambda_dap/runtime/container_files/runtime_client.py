@@ -84,12 +84,20 @@ class RuntimeApiClient:
         self._call("POST", f"/invocation/{request_id}/response", payload, {"Content-Type": "application/json"})
 
     def error(self, request_id, error):
-        self._call("POST", f"/invocation/{request_id}/error", json.dumps(error).encode(),
-                   {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": error["errorType"]})
+        self._call(
+            "POST",
+            f"/invocation/{request_id}/error",
+            json.dumps(error).encode(),
+            {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": error["errorType"]},
+        )
 
     def init_error(self, error):
-        self._call("POST", "/init/error", json.dumps(error).encode(),
-                   {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": error["errorType"]})
+        self._call(
+            "POST",
+            "/init/error",
+            json.dumps(error).encode(),
+            {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": error["errorType"]},
+        )
 
 
 def error_document(error_type, message, tb=None):
@@ -111,8 +119,11 @@ def load_handler(spec, task_root):
     module_path, _, function_name = spec.rpartition(".")
     if not module_path or not function_name:
         raise LookupError("Runtime.MalformedHandlerName", f"Bad handler '{spec}': expected module.function")
-    for path in (f"/opt/python/lib/python{sys.version_info[0]}.{sys.version_info[1]}/site-packages",
-                 "/opt/python", task_root):
+    for path in (
+        f"/opt/python/lib/python{sys.version_info[0]}.{sys.version_info[1]}/site-packages",
+        "/opt/python",
+        task_root,
+    ):
         if path not in sys.path:
             sys.path.insert(0, path)
     try:
