@@ -41,8 +41,10 @@ def time_once(command: Sequence[str], *, cwd: Path | None = None, stdin: bytes |
     completed = subprocess.run(command, cwd=cwd, input=stdin, capture_output=True)
     elapsed = time.perf_counter() - started
     if completed.returncode != 0:
-        raise SystemExit(f"benchmark command failed ({completed.returncode}): {' '.join(command)}\n"
-                         f"{completed.stderr.decode(errors='replace')[-2000:]}")
+        raise SystemExit(
+            f"benchmark command failed ({completed.returncode}): {' '.join(command)}\n"
+            f"{completed.stderr.decode(errors='replace')[-2000:]}"
+        )
     return elapsed
 
 

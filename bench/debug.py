@@ -41,16 +41,20 @@ def breakpoint_line() -> int:
 def one_session() -> tuple[float, float]:
     port = free_port()
     started = time.perf_counter()
-    process = subprocess.Popen([*lambda_dap_command(), "invoke", "-d", str(port), "--invoke-image", TEST_IMAGE,
-                                "--skip-pull-image"],
-                               cwd=HELLO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [*lambda_dap_command(), "invoke", "-d", str(port), "--invoke-image", TEST_IMAGE, "--skip-pull-image"],
+        cwd=HELLO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         client = DapClient.connect("127.0.0.1", port, timeout=60)
         client.request("initialize", {"adapterID": "debugpy", "pathFormat": "path"})
         ready = time.perf_counter() - started
         attached = time.perf_counter()
-        attach = client.send_request("attach", {"pathMappings": [{"localRoot": str(HANDLER.parent),
-                                                                  "remoteRoot": "/var/task"}]})
+        attach = client.send_request(
+            "attach", {"pathMappings": [{"localRoot": str(HANDLER.parent), "remoteRoot": "/var/task"}]}
+        )
         client.event("initialized")
         breakpoints = [{"line": breakpoint_line()}]
         client.request("setBreakpoints", {"source": {"path": str(HANDLER)}, "breakpoints": breakpoints})
@@ -74,8 +78,11 @@ def main() -> None:
     runs = parse_runs(__doc__, default=7)
     one_session()  # warm-up
     readies, hits = zip(*(one_session() for _ in range(runs)), strict=True)
-    bare = alternate({"bare": (["docker", "run", "--rm", "--entrypoint", "/var/lang/bin/python3", TEST_IMAGE, "-c",
-                                "pass"], None)}, runs=runs, warmup=1)["bare"]
+    bare = alternate(
+        {"bare": (["docker", "run", "--rm", "--entrypoint", "/var/lang/bin/python3", TEST_IMAGE, "-c", "pass"], None)},
+        runs=runs,
+        warmup=1,
+    )["bare"]
     ready, hit = statistics.median(readies), statistics.median(hits)
     print(f"   start -> DAP initialize answered: median {ready * 1000:7.1f} ms ({ready / bare:.2f}x a bare docker run)")
     print(f"  attach -> breakpoint hit:          median {hit * 1000:7.1f} ms")

@@ -18,8 +18,16 @@ TARGET_MS = 50.0
 
 
 def invoke_command(function: str) -> list[str]:
-    return [*lambda_dap_command(), "invoke", function, "-t", str(APP / "template.yaml"),
-            "--invoke-image", TEST_IMAGE, "--skip-pull-image"]
+    return [
+        *lambda_dap_command(),
+        "invoke",
+        function,
+        "-t",
+        str(APP / "template.yaml"),
+        "--invoke-image",
+        TEST_IMAGE,
+        "--skip-pull-image",
+    ]
 
 
 def main() -> None:

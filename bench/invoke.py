@@ -17,10 +17,27 @@ SAME_WORK = "import json, app; print(json.dumps(app.handler({}, None)))"
 def main() -> None:
     runs = parse_runs(__doc__, default=15)
     commands = {
-        "lambda-dap invoke": ([*lambda_dap_command(), "invoke", "--invoke-image", TEST_IMAGE, "--skip-pull-image"],
-                              APP),
-        "bare docker run": (["docker", "run", "--rm", "-v", f"{APP}:/var/task:ro", "-w", "/var/task",
-                             "--entrypoint", "/var/lang/bin/python3", TEST_IMAGE, "-c", SAME_WORK], None),
+        "lambda-dap invoke": (
+            [*lambda_dap_command(), "invoke", "--invoke-image", TEST_IMAGE, "--skip-pull-image"],
+            APP,
+        ),
+        "bare docker run": (
+            [
+                "docker",
+                "run",
+                "--rm",
+                "-v",
+                f"{APP}:/var/task:ro",
+                "-w",
+                "/var/task",
+                "--entrypoint",
+                "/var/lang/bin/python3",
+                TEST_IMAGE,
+                "-c",
+                SAME_WORK,
+            ],
+            None,
+        ),
     }
     medians = alternate(commands, runs=runs)
     for name, seconds in medians.items():

@@ -125,6 +125,16 @@ class NetworkNotFound(LambdaDapError):
     code = 3007
 
 
+class EngineError(ContainerError):
+    """The Docker engine answered with an HTTP error (`status`)."""
+
+    code = 3008
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 # --- runtime API (4xxx) ------------------------------------------------------------------------------------------
 
 
@@ -141,6 +151,12 @@ class DebuggingNotSupported(LambdaDapError):
 
 class DebuggerError(LambdaDapError):
     code = 5004
+
+
+class InvocationCancelled(LambdaDapError):
+    """The caller cancelled the invocation (`InvokeSession.cancel()`); the sandbox was reset."""
+
+    code = 5005
 
 
 # --- DAP server (6xxx) -------------------------------------------------------------------------------------------

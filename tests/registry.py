@@ -109,12 +109,15 @@ class Registry:
                 layers = list(pool.map(lambda layer: self._add_layer(saved / layer), entry["Layers"]))
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        manifest = json.dumps({
-            "schemaVersion": 2,
-            "mediaType": MANIFEST_V2,
-            "config": {"mediaType": CONFIG_V1, "size": len(config_bytes), "digest": config_digest},
-            "layers": [{"mediaType": LAYER_GZIP, "size": size, "digest": digest} for digest, size in layers],
-        }, indent=3).encode()
+        manifest = json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": MANIFEST_V2,
+                "config": {"mediaType": CONFIG_V1, "size": len(config_bytes), "digest": config_digest},
+                "layers": [{"mediaType": LAYER_GZIP, "size": size, "digest": digest} for digest, size in layers],
+            },
+            indent=3,
+        ).encode()
         digest = sha256_digest(manifest)
         self.manifests[f"{repository}:{tag}"] = (digest, manifest)
         self.manifests[f"{repository}@{digest}"] = (digest, manifest)
@@ -154,7 +157,7 @@ class Registry:
 
     @property
     def host(self) -> str:
-        """"127.0.0.1:PORT", what image references start with."""
+        """ "127.0.0.1:PORT", what image references start with."""
         if self._server is None:
             raise RuntimeError("the registry is not started")
         return f"127.0.0.1:{self._server.server_address[1]}"

@@ -21,7 +21,7 @@ API = "/2018-06-01/runtime"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:image-test"
 RESULT_TIMEOUT = 30.0
 
-APP = '''
+APP = """
 import os
 import sys
 
@@ -41,7 +41,7 @@ def handler(event, context):
 
 def fail(event, context):
     raise ValueError("boom")
-'''
+"""
 
 WRAPPER = """#!/bin/sh
 echo "wrapper got: $*" >&2
@@ -82,19 +82,23 @@ class RuntimeApi:
                     except queue.Empty:
                         continue
                     deadline_ms = int((time.time() + 30) * 1000)
-                    return self._reply(200, json.dumps(event).encode(), {
-                        "Content-Type": "application/json",
-                        "Lambda-Runtime-Aws-Request-Id": request_id,
-                        "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
-                        "Lambda-Runtime-Invoked-Function-Arn": FUNCTION_ARN,
-                        "Lambda-Runtime-Trace-Id": "Root=1-00000000-000000000000000000000000;Sampled=0",
-                    })
+                    return self._reply(
+                        200,
+                        json.dumps(event).encode(),
+                        {
+                            "Content-Type": "application/json",
+                            "Lambda-Runtime-Aws-Request-Id": request_id,
+                            "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
+                            "Lambda-Runtime-Invoked-Function-Arn": FUNCTION_ARN,
+                            "Lambda-Runtime-Trace-Id": "Root=1-00000000-000000000000000000000000;Sampled=0",
+                        },
+                    )
                 self.close_connection = True
                 return self._reply(503)
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                parts = self.path[len(API):].strip("/").split("/")
+                parts = self.path[len(API) :].strip("/").split("/")
                 if parts == ["init", "error"]:
                     api.posts.put(("init/error", None, dict(self.headers), body))
                 elif len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error"):
@@ -168,8 +172,7 @@ def _invoke(docker_client, image, runtime_api, function_dir, event, command=None
         image,
         command=command,
         detach=True,
-        environment={"AWS_LAMBDA_RUNTIME_API": runtime_api.address, "_HANDLER": "app.handler",
-                     **(environment or {})},
+        environment={"AWS_LAMBDA_RUNTIME_API": runtime_api.address, "_HANDLER": "app.handler", **(environment or {})},
         volumes={str(function_dir): {"bind": "/var/task", "mode": "ro"}},
         labels={"lambda-dap": "test"},
     )
@@ -187,11 +190,11 @@ def _invoke(docker_client, image, runtime_api, function_dir, event, command=None
         container.remove(force=True)
 
 
-def test_python_image_runs_a_handler_through_awslambdaric(docker_client, lambda_images, runtime_api,
-                                                          function_dir):
+def test_python_image_runs_a_handler_through_awslambdaric(docker_client, lambda_images, runtime_api, function_dir):
     event = {"hello": "world", "n": [1, 2, 3]}
     kind, request_id, _, result, logs = _invoke(
-        docker_client, lambda_images["python"], runtime_api, function_dir, event)
+        docker_client, lambda_images["python"], runtime_api, function_dir, event
+    )
 
     assert kind == "response", (result, logs)
     assert result["event"] == event
@@ -206,7 +209,8 @@ def test_python_image_runs_a_handler_through_awslambdaric(docker_client, lambda_
 def test_python_image_reports_handler_errors(docker_client, lambda_images, runtime_api, function_dir):
     # The command's first argument is the handler and wins over _HANDLER, as in the official image.
     kind, _, headers, result, logs = _invoke(
-        docker_client, lambda_images["python"], runtime_api, function_dir, {}, command=["app.fail"])
+        docker_client, lambda_images["python"], runtime_api, function_dir, {}, command=["app.fail"]
+    )
 
     assert kind == "error", (result, logs)
     assert result["errorType"] == "ValueError"
@@ -218,7 +222,8 @@ def test_python_image_reports_handler_errors(docker_client, lambda_images, runti
 
 def test_python_image_reports_init_errors(docker_client, lambda_images, runtime_api, function_dir):
     kind, _, _, result, _ = _invoke(
-        docker_client, lambda_images["python"], runtime_api, function_dir, {}, command=["nomodule.handler"])
+        docker_client, lambda_images["python"], runtime_api, function_dir, {}, command=["nomodule.handler"]
+    )
 
     assert kind == "init/error"
     assert result["errorType"] == "Runtime.ImportModuleError"
@@ -226,8 +231,13 @@ def test_python_image_reports_init_errors(docker_client, lambda_images, runtime_
 
 def test_python_image_honours_the_exec_wrapper(docker_client, lambda_images, runtime_api, function_dir):
     kind, _, _, result, logs = _invoke(
-        docker_client, lambda_images["python"], runtime_api, function_dir, {"x": 1},
-        environment={"AWS_LAMBDA_EXEC_WRAPPER": "/var/task/wrapper.sh"})
+        docker_client,
+        lambda_images["python"],
+        runtime_api,
+        function_dir,
+        {"x": 1},
+        environment={"AWS_LAMBDA_EXEC_WRAPPER": "/var/task/wrapper.sh"},
+    )
 
     assert kind == "response", (result, logs)
     assert result["wrapped"] == "yes"
@@ -253,9 +263,15 @@ def test_python_image_without_a_runtime_api_says_so(docker_client, lambda_images
 
 def test_plain_image_is_python_without_lambda(docker_client, lambda_images):
     status, logs = _run_to_exit(
-        docker_client, lambda_images["plain"],
-        command=["python", "-c", "import os, sys; print(sys.version_info[:2], os.getcwd(), "
-                                 "os.path.exists('/var/runtime'), os.path.exists('/lambda-entrypoint.sh'))"])
+        docker_client,
+        lambda_images["plain"],
+        command=[
+            "python",
+            "-c",
+            "import os, sys; print(sys.version_info[:2], os.getcwd(), "
+            "os.path.exists('/var/runtime'), os.path.exists('/lambda-entrypoint.sh'))",
+        ],
+    )
 
     assert status == 0, logs
     assert logs.strip() == "(3, 11) / False False"

@@ -11,15 +11,33 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lambda_dap import LOCAL_ACCOUNT_ID
 from lambda_dap.config.credentials import AwsContext
 from lambda_dap.errors import EnvVarsFileError
-from lambda_dap.template.model import Function
 
 PARAMETERS_KEY = "Parameters"
-SAM_ACCOUNT_ID = "123456789012"
+
+
+@dataclass(frozen=True)
+class FunctionSettings:
+    """What the environment rules need to know of a function (the caller takes it from the template)."""
+
+    logical_id: str
+    full_path: str = ""
+    function_name: str | None = None
+    handler: str = ""  # the handler, or an image function's first Command entry
+    memory_mb: int = 128
+    environment: Mapping[str, Any] = field(default_factory=dict)  # the template's Environment.Variables
+    logging_config: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The keys an env-vars file may use for this function's block, in SAM's order."""
+        return tuple(name for name in (self.logical_id, self.function_name, self.full_path) if name)
 
 
 def load_env_vars_file(path: Path, option: str = "--env-vars") -> dict[str, Any]:
@@ -57,7 +75,7 @@ def load_container_env_vars_file(path: Path) -> dict[str, str]:
 
 
 def lambda_environment(
-    function: Function,
+    function: FunctionSettings,
     *,
     env_file: Mapping[str, Any] | None,
     host_env: Mapping[str, str],
@@ -81,15 +99,14 @@ def lambda_environment(
     return result
 
 
-def aws_variables(function: Function, aws: AwsContext, timeout_s: int) -> dict[str, str]:
+def aws_variables(function: FunctionSettings, aws: AwsContext, timeout_s: int) -> dict[str, str]:
     """The AWS_* block SAM always sets, in SAM's order."""
     logging_config = function.logging_config or {}
-    command = function.image_config.get("Command") or [""]
     variables = {
         "AWS_SAM_LOCAL": "true",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
         "AWS_LAMBDA_FUNCTION_TIMEOUT": str(timeout_s),
-        "AWS_LAMBDA_FUNCTION_HANDLER": function.handler or str(command[0]),
+        "AWS_LAMBDA_FUNCTION_HANDLER": function.handler,
         "AWS_LAMBDA_FUNCTION_NAME": function.logical_id,
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_LAMBDA_LOG_GROUP_NAME": logging_config.get("LogGroup") or f"aws/lambda/{function.logical_id}",
@@ -98,7 +115,7 @@ def aws_variables(function: Function, aws: AwsContext, timeout_s: int) -> dict[s
         "AWS_DEFAULT_REGION": aws.region,
         "AWS_ACCESS_KEY_ID": aws.access_key_id,
         "AWS_SECRET_ACCESS_KEY": aws.secret_access_key,
-        "AWS_ACCOUNT_ID": SAM_ACCOUNT_ID,
+        "AWS_ACCOUNT_ID": LOCAL_ACCOUNT_ID,
         "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
     }
     if aws.session_token:
@@ -111,11 +128,11 @@ def aws_variables(function: Function, aws: AwsContext, timeout_s: int) -> dict[s
     return variables
 
 
-def file_overrides(function: Function, env_file: Mapping[str, Any]) -> dict[str, Any]:
+def file_overrides(function: FunctionSettings, env_file: Mapping[str, Any]) -> dict[str, Any]:
     """`Parameters`, overlaid with the first block named by logical ID, FunctionName or full path."""
     merged = dict(env_file.get(PARAMETERS_KEY) or {})
-    for key in (function.logical_id, function.function_name, function.full_path):
-        if key and isinstance(env_file.get(key), Mapping):
+    for key in function.names:
+        if isinstance(env_file.get(key), Mapping):
             merged.update(env_file[key])
             break
     return merged

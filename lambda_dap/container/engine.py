@@ -17,20 +17,10 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from lambda_dap.container.wire import HttpResponse, send_request
-from lambda_dap.errors import ContainerError, DockerNotAvailable
+from lambda_dap.errors import ContainerError, DockerNotAvailable, EngineError
 
 LABEL = "lambda-dap"  # every container lambda-dap starts carries it: `docker ps -a --filter label=lambda-dap`
 DEFAULT_HOST = "unix:///var/run/docker.sock"
-
-
-class EngineError(ContainerError):
-    """The engine answered with an HTTP error."""
-
-    code = 3008
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class Engine:
@@ -72,8 +62,15 @@ class Engine:
             raise DockerNotAvailable(f"Cannot reach the Docker engine at {self.host}: {e}") from e
         return sock
 
-    def _open(self, method: str, path: str, *, query: dict[str, Any] | None = None, body: Any = None,
-              timeout: float | None = 120.0) -> HttpResponse:
+    def _open(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, Any] | None = None,
+        body: Any = None,
+        timeout: float | None = 120.0,
+    ) -> HttpResponse:
         if query:
             path += "?" + urlencode({k: _query_value(v) for k, v in query.items() if v is not None})
         data = json.dumps(body).encode() if body is not None else None
@@ -90,8 +87,15 @@ class Engine:
             raise EngineError(response.status, _error_message(payload, response.status))
         return response
 
-    def call(self, method: str, path: str, *, query: dict[str, Any] | None = None, body: Any = None,
-             timeout: float | None = 120.0) -> Any:
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, Any] | None = None,
+        body: Any = None,
+        timeout: float | None = 120.0,
+    ) -> Any:
         """One request; the decoded JSON answer (None when empty)."""
         response = self._open(method, path, query=query, body=body, timeout=timeout)
         try:
@@ -166,8 +170,12 @@ class Engine:
 
     def logs(self, container_id: str) -> Iterator[tuple[int, bytes]]:
         """(stream, data) frames the container writes, from its start, until it stops (1 stdout, 2 stderr)."""
-        response = self._open("GET", f"/containers/{container_id}/logs",
-                              query={"stdout": True, "stderr": True, "follow": True}, timeout=None)
+        response = self._open(
+            "GET",
+            f"/containers/{container_id}/logs",
+            query={"stdout": True, "stderr": True, "follow": True},
+            timeout=None,
+        )
         try:
             while True:
                 header = response.read(8)

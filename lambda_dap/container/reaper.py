@@ -15,8 +15,8 @@ import socket
 import tempfile
 from pathlib import Path
 
-from lambda_dap.container.engine import EngineError, engine
-from lambda_dap.errors import ContainerError
+from lambda_dap.container.engine import engine
+from lambda_dap.errors import ContainerError, EngineError
 
 log = logging.getLogger(__name__)
 

@@ -8,14 +8,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from lambda_dap.container.engine import LABEL, EngineError, engine
+from lambda_dap.container.engine import LABEL, engine
 from lambda_dap.container.memory import peak_memory_from_cgroup, peak_memory_from_stats
 from lambda_dap.container.spec import ContainerSpec
-from lambda_dap.errors import ContainerError, NetworkNotFound, PortInUse
+from lambda_dap.errors import ContainerError, EngineError, NetworkNotFound, PortInUse
 
 log = logging.getLogger(__name__)
 
-OutputSink = Callable[[bytes], None]
+OutputSink = Callable[[str, bytes], None]  # ("stdout" | "stderr", data)
 DISCARD_WAIT_S = 3.0
 
 
@@ -69,8 +69,9 @@ class Container:
         memory = spec.memory_mb * 1024 * 1024 if spec.memory_mb else None
         host_config: dict[str, Any] = {
             "Binds": [f"{m.source}:{m.target}:{'ro' if m.read_only else 'rw'}" for m in spec.mounts],
-            "PortBindings": {f"{p.container_port}/tcp": [{"HostIp": p.host_ip, "HostPort": str(p.host_port)}]
-                             for p in spec.ports},
+            "PortBindings": {
+                f"{p.container_port}/tcp": [{"HostIp": p.host_ip, "HostPort": str(p.host_port)}] for p in spec.ports
+            },
             "Memory": memory,
             "MemorySwap": memory,
             "NetworkMode": spec.network_mode or "default",
@@ -167,8 +168,8 @@ class Container:
 
         def pump() -> None:
             try:
-                for _, chunk in frames:
-                    sink(chunk)
+                for stream, chunk in frames:
+                    sink("stderr" if stream == 2 else "stdout", chunk)
             except Exception as e:  # the stream breaks when the container is removed under it
                 log.debug("container output stream ended: %s", e)
             finally:

@@ -99,8 +99,9 @@ class HttpResponse:
         self._sock.close()
 
 
-def send_request(sock: socket.socket, method: str, path: str, body: bytes | None = None,
-                 content_type: str | None = None) -> None:
+def send_request(
+    sock: socket.socket, method: str, path: str, body: bytes | None = None, content_type: str | None = None
+) -> None:
     head = [f"{method} {path} HTTP/1.1", "Host: docker", "Connection: close"]
     if body is not None:
         head.append(f"Content-Length: {len(body)}")

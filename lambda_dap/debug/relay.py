@@ -128,8 +128,9 @@ class DebugRelay:
     @staticmethod
     def _say_goodbye(upstream: socket.socket) -> None:
         """The DAP client left without `disconnect`: send it, so debugpy detaches and the debuggee runs on."""
-        body = json.dumps({"seq": 1_000_000, "type": "request", "command": "disconnect",
-                           "arguments": {"terminateDebuggee": False}}).encode()
+        body = json.dumps(
+            {"seq": 1_000_000, "type": "request", "command": "disconnect", "arguments": {"terminateDebuggee": False}}
+        ).encode()
         try:
             upstream.sendall(b"Content-Length: %d\r\n\r\n" % len(body) + body)
             upstream.settimeout(1.0)

@@ -8,18 +8,32 @@ no setup at all: lambda-dap mounts its own debugpy and starts the runtime under 
 from __future__ import annotations
 
 import importlib.util
-import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lambda_dap.container.spec import Mount
 from lambda_dap.errors import DebuggingNotSupported, OptionError
-from lambda_dap.request import DebugOptions
 
 DEBUGGER_MOUNT = "/tmp/lambci_debug_files"  # where SAM mounts --debugger-path; kept for drop-in compatibility
 DEBUGPY_MOUNT = "/var/lambda-dap-debugpy/debugpy"
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A host path mounted read-only into the container."""
+
+    source: str
+    target: str
+
+
+@dataclass(frozen=True)
+class DebugRequest:
+    """What the user asked for: the debugger's port, `--debugger-path`, `--debug-args`."""
+
+    port: int
+    debugger_path: Path | None = None
+    debug_args: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,11 +67,11 @@ def bundled_debugpy() -> Path:
     return Path(spec.submodule_search_locations[0])
 
 
-def _debugger_mounts(options: DebugOptions) -> tuple[Mount, ...]:
+def _debugger_mounts(options: DebugRequest) -> tuple[Mount, ...]:
     return (Mount(str(options.debugger_path), DEBUGGER_MOUNT),) if options.debugger_path else ()
 
 
-def _python(options: DebugOptions, runtime: str, listen_host: str) -> DebugSettings:
+def _python(options: DebugRequest, runtime: str, listen_host: str) -> DebugSettings:
     args = split_debug_args(options.debug_args)
     mounts = list(_debugger_mounts(options))
     provided = options.debugger_path / "debugpy" if options.debugger_path else None
@@ -67,8 +81,15 @@ def _python(options: DebugOptions, runtime: str, listen_host: str) -> DebugSetti
         mounts.append(Mount(str(bundled_debugpy()), DEBUGPY_MOUNT))
         debugpy_in_container = DEBUGPY_MOUNT
     if not args:
-        args = ["-m", "debugpy", "--listen", f"{listen_host}:{options.port}", "--wait-for-client",
-                "--configure-subProcess", "false"]
+        args = [
+            "-m",
+            "debugpy",
+            "--listen",
+            f"{listen_host}:{options.port}",
+            "--wait-for-client",
+            "--configure-subProcess",
+            "false",
+        ]
     if args[:2] == ["-m", "debugpy"]:  # run the mounted debugpy: it needs nothing on the image's sys.path
         args = [debugpy_in_container, *args[2:]]
     return DebugSettings(
@@ -79,22 +100,28 @@ def _python(options: DebugOptions, runtime: str, listen_host: str) -> DebugSetti
     )
 
 
-def _nodejs(options: DebugOptions, runtime: str, listen_host: str) -> DebugSettings:
+def _nodejs(options: DebugRequest, runtime: str, listen_host: str) -> DebugSettings:
     node_options = " ".join([f"--inspect-brk={listen_host}:{options.port}", *split_debug_args(options.debug_args)])
-    return DebugSettings(debugger="Node.js inspector", environment={"NODE_OPTIONS": node_options},
-                         mounts=_debugger_mounts(options))
+    return DebugSettings(
+        debugger="Node.js inspector", environment={"NODE_OPTIONS": node_options}, mounts=_debugger_mounts(options)
+    )
 
 
-def _java(options: DebugOptions, runtime: str, listen_host: str) -> DebugSettings:
+def _java(options: DebugRequest, runtime: str, listen_host: str) -> DebugSettings:
     address = str(options.port) if runtime.startswith("java8") else f"{_jdwp_host(listen_host)}:{options.port}"
-    flags = [f"-agentlib:jdwp=transport=dt_socket,server=y,suspend=y,quiet=y,address={address}",
-             "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true",
-             *split_debug_args(options.debug_args)]
-    return DebugSettings(debugger="JDWP", environment={"_JAVA_OPTIONS": " ".join(flags)},
-                         mounts=_debugger_mounts(options))
+    flags = [
+        f"-agentlib:jdwp=transport=dt_socket,server=y,suspend=y,quiet=y,address={address}",
+        "-XX:+TieredCompilation",
+        "-XX:TieredStopAtLevel=1",
+        "-Djava.net.preferIPv4Stack=true",
+        *split_debug_args(options.debug_args),
+    ]
+    return DebugSettings(
+        debugger="JDWP", environment={"_JAVA_OPTIONS": " ".join(flags)}, mounts=_debugger_mounts(options)
+    )
 
 
-def _dotnet(options: DebugOptions, runtime: str, listen_host: str) -> DebugSettings:
+def _dotnet(options: DebugRequest, runtime: str, listen_host: str) -> DebugSettings:
     if options.debugger_path is None:
         raise DebuggingNotSupported(
             f"Debugging {runtime} needs --debugger-path: a directory holding vsdbg for Linux "
@@ -109,14 +136,21 @@ def _dotnet(options: DebugOptions, runtime: str, listen_host: str) -> DebugSetti
     )
 
 
-def _delve(options: DebugOptions, runtime: str, listen_host: str) -> DebugSettings:
+def _delve(options: DebugRequest, runtime: str, listen_host: str) -> DebugSettings:
     if options.debugger_path is None or not (options.debugger_path / "dlv").is_file():
         raise DebuggingNotSupported(
             f"Debugging {runtime} needs --debugger-path: a directory holding a Linux `dlv` binary "
             "(GOOS=linux go install github.com/go-delve/delve/cmd/dlv@latest)"
         )
-    dlv = [f"{DEBUGGER_MOUNT}/dlv", f"--listen={listen_host}:{options.port}", "--headless=true", "--api-version=2",
-           "--accept-multiclient", *split_debug_args(options.debug_args), "exec"]
+    dlv = [
+        f"{DEBUGGER_MOUNT}/dlv",
+        f"--listen={listen_host}:{options.port}",
+        "--headless=true",
+        "--api-version=2",
+        "--accept-multiclient",
+        *split_debug_args(options.debug_args),
+        "exec",
+    ]
     return DebugSettings(
         debugger="delve",
         launcher_args=("--wrap", *dlv),
@@ -126,7 +160,7 @@ def _delve(options: DebugOptions, runtime: str, listen_host: str) -> DebugSettin
     )
 
 
-def _ruby(options: DebugOptions, runtime: str, listen_host: str) -> DebugSettings:
+def _ruby(options: DebugRequest, runtime: str, listen_host: str) -> DebugSettings:
     rubyopt = " ".join(["-rdebug/open", *split_debug_args(options.debug_args)])
     return DebugSettings(
         debugger="rdbg",
@@ -135,12 +169,12 @@ def _ruby(options: DebugOptions, runtime: str, listen_host: str) -> DebugSetting
     )
 
 
-def _image_without_runtime(options: DebugOptions, runtime: str, listen_host: str) -> DebugSettings:
+def _image_without_runtime(options: DebugRequest, runtime: str, listen_host: str) -> DebugSettings:
     args = split_debug_args(options.debug_args)
     return DebugSettings(debugger="your debugger", launcher_args=tuple(args), mounts=_debugger_mounts(options))
 
 
-_BY_FAMILY: dict[str, Callable[[DebugOptions, str, str], DebugSettings]] = {
+_BY_FAMILY: dict[str, Callable[[DebugRequest, str, str], DebugSettings]] = {
     "python": _python,
     "nodejs": _nodejs,
     "java": _java,
@@ -150,29 +184,18 @@ _BY_FAMILY: dict[str, Callable[[DebugOptions, str, str], DebugSettings]] = {
     "ruby": _ruby,
 }
 
-_IMAGE_RUNTIME = re.compile(r"lambda/(?P<family>python|nodejs|java|dotnet|ruby|provided)[:](?P<tag>[\w.]+?)(-|$)")
 
-
-def runtime_of_image(image: str) -> str | None:
-    """'public.ecr.aws/lambda/python:3.12-x86_64' -> 'python3.12' (an image function's runtime, for debugging)."""
-    match = _IMAGE_RUNTIME.search(image)
-    if match is None:
-        return None
-    family, tag = match["family"], match["tag"]
-    return {"nodejs": f"nodejs{tag}.x", "provided": f"provided.{tag}"}.get(family, f"{family}{tag}")
-
-
-def debug_settings(runtime: str | None, options: DebugOptions, listen_host: str = "0.0.0.0") -> DebugSettings:
-    """The settings for `runtime` (None: an image function whose runtime is unknown).
+def debug_settings(
+    family: str | None, runtime: str | None, options: DebugRequest, listen_host: str = "0.0.0.0"
+) -> DebugSettings:
+    """The settings for `runtime` of `family` ("python", ...; None: an image function whose runtime is unknown).
 
     `listen_host` is where the debugger listens inside the container: all of the container's interfaces normally
     (the container is reached through lambda-dap's relay), the host interface with `--docker-network host`.
     """
-    from lambda_dap.runtimes import runtime_family
-
-    if runtime is None:
+    if family is None or runtime is None:
         return _image_without_runtime(options, "", listen_host)
-    return _BY_FAMILY[runtime_family(runtime)](options, runtime, listen_host)
+    return _BY_FAMILY[family](options, runtime, listen_host)
 
 
 def _jdwp_host(listen_host: str) -> str:

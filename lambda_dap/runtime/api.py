@@ -38,10 +38,18 @@ ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
 class RuntimeApi:
     """The state behind the HTTP routes: the invocation queue and the runtime's progress."""
 
-    def __init__(self, *, on_start: Callable[[Invocation], None] | None = None,
-                 on_init_done: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        on_start: Callable[[Invocation], None] | None = None,
+        on_init_done: Callable[[], None] | None = None,
+        before_answer: Callable[[], None] | None = None,
+    ) -> None:
+        """`before_answer` runs as an answer arrives, before the invocation is marked done: the moment to collect
+        everything the function wrote until then."""
         self._on_start = on_start
         self._on_init_done = on_init_done
+        self._before_answer = before_answer or (lambda: None)
         self._cond = threading.Condition()
         self._pending: deque[Invocation] = deque()
         self._current: Invocation | None = None
@@ -66,10 +74,6 @@ class RuntimeApi:
             self._closed = True
             self._cond.notify_all()
 
-    @property
-    def current(self) -> Invocation | None:
-        return self._current
-
     # --- the runtime side ----------------------------------------------------------------------------------------
 
     def next_invocation(self) -> Invocation | None:
@@ -81,8 +85,10 @@ class RuntimeApi:
                 self.first_next_at = time.monotonic()
             current = self._current
             if current is not None and not current.done:
+                self._before_answer()
                 current.finish_with_error(
-                    Outcome.FUNCTION_ERROR, "Runtime.NoResponse",
+                    Outcome.FUNCTION_ERROR,
+                    "Runtime.NoResponse",
                     f"RequestId: {current.request_id} Error: the runtime asked for the next event without answering",
                 )
             self.waiting_in_next.set()
@@ -106,9 +112,11 @@ class RuntimeApi:
         invocation = self._find(request_id)
         if invocation is None:
             return 400, {"errorMessage": f"Invalid request ID: {request_id}", "errorType": "InvalidRequestID"}
+        self._before_answer()
         if len(body) > MAX_RESPONSE_BYTES:
             invocation.finish_with_error(
-                Outcome.FUNCTION_ERROR, "Function.ResponseSizeTooLarge",
+                Outcome.FUNCTION_ERROR,
+                "Function.ResponseSizeTooLarge",
                 f"Response payload size ({len(body)} bytes) exceeded maximum allowed payload size "
                 f"({MAX_RESPONSE_BYTES} bytes).",
             )
@@ -123,11 +131,13 @@ class RuntimeApi:
         invocation = self._find(request_id)
         if invocation is None:
             return 400, {"errorMessage": f"Invalid request ID: {request_id}", "errorType": "InvalidRequestID"}
+        self._before_answer()
         invocation.finish(Outcome.FUNCTION_ERROR, body or b"{}", error_type=_error_type(body, error_type))
         return 202, {"status": "OK"}
 
     def post_init_error(self, body: bytes, error_type: str | None) -> tuple[int, dict]:
         kind = _error_type(body, error_type)
+        self._before_answer()
         with self._cond:
             self._init_error = (body or b"{}", kind)
             waiting = [self._current] if self._current is not None else []
@@ -170,8 +180,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None,
-              content_type: str = "application/json") -> None:
+    def _send(
+        self, status: int, body: bytes, headers: dict[str, str] | None = None, content_type: str = "application/json"
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -189,8 +200,10 @@ class _Handler(BaseHTTPRequestHandler):
         if _NEXT.match(self.path):
             invocation = api.next_invocation()
             if invocation is None:
-                self._send_json(HTTPStatus.GONE, {"errorMessage": "The environment is shutting down",
-                                                  "errorType": "Runtime.ShuttingDown"})
+                self._send_json(
+                    HTTPStatus.GONE,
+                    {"errorMessage": "The environment is shutting down", "errorType": "Runtime.ShuttingDown"},
+                )
                 self.close_connection = True
                 return
             headers = {
@@ -222,7 +235,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif _INIT_ERROR.match(self.path):
             status, document = api.post_init_error(body, error_type)
         elif self.path.startswith(_EXTENSION + "/"):
-            self._extension_post(self.path[len(_EXTENSION) + 1:], body)
+            self._extension_post(self.path[len(_EXTENSION) + 1 :], body)
             return
         else:
             self._not_found()
@@ -233,12 +246,16 @@ class _Handler(BaseHTTPRequestHandler):
         extensions = self.server.extensions
         identifier = self.headers.get("Lambda-Extension-Identifier")
         if action == "register":
-            self._answer(*extensions.register(self.headers.get("Lambda-Extension-Name"), body,
-                                              self.headers.get("Lambda-Extension-Accept-Feature")))
+            self._answer(
+                *extensions.register(
+                    self.headers.get("Lambda-Extension-Name"), body, self.headers.get("Lambda-Extension-Accept-Feature")
+                )
+            )
         elif action in ("init/error", "exit/error"):
             phase = action.split("/")[0]
-            self._answer(*extensions.report_error(identifier, self.headers.get("Lambda-Extension-Function-Error-Type"),
-                                                  phase))
+            self._answer(
+                *extensions.report_error(identifier, self.headers.get("Lambda-Extension-Function-Error-Type"), phase)
+            )
         else:
             self._not_found()
 
@@ -261,8 +278,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, json.dumps(document).encode(), headers)
 
     def _not_found(self) -> None:
-        self._send_json(HTTPStatus.NOT_FOUND, {"errorMessage": f"Unknown path {self.path}",
-                                               "errorType": "InvalidRequest"})
+        self._send_json(
+            HTTPStatus.NOT_FOUND, {"errorMessage": f"Unknown path {self.path}", "errorType": "InvalidRequest"}
+        )
 
 
 class RuntimeApiServer(ThreadingHTTPServer):
@@ -271,22 +289,31 @@ class RuntimeApiServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, api: RuntimeApi, host: str = "127.0.0.1", port: int = 0, *,
-                 listener: socket.socket | None = None, extensions: ExtensionsApi | None = None,
-                 telemetry: TelemetryApi | None = None,
-                 on_subscribe: Callable[[str, TelemetryApi], None] = lambda name, api: None) -> None:
+    def __init__(
+        self,
+        api: RuntimeApi,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        listener: socket.socket | None = None,
+        extensions: ExtensionsApi | None = None,
+        telemetry: TelemetryApi | None = None,
+        on_subscribe: Callable[[str, TelemetryApi], None] = lambda name, api: None,
+    ) -> None:
         """Serve on `listener` (a socket `listen.reserve` bound earlier), else on host:port."""
         self.api = api
-        self.extensions = extensions or ExtensionsApi(function_name="", function_version="$LATEST", handler="",
-                                                      account_id="")
+        self.extensions = extensions or ExtensionsApi(
+            function_name="", function_version="$LATEST", handler="", account_id=""
+        )
         self.telemetry = telemetry or TelemetryApi(lambda host: None)
         self.on_subscribe = on_subscribe
         super().__init__(("", 0), _Handler, bind_and_activate=False)
         self.socket.close()
         self.socket = listener if listener is not None else reserve(host, port)
         self.server_address = self.socket.getsockname()
-        self._thread = threading.Thread(target=self.serve_forever, name="runtime-api", daemon=True,
-                                        kwargs={"poll_interval": 0.01})
+        self._thread = threading.Thread(
+            target=self.serve_forever, name="runtime-api", daemon=True, kwargs={"poll_interval": 0.01}
+        )
 
     @property
     def address(self) -> str:

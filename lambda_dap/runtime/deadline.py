@@ -16,21 +16,19 @@ def seconds_from_env(name: str, default: float) -> float:
 
 
 class Deadline:
-    """Counts down `budget_s` seconds of *running* time; paused time does not count.
+    """Counts down `budget_s` seconds of *running* time; paused stretches do not count.
 
-    `budget_s=None` never expires (used while a debugger is attached or waiting).
+    `enforced=False` keeps the count (the context's remaining time) but never times the function out: a debugger
+    is attached and lambda-dap cannot see when it stops.
     """
 
-    def __init__(self, budget_s: float | None) -> None:
-        self._budget_s = budget_s
+    def __init__(self, budget_s: float, *, enforced: bool = True) -> None:
+        self.budget_s = budget_s
+        self.enforced = enforced
         self._lock = threading.Lock()
         self._started_at = time.monotonic()
         self._paused_at: float | None = None
         self._paused_total = 0.0
-
-    @property
-    def budget_s(self) -> float | None:
-        return self._budget_s
 
     def elapsed_s(self) -> float:
         """Running time so far, paused stretches excluded."""
@@ -38,27 +36,26 @@ class Deadline:
             now = self._paused_at if self._paused_at is not None else time.monotonic()
             return now - self._started_at - self._paused_total
 
-    def remaining_s(self) -> float | None:
-        """Seconds left, or None when unbounded."""
-        if self._budget_s is None:
-            return None
-        return self._budget_s - self.elapsed_s()
-
-    def expired(self) -> bool:
-        remaining = self.remaining_s()
-        return remaining is not None and remaining <= 0 and not self.paused
+    def remaining_s(self) -> float:
+        return self.budget_s - self.elapsed_s()
 
     @property
     def paused(self) -> bool:
         return self._paused_at is not None
 
-    def pause(self) -> None:
-        with self._lock:
-            if self._paused_at is None:
-                self._paused_at = time.monotonic()
-
-    def resume(self) -> None:
+    def pause(self) -> bool:
+        """Stop the clock; False when it was already stopped."""
         with self._lock:
             if self._paused_at is not None:
-                self._paused_total += time.monotonic() - self._paused_at
-                self._paused_at = None
+                return False
+            self._paused_at = time.monotonic()
+            return True
+
+    def resume(self) -> bool:
+        """Start the clock again; False when it was running."""
+        with self._lock:
+            if self._paused_at is None:
+                return False
+            self._paused_total += time.monotonic() - self._paused_at
+            self._paused_at = None
+            return True

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from lambda_dap.runtime.ids import is_uuid, random_uuid
 
 MAX_EXTENSIONS = 10
 EVENT_TYPES = ("INVOKE", "SHUTDOWN")
@@ -74,8 +75,9 @@ class ExtensionsApi:
             return _error(403, "InvalidRequestFormat", f"Cannot parse the register body: {e}")
         unknown = [event for event in events if event not in EVENT_TYPES]
         if unknown:
-            return _error(403, "Extension.InvalidEventType",
-                          f"Unknown event types {unknown}; allowed: INVOKE, SHUTDOWN")
+            return _error(
+                403, "Extension.InvalidEventType", f"Unknown event types {unknown}; allowed: INVOKE, SHUTDOWN"
+            )
         with self._cond:
             if not self._registration_open:
                 return _error(403, "Extension.RegistrationClosed", "Registration is closed: the runtime has started")
@@ -86,7 +88,7 @@ class ExtensionsApi:
             external = name in (self.names_source() or ())
             if "SHUTDOWN" in events and not external:
                 return _error(403, "Extension.InvalidEventType", "Internal extensions cannot subscribe to SHUTDOWN")
-            identifier = str(uuid.uuid4())
+            identifier = random_uuid()
             self._by_id[identifier] = Extension(name, identifier, events, external)
             self._cond.notify_all()
         body_out = dict(self._describe)
@@ -97,9 +99,7 @@ class ExtensionsApi:
     def _lookup(self, identifier: str | None) -> Extension | Answer:
         if not identifier:
             return _error(403, "Extension.MissingExtensionIdentifier", "Lambda-Extension-Identifier header is required")
-        try:
-            uuid.UUID(identifier)
-        except ValueError:
+        if not is_uuid(identifier):
             return _error(403, "Extension.InvalidExtensionIdentifier", f"Malformed identifier {identifier!r}")
         extension = self._by_id.get(identifier)
         if extension is None:
@@ -132,7 +132,7 @@ class ExtensionsApi:
             if event["eventType"] == "INVOKE":
                 extension.outstanding.add(event["requestId"])
             self._cond.notify_all()
-        return 200, {"Lambda-Extension-Event-Identifier": str(uuid.uuid4())}, event
+        return 200, {"Lambda-Extension-Event-Identifier": random_uuid()}, event
 
     def report_error(self, identifier: str | None, error_type: str | None, phase: str) -> Answer:
         """`init/error` or `exit/error`: the extension failed; Lambda fails the init or the invocation."""
@@ -188,15 +188,24 @@ class ExtensionsApi:
     def dispatch(self, event: dict[str, Any], event_type: str, *, external_only: bool = False) -> list[str]:
         """Queue an event for every subscriber; returns their names."""
         with self._cond:
-            receivers = [e for e in self._by_id.values() if event_type in e.events and not e.failed
-                         and (e.external or not external_only)]
+            receivers = [
+                e
+                for e in self._by_id.values()
+                if event_type in e.events and not e.failed and (e.external or not external_only)
+            ]
             for extension in receivers:
                 extension.pending.append(event)
             self._cond.notify_all()
         return [extension.name for extension in receivers]
 
-    def wait_back(self, request_id: str | None, timeout_s: float | None, *, names: list[str] | None = None,
-                  stop_on_failure: bool = True) -> bool:
+    def wait_back(
+        self,
+        request_id: str | None,
+        timeout_s: float | None,
+        *,
+        names: list[str] | None = None,
+        stop_on_failure: bool = True,
+    ) -> bool:
         """Wait until the subscribers are back in event/next (after INVOKE `request_id`, or any pending event)."""
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
 

@@ -5,27 +5,19 @@ from __future__ import annotations
 import json
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
-from enum import Enum
 
 from lambda_dap.runtime.deadline import Deadline
+from lambda_dap.runtime.ids import random_hex, random_uuid
+from lambda_dap.runtime.outcome import Outcome
 
 # Lambda refuses synchronous responses larger than this (bytes).
 MAX_RESPONSE_BYTES = 6_291_556
 
 
-class Outcome(Enum):
-    SUCCESS = "success"
-    FUNCTION_ERROR = "error"  # the handler raised or the runtime posted /error
-    INIT_ERROR = "init_error"  # the runtime posted /init/error
-    TIMEOUT = "timeout"
-    RUNTIME_EXITED = "runtime_exited"
-
-
 def new_trace_id() -> str:
     """An X-Ray trace header value, as Lambda passes in `Lambda-Runtime-Trace-Id`."""
-    return f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+    return f"Root=1-{int(time.time()):08x}-{random_hex(24)};Parent={random_hex(16)};Sampled=0"
 
 
 @dataclass
@@ -33,10 +25,10 @@ class Invocation:
     """An event on its way through the runtime, and what came back."""
 
     event: bytes
-    timeout_s: float | None  # None: no timeout (a debugger is attached or waiting)
-    deadline_header_s: float  # what `context.get_remaining_time_in_millis()` counts down from
+    timeout_s: float  # the function's Timeout: what `context.get_remaining_time_in_millis()` counts down from
     function_arn: str
-    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    enforce_timeout: bool = True  # False: the clock runs but never ends the invocation (a debugger is attached)
+    request_id: str = field(default_factory=random_uuid)
     trace_id: str = field(default_factory=lambda: new_trace_id())
     client_context: str | None = None
     cognito_identity: str | None = None
@@ -54,8 +46,8 @@ class Invocation:
     def hand_out(self) -> None:
         """The runtime took the event: the clock starts now."""
         self.started_at = time.monotonic()
-        self.deadline = Deadline(self.timeout_s)
-        self.deadline_epoch_ms = int((time.time() + self.deadline_header_s) * 1000)
+        self.deadline = Deadline(self.timeout_s, enforced=self.enforce_timeout)
+        self.deadline_epoch_ms = int((time.time() + self.timeout_s) * 1000)
 
     @property
     def handed_out(self) -> bool:
@@ -68,8 +60,9 @@ class Invocation:
     def wait(self, timeout: float | None) -> bool:
         return self._done.wait(timeout)
 
-    def finish(self, outcome: Outcome, payload: bytes, *, content_type: str = "application/json",
-               error_type: str | None = None) -> bool:
+    def finish(
+        self, outcome: Outcome, payload: bytes, *, content_type: str = "application/json", error_type: str | None = None
+    ) -> bool:
         """Record the answer once; later answers are ignored. Returns whether this call recorded it."""
         if self._done.is_set():
             return False

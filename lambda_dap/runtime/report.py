@@ -14,13 +14,24 @@ def end_line(request_id: str) -> str:
     return f"END RequestId: {request_id}"
 
 
-def report_line(request_id: str, *, duration_ms: float, memory_size_mb: int, max_memory_used_mb: int | None,
-                init_duration_ms: float | None = None) -> str:
+def billed_ms(duration_ms: float) -> int:
+    """Lambda bills whole milliseconds, rounded up, at least one."""
+    return max(1, math.ceil(duration_ms))
+
+
+def report_line(
+    request_id: str,
+    *,
+    duration_ms: float,
+    memory_size_mb: int,
+    max_memory_used_mb: int | None,
+    init_duration_ms: float | None = None,
+) -> str:
     """Lambda's REPORT line; `Max Memory Used` is the container's measured peak, not the configured size."""
     fields = [
         f"REPORT RequestId: {request_id}",
         f"Duration: {duration_ms:.2f} ms",
-        f"Billed Duration: {max(1, math.ceil(duration_ms))} ms",
+        f"Billed Duration: {billed_ms(duration_ms)} ms",
         f"Memory Size: {memory_size_mb} MB",
         f"Max Memory Used: {max_memory_used_mb if max_memory_used_mb is not None else '?'} MB",
     ]

@@ -4,6 +4,8 @@ It holds the launcher itself and lambda-dap's runtime client (copied in: one mou
 costs a container start several milliseconds). The launcher writes there which extensions it started
 (`extensions`), each extension's output (`ext-NAME.log`) and exit status (`ext-NAME.exit`), then blocks reading the
 FIFO `go` until lambda-dap lets the runtime start (after every extension registered, as Lambda's init does).
+The runtime's stdout and stderr go to the FIFOs `stdout` and `stderr` (runtime/pipes.py), and `deadline` tells a
+Python runtime started by lambda-dap how much time its context has left (frozen while a debugger is stopped).
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ class RunDirectory:
         self._go = self.path / "go"
         os.mkfifo(self._go, 0o666)
         self._offsets: dict[str, int] = {}
-        self._partial: dict[str, bytes] = {}
         self._seen_exits: set[str] = set()
         self._released = False
 
@@ -52,9 +53,9 @@ class RunDirectory:
 
         threading.Thread(target=write, name="release-runtime", daemon=True).start()
 
-    def new_output(self, final: bool = False) -> list[tuple[str, str]]:
-        """(extension, line) for every complete line written since the last call (`final`: partial lines too)."""
-        lines: list[tuple[str, str]] = []
+    def new_output(self) -> list[tuple[str, bytes]]:
+        """(extension, bytes) for everything each extension wrote since the last call."""
+        chunks: list[tuple[str, bytes]] = []
         for log in sorted(self.path.glob("ext-*.log")):
             name = log.name[4:-4]
             try:
@@ -63,15 +64,19 @@ class RunDirectory:
                     data = handle.read()
             except OSError:
                 continue
-            self._offsets[name] = self._offsets.get(name, 0) + len(data)
-            data = self._partial.pop(name, b"") + data
-            *complete, rest = data.split(b"\n")
-            if final and rest:
-                complete.append(rest)
-            elif rest:
-                self._partial[name] = rest
-            lines.extend((name, raw.decode("utf-8", errors="replace").rstrip("\r")) for raw in complete)
-        return lines
+            if data:
+                self._offsets[name] = self._offsets.get(name, 0) + len(data)
+                chunks.append((name, data))
+        return chunks
+
+    def write_deadline(self, request_id: str, *, paused: bool, value_ms: int) -> None:
+        """What `context.get_remaining_time_in_millis()` answers: `value_ms` left while paused, else the epoch
+        deadline in ms. Replaced atomically: the runtime never reads half a file."""
+        staging = self.path / "deadline.new"
+        with contextlib.suppress(OSError):
+            staging.write_text(f"{request_id} {'paused' if paused else 'running'} {value_ms}\n")
+            staging.chmod(0o644)
+            os.replace(staging, self.path / "deadline")
 
     def new_exits(self) -> list[tuple[str, int]]:
         """(extension, exit status) for every extension that ended since the last call."""

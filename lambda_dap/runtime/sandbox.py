@@ -14,6 +14,7 @@ from collections.abc import Callable
 from lambda_dap.runtime.deadline import seconds_from_env
 from lambda_dap.runtime.extensions import ExtensionsApi, Failure
 from lambda_dap.runtime.invocation import Invocation
+from lambda_dap.runtime.output import LineAssembler
 from lambda_dap.runtime.rundir import RunDirectory
 from lambda_dap.runtime.telemetry import TelemetryApi
 
@@ -23,7 +24,8 @@ SHUTDOWN_BUDGET_S = 2.0  # Lambda's shutdown phase with external extensions
 POLL_S = 0.01  # how often the run directory is read for extension output and exits
 QUICK_POLL_S = 0.002  # ... while lambda-dap waits on the extensions (init, SHUTDOWN)
 
-LogSink = Callable[[str], None]
+LineSink = Callable[[str], None]
+OutputSink = Callable[[str, bytes], None]  # (extension name, bytes it wrote)
 
 
 def init_timeout_s() -> float:
@@ -33,14 +35,26 @@ def init_timeout_s() -> float:
 class Sandbox:
     """Extensions and telemetry for one container, watched from a background thread."""
 
-    def __init__(self, run_dir: RunDirectory, *, function_name: str, handler: str, account_id: str,
-                 log_line: LogSink, resolve_host: Callable[[str], str | None]) -> None:
+    def __init__(
+        self,
+        run_dir: RunDirectory,
+        *,
+        function_name: str,
+        handler: str,
+        account_id: str,
+        platform_line: LineSink,
+        extension_output: OutputSink,
+        resolve_host: Callable[[str], str | None],
+    ) -> None:
         self.run_dir = run_dir
-        self.extensions = ExtensionsApi(function_name=function_name, function_version="$LATEST", handler=handler,
-                                        account_id=account_id)
+        self.extensions = ExtensionsApi(
+            function_name=function_name, function_version="$LATEST", handler=handler, account_id=account_id
+        )
         self.extensions.names_source = self.run_dir.extension_names
         self.telemetry = TelemetryApi(resolve_host)
-        self._log_line = log_line
+        self._log_line = platform_line
+        self._extension_output = extension_output
+        self._lines: dict[str, LineAssembler] = {}  # per extension: its output as telemetry records
         self._stop = threading.Event()
         self._drain_lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -79,9 +93,13 @@ class Sandbox:
             return
         if missing:
             listed = ", ".join(sorted(missing))
-            self.extensions.fail(Failure(sorted(missing)[0], "Extension.LaunchError",
-                                         f"extension {listed} did not register and wait for events within "
-                                         f"{init_timeout_s():g} s"))
+            self.extensions.fail(
+                Failure(
+                    sorted(missing)[0],
+                    "Extension.LaunchError",
+                    f"extension {listed} did not register and wait for events within {init_timeout_s():g} s",
+                )
+            )
             return
         self.drain_output()
         for extension in self.extensions.registered:
@@ -95,10 +113,19 @@ class Sandbox:
         self.extensions.mark_exited(name)
 
     def drain_output(self, final: bool = False) -> None:
+        """Deliver what the extensions wrote since the last call (`final`: their partial lines end too)."""
         with self._drain_lock:
-            for _name, line in self.run_dir.new_output(final):
-                self._log_line(line)
-                self.telemetry.record("extension", "extension", line)
+            for name, data in self.run_dir.new_output():
+                self._extension_output(name, data)
+                self._assembler(name).feed(data)
+            if final:
+                for assembler in self._lines.values():
+                    assembler.flush()
+
+    def _assembler(self, name: str) -> LineAssembler:
+        if name not in self._lines:
+            self._lines[name] = LineAssembler(lambda line: self.telemetry.record("extension", "extension", line))
+        return self._lines[name]
 
     def on_subscribe(self, name: str, telemetry: TelemetryApi) -> None:
         types = next((s.types for s in telemetry.subscribers if s.extension == name), ())
@@ -117,9 +144,13 @@ class Sandbox:
         return bool(self.extensions.registered)
 
     def invoke_started(self, invocation: Invocation) -> None:
-        event = {"eventType": "INVOKE", "deadlineMs": invocation.deadline_epoch_ms,
-                 "requestId": invocation.request_id, "invokedFunctionArn": invocation.function_arn,
-                 "tracing": {"type": "X-Amzn-Trace-Id", "value": invocation.trace_id}}
+        event = {
+            "eventType": "INVOKE",
+            "deadlineMs": invocation.deadline_epoch_ms,
+            "requestId": invocation.request_id,
+            "invokedFunctionArn": invocation.function_arn,
+            "tracing": {"type": "X-Amzn-Trace-Id", "value": invocation.trace_id},
+        }
         self.extensions.dispatch(event, "INVOKE")
         self.telemetry.record("platform", "platform.start", {"requestId": invocation.request_id, "version": "$LATEST"})
 

@@ -8,7 +8,6 @@ every interface, and lambda-dap reaches it at the container's address from the h
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import threading
@@ -62,8 +61,10 @@ class TelemetryApi:
 
     def subscribe(self, extension: str | None, body: bytes, api: str) -> Answer:
         if extension is None:
-            return 403, {"errorType": "Extension.UnknownExtensionIdentifier",
-                         "errorMessage": "Lambda-Extension-Identifier does not name a registered extension"}
+            return 403, {
+                "errorType": "Extension.UnknownExtensionIdentifier",
+                "errorMessage": "Lambda-Extension-Identifier does not name a registered extension",
+            }
         try:
             document = json.loads(body)
             subscriber = self._parse(extension, document, api)
@@ -71,8 +72,10 @@ class TelemetryApi:
             return 400, {"errorType": "ValidationError", "errorMessage": f"Invalid subscription: {e}"}
         with self._lock:
             if not self._open:
-                return 403, {"errorType": "Telemetry.SubscriptionClosed" if api == "telemetry" else
-                             "Logs.SubscriptionClosed", "errorMessage": "Subscriptions close when init ends"}
+                return 403, {
+                    "errorType": "Telemetry.SubscriptionClosed" if api == "telemetry" else "Logs.SubscriptionClosed",
+                    "errorMessage": "Subscriptions close when init ends",
+                }
             self._subscribers = [s for s in self._subscribers if s.extension != extension] + [subscriber]
             if self._thread is None:
                 self._thread = threading.Thread(target=self._deliver_loop, name="telemetry", daemon=True)
@@ -98,8 +101,13 @@ class TelemetryApi:
             raise ValueError("port 9001 is reserved")
         buffering = document.get("buffering") or {}
         return Subscriber(
-            extension=extension, types=types, host=url.hostname, port=url.port, path=url.path or "/",
-            max_items=int(buffering.get("maxItems", 10_000)), max_bytes=int(buffering.get("maxBytes", 262_144)),
+            extension=extension,
+            types=types,
+            host=url.hostname,
+            port=url.port,
+            path=url.path or "/",
+            max_items=int(buffering.get("maxItems", 10_000)),
+            max_bytes=int(buffering.get("maxBytes", 262_144)),
             timeout_ms=int(buffering.get("timeoutMs", 1_000)),
         )
 
@@ -153,8 +161,11 @@ class TelemetryApi:
 
     @staticmethod
     def _is_due(subscriber: Subscriber) -> bool:
-        return (len(subscriber.buffer) >= subscriber.max_items or subscriber.buffered_bytes >= subscriber.max_bytes
-                or (time.monotonic() - subscriber.oldest_at) * 1000 >= subscriber.timeout_ms)
+        return (
+            len(subscriber.buffer) >= subscriber.max_items
+            or subscriber.buffered_bytes >= subscriber.max_bytes
+            or (time.monotonic() - subscriber.oldest_at) * 1000 >= subscriber.timeout_ms
+        )
 
     def _send(self, subscriber: Subscriber, timeout_s: float) -> None:
         with self._lock:
@@ -167,6 +178,8 @@ class TelemetryApi:
         body = json.dumps(batch).encode()
         for attempt in range(3):
             try:
+                import http.client  # only when an extension subscribed: most invokes never need it
+
                 connection = http.client.HTTPConnection(address, subscriber.port, timeout=timeout_s)
                 connection.request("POST", subscriber.path, body=body, headers={"Content-Type": "application/json"})
                 connection.getresponse().read()

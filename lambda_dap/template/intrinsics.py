@@ -254,7 +254,6 @@ class Resolver:
     def _base64(self, argument: Any) -> str:
         return base64.b64encode(text_of(self.resolve(argument)).encode()).decode("ascii")
 
-
     def _get_azs(self, argument: Any) -> list[str]:
         """The region's Availability Zones: `""` or a Ref means the stack's region (a, b, c locally; us-east-1
         has six, as SAM lists them)."""

@@ -41,4 +41,3 @@ class Function:
     architecture: str = "x86_64"  # "x86_64" | "arm64"
     logging_config: dict[str, Any] = field(default_factory=dict)
     unsupported_reason: str | None = None  # why find() refuses it (S3 code, ...)
-

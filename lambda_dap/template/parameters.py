@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from lambda_dap import LOCAL_ACCOUNT_ID
 from lambda_dap.template.location import FieldPath, show
 
-ACCOUNT_ID = "123456789012"
 STACK_NAME = "local"
 DEFAULT_REGION = "us-east-1"
 _STACK_ID = "51af3dc0-da77-11e4-872e-1234567db123"
@@ -32,9 +32,9 @@ def pseudo_parameters(overrides: Mapping[str, str], environ: Mapping[str, str]) 
     """The `AWS::*` pseudo parameters of a local stack; `AWS::*` overrides win. `AWS::NoValue` is not here."""
     region = region_of(overrides, environ)
     partition = partition_of(region)
-    stack_id = f"arn:{partition}:cloudformation:{region}:{ACCOUNT_ID}:stack/{STACK_NAME}/{_STACK_ID}"
+    stack_id = f"arn:{partition}:cloudformation:{region}:{LOCAL_ACCOUNT_ID}:stack/{STACK_NAME}/{_STACK_ID}"
     values: dict[str, Any] = {
-        "AWS::AccountId": ACCOUNT_ID,
+        "AWS::AccountId": LOCAL_ACCOUNT_ID,
         "AWS::Partition": partition,
         "AWS::Region": region,
         "AWS::StackName": STACK_NAME,

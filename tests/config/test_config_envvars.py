@@ -10,33 +10,30 @@ import pytest
 
 from lambda_dap.config.credentials import AwsContext
 from lambda_dap.config.envvars import (
+    FunctionSettings,
     lambda_environment,
     load_container_env_vars_file,
     load_env_vars_file,
     stringify,
 )
 from lambda_dap.errors import EnvVarsFileError
-from lambda_dap.template.model import Function
 
 AWS = AwsContext("eu-west-1", "AKIAEXAMPLE", "secret", None, None)
 
 
-def function(**overrides: Any) -> Function:
+def function(**overrides: Any) -> FunctionSettings:
     fields: dict[str, Any] = {
         "logical_id": "HelloFunction",
         "full_path": "HelloFunction",
-        "template_path": Path("/app/template.yaml"),
-        "runtime": "python3.12",
         "handler": "app.handler",
         "memory_mb": 256,
-        "timeout_s": 10,
         "environment": {"TABLE": "from-template", "STAGE": "dev"},
     }
     fields.update(overrides)
-    return Function(**fields)
+    return FunctionSettings(**fields)
 
 
-def environment(fn: Function | None = None, **kwargs: Any) -> dict[str, str]:
+def environment(fn: FunctionSettings | None = None, **kwargs: Any) -> dict[str, str]:
     kwargs.setdefault("env_file", None)
     kwargs.setdefault("host_env", {})
     kwargs.setdefault("aws", AWS)
@@ -86,11 +83,6 @@ def test_session_token_only_when_not_empty() -> None:
     assert "AWS_SESSION_TOKEN" not in environment(aws=AwsContext("us-east-1", "k", "s", "", None))
     with_token = environment(aws=AwsContext("us-east-1", "k", "s", "tok", None))
     assert with_token["AWS_SESSION_TOKEN"] == "tok"
-
-
-def test_image_function_without_handler_uses_command() -> None:
-    fn = function(handler=None, package_type="Image", image_config={"Command": ["app.lambda_handler"]})
-    assert environment(fn)["AWS_LAMBDA_FUNCTION_HANDLER"] == "app.lambda_handler"
 
 
 @pytest.mark.parametrize(

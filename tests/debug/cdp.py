@@ -110,11 +110,11 @@ class WebSocket:
             length, offset = struct.unpack_from("!Q", buffer, 2)[0], 10
         mask = b""
         if masked:  # servers must not mask, but reading it costs nothing
-            mask, offset = bytes(buffer[offset:offset + 4]), offset + 4
+            mask, offset = bytes(buffer[offset : offset + 4]), offset + 4
         if len(buffer) < offset + length:
             return None
-        payload = bytes(buffer[offset:offset + length])
-        del buffer[:offset + length]
+        payload = bytes(buffer[offset : offset + length])
+        del buffer[: offset + length]
         if mask:
             payload = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
         return fin, opcode, payload
@@ -187,9 +187,11 @@ class CdpClient:
             if "method" in message:
                 self._events.append(message)
 
-    def wait_event(self, method: str, timeout: float | None = None,
-                   predicate: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any]:
+    def wait_event(
+        self, method: str, timeout: float | None = None, predicate: Callable[[dict[str, Any]], bool] | None = None
+    ) -> dict[str, Any]:
         """The params of the first (kept or coming) event ``method`` that satisfies ``predicate``."""
+
         def wanted(message):
             return message.get("method") == method and (predicate is None or predicate(message.get("params", {})))
 

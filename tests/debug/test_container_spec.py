@@ -6,23 +6,26 @@ from pathlib import Path
 
 import pytest
 
-from lambda_dap.containers import container_spec
 from lambda_dap.debug.settings import DEBUGGER_MOUNT, DEBUGPY_MOUNT
-from lambda_dap.plan import plan_function
-from lambda_dap.request import DebugOptions, InvokeRequest
+from lambda_dap.invoke.plan import plan_function
+from lambda_dap.invoke.request import DebugOptions, InvokeRequest
+from lambda_dap.invoke.spec import container_spec
 from lambda_dap.runtime.rundir import MOUNT
 
 
-def spec_for(tmp_path: Path, runtime: str, handler: str, source: str, debug: DebugOptions | None,
-             network: str | None = None):
+def spec_for(
+    tmp_path: Path, runtime: str, handler: str, source: str, debug: DebugOptions | None, network: str | None = None
+):
     code = tmp_path / "src"
     code.mkdir(exist_ok=True)
     (code / source).write_text("")
     template = tmp_path / "template.yaml"
-    template.write_text(f"Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
-                        f"      CodeUri: src/\n      Handler: {handler}\n      Runtime: {runtime}\n      Timeout: 7\n")
+    template.write_text(
+        f"Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        f"      CodeUri: src/\n      Handler: {handler}\n      Runtime: {runtime}\n      Timeout: 7\n"
+    )
     request = InvokeRequest(template=template, debug=debug, docker_network=network)
-    plan = plan_function(request, log_line=lambda line: None, host_env={})
+    plan = plan_function(request, notice=lambda text: None, host_env={})
     try:
         return container_spec(request, plan, {}, run_dir=tmp_path / "run", runtime_api="172.17.0.1:9001")
     finally:
@@ -44,8 +47,16 @@ def test_without_debugging_the_launcher_finds_the_bootstrap(tmp_path):
 
 def test_python_debugging_relays_the_first_port_and_publishes_the_rest(tmp_path):
     spec = spec_for(tmp_path, "python3.12", "app.handler", "app.py", DebugOptions(ports=(5890, 5891)))
-    assert spec.command == ["--python", "-Xfrozen_modules=off", DEBUGPY_MOUNT, "--listen", "0.0.0.0:5890",
-                            "--wait-for-client", "--configure-subProcess", "false"]
+    assert spec.command == [
+        "--python",
+        "-Xfrozen_modules=off",
+        DEBUGPY_MOUNT,
+        "--listen",
+        "0.0.0.0:5890",
+        "--wait-for-client",
+        "--configure-subProcess",
+        "false",
+    ]
     assert [(p.container_port, p.host_port, p.host_ip) for p in spec.ports] == [(5891, 5891, "127.0.0.1")]
     assert DEBUGPY_MOUNT in [m.target for m in spec.mounts]
     assert spec.init  # a debugged container ends on SIGTERM first
@@ -81,10 +92,12 @@ def test_container_env_vars_come_last(tmp_path):
     code.mkdir()
     (code / "index.mjs").write_text("")
     template = tmp_path / "template.yaml"
-    template.write_text("Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
-                        "      CodeUri: src/\n      Handler: index.handler\n      Runtime: nodejs20.x\n")
+    template.write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: src/\n      Handler: index.handler\n      Runtime: nodejs20.x\n"
+    )
     request = InvokeRequest(template=template, debug=DebugOptions(ports=(9229,)), container_env_vars_file=container_env)
-    plan = plan_function(request, log_line=lambda line: None, host_env={})
+    plan = plan_function(request, notice=lambda text: None, host_env={})
     spec = container_spec(request, plan, {}, run_dir=tmp_path / "run", runtime_api="h:1")
     plan.close()
     assert spec.environment["NODE_OPTIONS"] == "--inspect=0.0.0.0:9999"

@@ -38,8 +38,18 @@ def _breakpoint_line() -> int:
 
 
 def _invoke_command(image: str, *args: str) -> list[str]:
-    return [sys.executable, "-m", "lambda_dap", "invoke", "-t", str(TEMPLATE), *args,
-            "--invoke-image", image, "--skip-pull-image"]
+    return [
+        sys.executable,
+        "-m",
+        "lambda_dap",
+        "invoke",
+        "-t",
+        str(TEMPLATE),
+        *args,
+        "--invoke-image",
+        image,
+        "--skip-pull-image",
+    ]
 
 
 @pytest.fixture
@@ -54,8 +64,14 @@ def node_invoke(lambda_images, home):
     """Run `lambda-dap invoke ARGS` on the nodejs test image to the end; returns a `Run`."""
 
     def run(*args: str, timeout: float = 120) -> Run:
-        completed = subprocess.run(_invoke_command(lambda_images["nodejs"], *args), capture_output=True, cwd=APP,
-                                   timeout=timeout, env=clean_environment(home), stdin=subprocess.DEVNULL)
+        completed = subprocess.run(
+            _invoke_command(lambda_images["nodejs"], *args),
+            capture_output=True,
+            cwd=APP,
+            timeout=timeout,
+            env=clean_environment(home),
+            stdin=subprocess.DEVNULL,
+        )
         return Run(completed.returncode, completed.stdout, completed.stderr.decode(errors="replace"))
 
     return run
@@ -86,8 +102,9 @@ def test_node_function_result_on_stdout_console_log_on_stderr(node_invoke, event
     request_id = result["requestId"]
     assert f"START RequestId: {request_id}" in run.stderr
     # console.log as the Lambda Node.js runtime writes it: time, request id, level, message.
-    assert re.search(rf"^\d{{4}}-\d\d-\d\dT[\d:.]+Z\t{request_id}\tINFO\tgreeting lambda-dap$", run.stderr, re.M), \
+    assert re.search(rf"^\d{{4}}-\d\d-\d\dT[\d:.]+Z\t{request_id}\tINFO\tgreeting lambda-dap$", run.stderr, re.M), (
         run.stderr
+    )
     assert b"greeting lambda-dap" not in run.stdout
 
 
@@ -164,23 +181,30 @@ def test_node_breakpoint_through_the_inspector(lambda_images, home, tmp_path, ev
     port = _free_port()
     line = _breakpoint_line()
     stdout_path, stderr_path = tmp_path / "stdout", tmp_path / "stderr"
-    command = _invoke_command(lambda_images["nodejs"], "Greeter", "-e", event_file({"name": "debugger"}),
-                              "-d", str(port))
+    command = _invoke_command(
+        lambda_images["nodejs"], "Greeter", "-e", event_file({"name": "debugger"}), "-d", str(port)
+    )
 
     def output() -> str:
         return f"stderr:\n{stderr_path.read_text(errors='replace')}\nstdout:\n{stdout_path.read_text(errors='replace')}"
 
     with open(stdout_path, "wb") as stdout, open(stderr_path, "wb") as stderr:
-        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, cwd=APP,
-                                   env=clean_environment(home))
+        process = subprocess.Popen(
+            command, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, cwd=APP, env=clean_environment(home)
+        )
     try:
         url = _inspector_websocket(port, process, output)
         with _explained(output), CdpClient(url, timeout=CDP_WAIT) as cdp:
             cdp.call("Runtime.enable")
             cdp.call("Debugger.enable")
-            breakpoint_id = cdp.call("Debugger.setBreakpointByUrl", {
-                "urlRegex": r"/app\.mjs$", "lineNumber": line, "columnNumber": 0,
-            })["breakpointId"]
+            breakpoint_id = cdp.call(
+                "Debugger.setBreakpointByUrl",
+                {
+                    "urlRegex": r"/app\.mjs$",
+                    "lineNumber": line,
+                    "columnNumber": 0,
+                },
+            )["breakpointId"]
             cdp.call("Runtime.runIfWaitingForDebugger")
 
             for _ in range(20):  # --inspect-brk stops on the runtime's first line first: go on from there
@@ -197,9 +221,14 @@ def test_node_breakpoint_through_the_inspector(lambda_images, home, tmp_path, ev
             assert scripts.get(frame["location"]["scriptId"]) == "file:///var/task/app.mjs", frame
             assert frame["location"]["lineNumber"] == line
             assert frame["functionName"] == "handler"
-            value = cdp.call("Debugger.evaluateOnCallFrame", {
-                "callFrameId": frame["callFrameId"], "expression": "greeting", "returnByValue": True,
-            })
+            value = cdp.call(
+                "Debugger.evaluateOnCallFrame",
+                {
+                    "callFrameId": frame["callFrameId"],
+                    "expression": "greeting",
+                    "returnByValue": True,
+                },
+            )
             assert value["result"] == {"type": "string", "value": "Hello, debugger!"}, value
             cdp.call("Debugger.resume")
 

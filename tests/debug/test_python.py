@@ -57,14 +57,28 @@ class DebuggedInvoke:
         home.mkdir(exist_ok=True)
         self.port = free_port()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "lambda_dap", "invoke", *args, "-d", str(self.port),
-             "--invoke-image", image, "--skip-pull-image"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_environment(home, **(env or {})),
+            [
+                sys.executable,
+                "-m",
+                "lambda_dap",
+                "invoke",
+                *args,
+                "-d",
+                str(self.port),
+                "--invoke-image",
+                image,
+                "--skip-pull-image",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=clean_environment(home, **(env or {})),
         )
         self.stderr_lines: list[str] = []
         self._stdout = b""
-        self._readers = [threading.Thread(target=self._collect, daemon=True),
-                         threading.Thread(target=self._read_stdout, daemon=True)]
+        self._readers = [
+            threading.Thread(target=self._collect, daemon=True),
+            threading.Thread(target=self._read_stdout, daemon=True),
+        ]
         for reader in self._readers:
             reader.start()
 
@@ -103,10 +117,19 @@ def attach_and_break(session: DebuggedInvoke, source: Path, line: int) -> tuple[
     """The editor's side: initialize, attach with the printed configuration, one breakpoint, run to it."""
     configuration = session.attach_configuration()
     client = DapClient.connect(configuration["connect"]["host"], configuration["connect"]["port"])
-    client.request("initialize", {"clientID": "tests", "adapterID": "debugpy", "pathFormat": "path",
-                                  "linesStartAt1": True, "columnsStartAt1": True})
-    attach = client.send_request("attach", {k: v for k, v in configuration.items()
-                                            if k not in ("type", "request", "connect")})
+    client.request(
+        "initialize",
+        {
+            "clientID": "tests",
+            "adapterID": "debugpy",
+            "pathFormat": "path",
+            "linesStartAt1": True,
+            "columnsStartAt1": True,
+        },
+    )
+    attach = client.send_request(
+        "attach", {k: v for k, v in configuration.items() if k not in ("type", "request", "connect")}
+    )
     client.event("initialized")
     verified = client.request("setBreakpoints", {"source": {"path": str(source)}, "breakpoints": [{"line": line}]})
     assert verified["breakpoints"][0]["verified"], verified
@@ -129,8 +152,7 @@ def local_variables(client: DapClient, thread_id: int) -> tuple[dict, dict[str, 
 def test_breakpoint_in_the_handler_is_hit_and_the_result_printed(tmp_path, lambda_images):
     event = tmp_path / "event.json"
     event.write_text('{"name": "debugger"}')
-    session = DebuggedInvoke(["-t", str(HELLO / "template.yaml"), "-e", str(event)], lambda_images["python"],
-                             tmp_path)
+    session = DebuggedInvoke(["-t", str(HELLO / "template.yaml"), "-e", str(event)], lambda_images["python"], tmp_path)
     line = line_of(HELLO_APP, "a good line for a breakpoint")
     client, stopped = attach_and_break(session, HELLO_APP, line)
     frame, variables = local_variables(client, stopped["threadId"])
@@ -149,8 +171,9 @@ def test_breakpoint_in_the_handler_is_hit_and_the_result_printed(tmp_path, lambd
 def test_no_timeout_fires_while_paused_at_a_breakpoint(tmp_path, lambda_images):
     event = tmp_path / "event.json"
     event.write_text('{"action": "context"}')
-    session = DebuggedInvoke(["Short", "-t", str(KITCHEN / "template.yaml"), "-e", str(event)],
-                             lambda_images["python"], tmp_path)
+    session = DebuggedInvoke(
+        ["Short", "-t", str(KITCHEN / "template.yaml"), "-e", str(event)], lambda_images["python"], tmp_path
+    )
     client, stopped = attach_and_break(session, KITCHEN_APP, line_of(KITCHEN_APP, '"remaining_ms": context'))
     time.sleep(2.5)  # the function's Timeout is 1 s
     client.request("continue", {"threadId": stopped["threadId"]})
@@ -162,8 +185,12 @@ def test_no_timeout_fires_while_paused_at_a_breakpoint(tmp_path, lambda_images):
 
 
 def test_a_debugger_that_never_attaches_ends_cleanly(tmp_path, lambda_images, docker_client):
-    session = DebuggedInvoke(["-t", str(HELLO / "template.yaml")], lambda_images["python"], tmp_path,
-                             env={"LAMBDA_DAP_DEBUGGER_TIMEOUT": "3"})
+    session = DebuggedInvoke(
+        ["-t", str(HELLO / "template.yaml")],
+        lambda_images["python"],
+        tmp_path,
+        env={"LAMBDA_DAP_DEBUGGER_TIMEOUT": "3"},
+    )
     code, stdout, stderr = session.finish()
     assert code == 1
     assert stdout == b""
@@ -197,9 +224,18 @@ def test_ctrl_c_while_paused_removes_the_container_and_frees_the_port(tmp_path, 
 def test_debug_args_replace_the_default_debugger_command(tmp_path, lambda_images):
     """SAM's documented form, `--debug-args "-m debugpy --listen 0.0.0.0:P --wait-for-client"`, still works."""
     port = free_port()
-    session = DebuggedInvoke(["-t", str(HELLO / "template.yaml"), "--debug-args",
-                              f"-m debugpy --listen 0.0.0.0:{port} --wait-for-client", "-d", str(port)],
-                             lambda_images["python"], tmp_path)
+    session = DebuggedInvoke(
+        [
+            "-t",
+            str(HELLO / "template.yaml"),
+            "--debug-args",
+            f"-m debugpy --listen 0.0.0.0:{port} --wait-for-client",
+            "-d",
+            str(port),
+        ],
+        lambda_images["python"],
+        tmp_path,
+    )
     session.port = port
     client, stopped = attach_and_break(session, HELLO_APP, line_of(HELLO_APP, "a good line for a breakpoint"))
     client.request("continue", {"threadId": stopped["threadId"]})
@@ -214,8 +250,11 @@ def test_extensions_wait_while_the_handler_is_paused(tmp_path, lambda_images):
     handler = extensions_app / "src" / "app.py"
     env_file = tmp_path / "env.json"
     env_file.write_text(json.dumps({"PythonExt": {"PYTHON_EXT_INVOKE_DELAY_MS": "0"}}))
-    session = DebuggedInvoke(["PythonExt", "-t", str(extensions_app / "template.yaml"), "-n", str(env_file)],
-                             lambda_images["python"], tmp_path)
+    session = DebuggedInvoke(
+        ["PythonExt", "-t", str(extensions_app / "template.yaml"), "-n", str(env_file)],
+        lambda_images["python"],
+        tmp_path,
+    )
     client, stopped = attach_and_break(session, handler, line_of(handler, "handler-marker"))
     time.sleep(6)  # the function's Timeout is 5 s
     client.request("continue", {"threadId": stopped["threadId"]})

@@ -9,33 +9,55 @@ import pytest
 from lambda_dap.debug.settings import (
     DEBUGGER_MOUNT,
     DEBUGPY_MOUNT,
+    DebugRequest,
+    DebugSettings,
     bundled_debugpy,
-    debug_settings,
-    runtime_of_image,
     split_debug_args,
 )
+from lambda_dap.debug.settings import debug_settings as settings_of_family
 from lambda_dap.errors import DebuggingNotSupported, OptionError
-from lambda_dap.request import DebugOptions
+from lambda_dap.invoke.runtimes import runtime_family, runtime_of_image
 
 
-def options(*ports: int, path: Path | None = None, args: str | None = None) -> DebugOptions:
-    return DebugOptions(ports=ports or (5890,), debugger_path=path, debug_args=args)
+def options(*ports: int, path: Path | None = None, args: str | None = None) -> DebugRequest:
+    return DebugRequest(port=(ports or (5890,))[0], debugger_path=path, debug_args=args)
+
+
+def debug_settings(runtime: str | None, wanted: DebugRequest, listen_host: str = "0.0.0.0") -> DebugSettings:
+    return settings_of_family(runtime_family(runtime) if runtime else None, runtime, wanted, listen_host)
 
 
 def test_python_with_zero_setup_runs_the_bundled_debugpy_and_waits():
     settings = debug_settings("python3.12", options(5890, 5891))
     assert settings.launcher_args == (
-        "--python", "-Xfrozen_modules=off", DEBUGPY_MOUNT, "--listen", "0.0.0.0:5890", "--wait-for-client",
-        "--configure-subProcess", "false")
+        "--python",
+        "-Xfrozen_modules=off",
+        DEBUGPY_MOUNT,
+        "--listen",
+        "0.0.0.0:5890",
+        "--wait-for-client",
+        "--configure-subProcess",
+        "false",
+    )
     (mount,) = settings.mounts
-    assert mount.source == str(bundled_debugpy()) and mount.target == DEBUGPY_MOUNT and mount.read_only
+    assert mount.source == str(bundled_debugpy()) and mount.target == DEBUGPY_MOUNT
     assert (bundled_debugpy() / "__main__.py").is_file()
 
 
 def test_python_debug_args_go_between_the_interpreter_and_the_bootstrap():
     settings = debug_settings("python3.11", options(args="-X dev -m debugpy --listen 0.0.0.0:5890 --log-to '/tmp/a b'"))
-    assert settings.launcher_args == ("--python", "-Xfrozen_modules=off", "-X", "dev", "-m", "debugpy", "--listen",
-                                      "0.0.0.0:5890", "--log-to", "/tmp/a b")
+    assert settings.launcher_args == (
+        "--python",
+        "-Xfrozen_modules=off",
+        "-X",
+        "dev",
+        "-m",
+        "debugpy",
+        "--listen",
+        "0.0.0.0:5890",
+        "--log-to",
+        "/tmp/a b",
+    )
     sam_style = debug_settings("python3.11", options(args="-m debugpy --listen 0.0.0.0:5890 --wait-for-client"))
     assert sam_style.launcher_args[:3] == ("--python", "-Xfrozen_modules=off", DEBUGPY_MOUNT)
 
@@ -58,8 +80,7 @@ def test_nodejs_uses_inspect_brk_through_node_options():
 def test_java_uses_a_suspended_jdwp_agent(runtime, address):
     settings = debug_settings(runtime, options(5005, args="-Xmx512m"))
     java_options = settings.environment["_JAVA_OPTIONS"]
-    assert java_options.startswith(
-        f"-agentlib:jdwp=transport=dt_socket,server=y,suspend=y,quiet=y,address={address} ")
+    assert java_options.startswith(f"-agentlib:jdwp=transport=dt_socket,server=y,suspend=y,quiet=y,address={address} ")
     assert java_options.endswith(" -Xmx512m")  # separated by a space, unlike SAM
 
 
@@ -78,15 +99,22 @@ def test_go_and_custom_runtimes_run_the_bootstrap_under_delve(runtime, tmp_path)
         debug_settings(runtime, options(path=tmp_path))
     (tmp_path / "dlv").write_text("")
     settings = debug_settings(runtime, options(2345, path=tmp_path, args="--log"))
-    assert settings.launcher_args == ("--wrap", f"{DEBUGGER_MOUNT}/dlv", "--listen=0.0.0.0:2345", "--headless=true",
-                                      "--api-version=2", "--accept-multiclient", "--log", "exec")
+    assert settings.launcher_args == (
+        "--wrap",
+        f"{DEBUGGER_MOUNT}/dlv",
+        "--listen=0.0.0.0:2345",
+        "--headless=true",
+        "--api-version=2",
+        "--accept-multiclient",
+        "--log",
+        "exec",
+    )
     assert settings.security_opt == ("seccomp=unconfined",) and settings.cap_add == ("SYS_PTRACE",)
 
 
 def test_ruby_opens_rdbg_and_waits():
     settings = debug_settings("ruby3.3", options(12345))
-    assert settings.environment == {"RUBYOPT": "-rdebug/open", "RUBY_DEBUG_HOST": "0.0.0.0",
-                                    "RUBY_DEBUG_PORT": "12345"}
+    assert settings.environment == {"RUBYOPT": "-rdebug/open", "RUBY_DEBUG_HOST": "0.0.0.0", "RUBY_DEBUG_PORT": "12345"}
 
 
 def test_image_function_without_a_known_runtime_takes_the_args_as_its_command():
@@ -94,12 +122,15 @@ def test_image_function_without_a_known_runtime_takes_the_args_as_its_command():
     assert settings.launcher_args == ("/entry.sh", "--debug")
 
 
-@pytest.mark.parametrize("image, runtime", [
-    ("public.ecr.aws/lambda/python:3.12-x86_64", "python3.12"),
-    ("public.ecr.aws/lambda/nodejs:20", "nodejs20.x"),
-    ("public.ecr.aws/lambda/provided:al2023-arm64", "provided.al2023"),
-    ("my-app:latest", None),
-])
+@pytest.mark.parametrize(
+    "image, runtime",
+    [
+        ("public.ecr.aws/lambda/python:3.12-x86_64", "python3.12"),
+        ("public.ecr.aws/lambda/nodejs:20", "nodejs20.x"),
+        ("public.ecr.aws/lambda/provided:al2023-arm64", "provided.al2023"),
+        ("my-app:latest", None),
+    ],
+)
 def test_runtime_of_an_official_image(image, runtime):
     assert runtime_of_image(image) == runtime
 

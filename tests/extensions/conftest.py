@@ -48,8 +48,10 @@ class Run:
         pytest.fail(f"no stderr line contains {text!r}:\n{self.stderr}", pytrace=False)
 
     def describe(self) -> str:
-        return (f"exit {self.code} after {self.seconds:.1f} s\n--- stdout\n{self.stdout[:2000]!r}\n"
-                f"--- stderr\n{self.stderr}")
+        return (
+            f"exit {self.code} after {self.seconds:.1f} s\n--- stdout\n{self.stdout[:2000]!r}\n"
+            f"--- stderr\n{self.stderr}"
+        )
 
 
 @pytest.fixture
@@ -60,18 +62,44 @@ def invoke_ext(tmp_path, lambda_images):
     home = tmp_path / "home"
     home.mkdir()
 
-    def run(function: str, *args: str, env_vars: dict[str, str] | None = None, env: dict[str, str] | None = None,
-            timeout: float = 60) -> Run:
-        command = [sys.executable, "-m", "lambda_dap", "invoke", function, "-t", str(TEMPLATE),
-                   "--invoke-image", lambda_images["python"], "--skip-pull-image", *args]
+    def run(
+        function: str,
+        *args: str,
+        env_vars: dict[str, str] | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float = 60,
+    ) -> Run:
+        command = [
+            sys.executable,
+            "-m",
+            "lambda_dap",
+            "invoke",
+            function,
+            "-t",
+            str(TEMPLATE),
+            "--invoke-image",
+            lambda_images["python"],
+            "--skip-pull-image",
+            *args,
+        ]
         if env_vars:
             env_file = tmp_path / "env.json"
             env_file.write_text(json.dumps({function: env_vars}), encoding="utf-8")
             command += ["-n", str(env_file)]
         started = time.monotonic()
-        completed = subprocess.run(command, capture_output=True, cwd=APP, timeout=timeout,
-                                   env=clean_environment(home, **(env or {})), stdin=subprocess.DEVNULL)
-        return Run(completed.returncode, completed.stdout, completed.stderr.decode(errors="replace"),
-                   time.monotonic() - started)
+        completed = subprocess.run(
+            command,
+            capture_output=True,
+            cwd=APP,
+            timeout=timeout,
+            env=clean_environment(home, **(env or {})),
+            stdin=subprocess.DEVNULL,
+        )
+        return Run(
+            completed.returncode,
+            completed.stdout,
+            completed.stderr.decode(errors="replace"),
+            time.monotonic() - started,
+        )
 
     return run

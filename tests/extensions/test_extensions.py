@@ -33,7 +33,8 @@ def extension_line(name: str, events: str = "INVOKE, SHUTDOWN") -> str:
 def assert_no_server_traceback(run: Run) -> None:
     """lambda-dap's own HTTP servers must not print tracebacks (e.g. a client that went away at shutdown)."""
     assert "Exception occurred during processing of request" not in run.stderr, (
-        "lambda-dap's HTTP server printed a traceback on stderr:\n" + run.describe())
+        "lambda-dap's HTTP server printed a traceback on stderr:\n" + run.describe()
+    )
 
 
 def ok(run: Run) -> dict:
@@ -124,7 +125,8 @@ def test_only_executable_files_directly_in_opt_extensions_are_extensions(invoke_
     result = ok(run)
     assert not run.said("lib-helper", "STARTED"), run.describe()
     assert [line for line in run.lines if line.startswith("EXTENSION\t")] == [extension_line("shell-ext")], (
-        run.describe())
+        run.describe()
+    )
     assert run.said("shell-ext", "INVOKE") == [result["requestId"]], run.describe()
 
 
@@ -206,8 +208,12 @@ def test_extension_output_goes_to_stderr_and_stdout_stays_the_result(invoke_ext)
     result = ok(run)  # stdout parses as the result: nothing else is on it
     assert set(result) == {"requestId", "invokedFunctionArn", "traceId", "wrappedBy", "seenAtInit"}
     assert b"python-ext:" not in run.stdout and b"EXTENSION" not in run.stdout
-    for text in ("python-ext: STARTED", "python-ext: to-stderr", f"python-ext: INVOKE {result['requestId']}",
-                 "python-ext: SHUTDOWN spindown"):
+    for text in (
+        "python-ext: STARTED",
+        "python-ext: to-stderr",
+        f"python-ext: INVOKE {result['requestId']}",
+        "python-ext: SHUTDOWN spindown",
+    ):
         assert text in run.stderr, run.describe()
 
 
@@ -216,8 +222,12 @@ def test_extension_output_goes_to_the_log_file(invoke_ext, tmp_path):
     run = invoke_ext("PythonExt", "-l", str(log_file))
     result = ok(run)
     logged = log_file.read_text()
-    for text in ("python-ext: STARTED", "python-ext: to-stderr", f"python-ext: INVOKE {result['requestId']}",
-                 "python-ext: SHUTDOWN spindown"):
+    for text in (
+        "python-ext: STARTED",
+        "python-ext: to-stderr",
+        f"python-ext: INVOKE {result['requestId']}",
+        "python-ext: SHUTDOWN spindown",
+    ):
         assert text in logged, f"{text!r} not in the log file:\n{logged}"
     assert b"python-ext:" not in run.stdout
 
@@ -314,8 +324,7 @@ def test_telemetry_api_delivers_platform_and_function_records(invoke_ext):
     result = ok(run)
     [subscribed] = run.said("telemetry-ext", "SUBSCRIBED")
     assert subscribed.split()[0] == "200", run.describe()
-    assert "TELEMETRY\tName: telemetry-ext\tState: Subscribed\tTypes: [platform, function]" in run.lines, (
-        run.describe())
+    assert "TELEMETRY\tName: telemetry-ext\tState: Subscribed\tTypes: [platform, function]" in run.lines, run.describe()
     assert_platform_and_function_records(run, result["requestId"])
 
 

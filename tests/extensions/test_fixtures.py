@@ -12,8 +12,17 @@ EXTENSIONS = sorted(path for path in LAYERS.glob("*/extensions/*") if path.is_fi
 
 def test_every_extension_is_an_executable_script():
     names = {path.name for path in EXTENSIONS if path.name != "notes.txt"}
-    assert names == {"python-ext", "shell-ext", "telemetry-ext", "never-registers", "crasher", "init-error",
-                     "alpha", "beta", "noop-ext"}
+    assert names == {
+        "python-ext",
+        "shell-ext",
+        "telemetry-ext",
+        "never-registers",
+        "crasher",
+        "init-error",
+        "alpha",
+        "beta",
+        "noop-ext",
+    }
     for path in EXTENSIONS:
         if path.name == "notes.txt":
             assert not os.access(path, os.X_OK), f"{path} must stay non-executable"

@@ -27,13 +27,28 @@ def test_an_interrupted_invoke_shuts_its_extensions_down(tmp_path, lambda_images
     env_file = tmp_path / "env.json"
     env_file.write_text(json.dumps({"PythonExt": {"HANDLER_SLEEP_S": "60"}}))
     process = subprocess.Popen(
-        [sys.executable, "-m", "lambda_dap", "invoke", "PythonExt", "-t", str(APP / "template.yaml"),
-         "-n", str(env_file), "--invoke-image", lambda_images["python"], "--skip-pull-image"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_environment(home),
+        [
+            sys.executable,
+            "-m",
+            "lambda_dap",
+            "invoke",
+            "PythonExt",
+            "-t",
+            str(APP / "template.yaml"),
+            "-n",
+            str(env_file),
+            "--invoke-image",
+            lambda_images["python"],
+            "--skip-pull-image",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=clean_environment(home),
     )
     lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(raw.decode().rstrip("\n") for raw in process.stderr),
-                              daemon=True)
+    reader = threading.Thread(
+        target=lambda: lines.extend(raw.decode().rstrip("\n") for raw in process.stderr), daemon=True
+    )
     reader.start()
     try:
         deadline = time.monotonic() + 30

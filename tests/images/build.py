@@ -117,8 +117,7 @@ RECIPES: dict[str, Recipe] = {
     for r in (
         Recipe("debian", "lambda-dap-test/debian:bookworm", "debian"),
         Recipe("python", "lambda-dap-test/python:3.11", "python", base="debian", verify=PYTHON_VERIFY),
-        Recipe("plain", "lambda-dap-test/python-plain:3.11", "python-plain", base="debian",
-               verify=PLAIN_VERIFY),
+        Recipe("plain", "lambda-dap-test/python-plain:3.11", "python-plain", base="debian", verify=PLAIN_VERIFY),
         Recipe("nodejs", "lambda-dap-test/nodejs:18", "nodejs", base="debian", verify=NODEJS_VERIFY),
         Recipe("provided", "lambda-dap-test/provided:al2023", "provided", base="debian", verify=PROVIDED_VERIFY),
         Recipe("go", "lambda-dap-test/go-build:1.19", "go-build", base="debian", verify=GO_VERIFY),
@@ -136,10 +135,7 @@ def log(message: str) -> None:
 
 def _recipe_files(recipe: Recipe) -> list[Path]:
     root = HERE / recipe.directory
-    return sorted(
-        p for p in root.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
-    )
+    return sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
 
 
 def recipe_hash(recipe: Recipe, base_image_id: str | None = None) -> str:
@@ -213,12 +209,17 @@ def _build_debian(client: docker.DockerClient, recipe: Recipe, digest: str) -> N
     # /var/tmp: on disk, and not mounted noexec/nodev as a tmpfs /tmp may be.
     with _temp_dir("lambda-dap-rootfs-", "/var/tmp") as rootfs:
         command = [
-            "debootstrap", f"--variant={config['variant']}", f"--include={','.join(config['include'])}",
-            config["suite"], str(rootfs), mirror,
+            "debootstrap",
+            f"--variant={config['variant']}",
+            f"--include={','.join(config['include'])}",
+            config["suite"],
+            str(rootfs),
+            mirror,
         ]
         log(f"{recipe.tag}: {' '.join(command)}")
-        result = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, check=False)
+        result = subprocess.run(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False
+        )
         if result.returncode != 0:
             raise BuildError(f"debootstrap failed ({result.returncode}):\n{result.stdout[-4000:]}")
         for rel in config.get("prune", []):
@@ -231,8 +232,9 @@ def _build_debian(client: docker.DockerClient, recipe: Recipe, digest: str) -> N
                         child.unlink()
         changes = [f"LABEL {LABEL}={digest}", *config.get("changes", [])]
         log(f"{recipe.tag}: docker import")
-        tar = subprocess.Popen(["tar", "-C", str(rootfs), "--numeric-owner", "-c", "."],
-                               stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        tar = subprocess.Popen(
+            ["tar", "-C", str(rootfs), "--numeric-owner", "-c", "."], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL
+        )
 
         def chunks():
             while block := tar.stdout.read(1 << 20):
@@ -241,8 +243,9 @@ def _build_debian(client: docker.DockerClient, recipe: Recipe, digest: str) -> N
         repository, tag = recipe.tag.rsplit(":", 1)
         importer = docker.from_env(timeout=900)  # the default 60 s is too short for a 250 MB import
         try:
-            result = importer.api.import_image(src=chunks(), repository=repository, tag=tag,
-                                               changes=changes, stream_src=True)
+            result = importer.api.import_image(
+                src=chunks(), repository=repository, tag=tag, changes=changes, stream_src=True
+            )
         except BaseException:
             tar.kill()
             raise
@@ -258,19 +261,33 @@ def _build_debian(client: docker.DockerClient, recipe: Recipe, digest: str) -> N
 
 def _download_wheels(requirements: Path, dest: Path) -> list[Path]:
     command = [
-        sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--no-deps",
-        "--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp",
-        "--platform", "manylinux2014_x86_64", "-d", str(dest), "-r", str(requirements),
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--disable-pip-version-check",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--python-version",
+        "3.11",
+        "--implementation",
+        "cp",
+        "--platform",
+        "manylinux2014_x86_64",
+        "-d",
+        str(dest),
+        "-r",
+        str(requirements),
     ]
     log("pip download " + " ".join(command[4:]))
-    result = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, check=False)
+    result = subprocess.run(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False
+    )
     if result.returncode != 0:
         raise BuildError(f"pip download failed ({result.returncode}):\n{result.stdout[-4000:]}")
     wheels = sorted(dest.glob("*.whl"))
     wanted = [
-        line.split("#", 1)[0].strip() for line in requirements.read_text().splitlines()
-        if line.split("#", 1)[0].strip()
+        line.split("#", 1)[0].strip() for line in requirements.read_text().splitlines() if line.split("#", 1)[0].strip()
     ]
     if len(wheels) != len(wanted):
         raise BuildError(f"expected {len(wanted)} wheels for {wanted}, pip saved {[w.name for w in wheels]}")
@@ -290,8 +307,9 @@ def _unpack_wheel(wheel: Path, target: Path) -> None:
 
 def _image_file(client: docker.DockerClient, image: str, path: str) -> bytes:
     """The content of one regular file of an image (read from a created, never started, container)."""
-    container = client.containers.create(image, command=["true"], network_mode="none",
-                                         labels={"lambda-dap-test.build": "read-file"})
+    container = client.containers.create(
+        image, command=["true"], network_mode="none", labels={"lambda-dap-test.build": "read-file"}
+    )
     try:
         stream, _ = container.get_archive(path)
         with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
@@ -318,24 +336,43 @@ def _download_debs(client: docker.DockerClient, recipe: Recipe, packages: Path, 
     keyring = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
     signed_by = f"[signed-by={keyring}] " if keyring.is_file() else ""
     with _temp_dir(f"lambda-dap-{recipe.name}-apt-") as root:
-        for sub in ("etc/apt.conf.d", "etc/preferences.d", "etc/sources.list.d", "lists/partial", "cache",
-                    "archives/partial"):
+        for sub in (
+            "etc/apt.conf.d",
+            "etc/preferences.d",
+            "etc/sources.list.d",
+            "lists/partial",
+            "cache",
+            "archives/partial",
+        ):
             (root / sub).mkdir(parents=True)
         (root / "status").write_bytes(_image_file(client, RECIPES[recipe.base].tag, "/var/lib/dpkg/status"))
         (root / "etc/sources.list").write_text(f"deb {signed_by}{debian_mirror()} {suite} main\n")
         options = []
-        for key, value in (("Dir::Etc", root / "etc"), ("Dir::Etc::SourceList", root / "etc/sources.list"),
-                           ("Dir::Etc::SourceParts", root / "etc/sources.list.d"),
-                           ("Dir::State::Lists", root / "lists"), ("Dir::State::status", root / "status"),
-                           ("Dir::Cache", root / "cache"), ("Dir::Cache::Archives", root / "archives"),
-                           ("Debug::NoLocking", "true"), ("APT::Sandbox::User", "root"),
-                           ("APT::Install-Recommends", "false"), ("APT::Install-Suggests", "false")):
+        for key, value in (
+            ("Dir::Etc", root / "etc"),
+            ("Dir::Etc::SourceList", root / "etc/sources.list"),
+            ("Dir::Etc::SourceParts", root / "etc/sources.list.d"),
+            ("Dir::State::Lists", root / "lists"),
+            ("Dir::State::status", root / "status"),
+            ("Dir::Cache", root / "cache"),
+            ("Dir::Cache::Archives", root / "archives"),
+            ("Debug::NoLocking", "true"),
+            ("APT::Sandbox::User", "root"),
+            ("APT::Install-Recommends", "false"),
+            ("APT::Install-Suggests", "false"),
+        ):
             options += ["-o", f"{key}={value}"]
         for command in (["update"], ["install", "--download-only", "--yes", *wanted]):
             log(f"{recipe.tag}: apt-get {' '.join(command)} ({suite}, against {RECIPES[recipe.base].tag})")
-            result = subprocess.run(["apt-get", "-q", *options, *command], stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
-                                    env={**os.environ, "DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C"})
+            result = subprocess.run(
+                ["apt-get", "-q", *options, *command],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                check=False,
+                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C"},
+            )
             if result.returncode != 0:
                 raise BuildError(f"apt-get {command[0]} failed ({result.returncode}):\n{result.stdout[-4000:]}")
         debs = sorted((root / "archives").glob("*.deb"))
@@ -369,8 +406,15 @@ def _build_dockerfile(client: docker.DockerClient, recipe: Recipe, digest: str, 
         log(f"{recipe.tag}: docker build (no network)")
         output = []
         stream = client.api.build(
-            path=str(context), tag=recipe.tag, labels={LABEL: digest}, rm=True, forcerm=True,
-            pull=False, network_mode="none", decode=True, nocache=force,
+            path=str(context),
+            tag=recipe.tag,
+            labels={LABEL: digest},
+            rm=True,
+            forcerm=True,
+            pull=False,
+            network_mode="none",
+            decode=True,
+            nocache=force,
         )
         for chunk in stream:
             if "error" in chunk:
@@ -386,8 +430,14 @@ def _verify(client: docker.DockerClient, recipe: Recipe) -> None:
         return
     try:
         client.containers.run(
-            recipe.tag, ["-c", recipe.verify], entrypoint=["/usr/bin/python3"], remove=True,
-            stdout=True, stderr=True, network_mode="none", labels={"lambda-dap-test.build": recipe.name},
+            recipe.tag,
+            ["-c", recipe.verify],
+            entrypoint=["/usr/bin/python3"],
+            remove=True,
+            stdout=True,
+            stderr=True,
+            network_mode="none",
+            labels={"lambda-dap-test.build": recipe.name},
         )
     except docker.errors.ContainerError as error:
         stderr = error.stderr.decode(errors="replace") if error.stderr else ""
@@ -470,18 +520,18 @@ def _build_lock():
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def ensure_images(
-    names=None, force: bool = False, client: docker.DockerClient | None = None
-) -> dict[str, str]:
+def ensure_images(names=None, force: bool = False, client: docker.DockerClient | None = None) -> dict[str, str]:
     """Make sure the named test images (default: all) exist and are current; return {name: tag}.
 
     ``force`` rebuilds the named images (their bases only when missing or outdated); an image whose
     base was rebuilt is rebuilt too, its base image id being part of its recipe hash.
     """
     recipes = _resolve(names)
-    requested = {r.name for r in recipes} if not names else {
-        (RECIPES.get(n) or next(r for r in recipes if r.tag == n)).name for n in names
-    }
+    requested = (
+        {r.name for r in recipes}
+        if not names
+        else {(RECIPES.get(n) or next(r for r in recipes if r.tag == n)).name for n in names}
+    )
     own_client = client is None
     client = client or docker.from_env()
     try:

@@ -40,13 +40,23 @@ def invoke_cli(tmp_path, lambda_images):
     home = tmp_path / "home"
     home.mkdir()
 
-    def run(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None, image: str | None = None,
-            cwd: Path = KITCHEN, timeout: float = 120) -> Run:
+    def run(
+        *args: str,
+        stdin: bytes | None = None,
+        env: dict[str, str] | None = None,
+        image: str | None = None,
+        cwd: Path = KITCHEN,
+        timeout: float = 120,
+    ) -> Run:
         command = [sys.executable, "-m", "lambda_dap", "invoke", *args]
         if image != "":
             command += ["--invoke-image", image or lambda_images["python"], "--skip-pull-image"]
         completed = subprocess.run(
-            command, input=stdin, capture_output=True, cwd=cwd, timeout=timeout,
+            command,
+            input=stdin,
+            capture_output=True,
+            cwd=cwd,
+            timeout=timeout,
             env=clean_environment(home, **(env or {})),
         )
         return Run(completed.returncode, completed.stdout, completed.stderr.decode(errors="replace"))
@@ -78,3 +88,27 @@ def containers_gone(client, label: str = "lambda-dap", timeout: float = 3.0) -> 
             return False
         time.sleep(0.05)
     return True
+
+
+class Recorder:
+    """An `InvokeSession` event sink that keeps every event and the lines `lambda-dap invoke` would print."""
+
+    def __init__(self) -> None:
+        import io
+
+        from lambda_dap.cli.render import InvokeRenderer
+
+        self.events: list = []
+        self._stderr, self._stdout = io.StringIO(), io.BytesIO()
+        self._render = InvokeRenderer(stdout=self._stdout, stderr=self._stderr)
+
+    def __call__(self, event) -> None:
+        self.events.append(event)
+        self._render(event)
+
+    @property
+    def lines(self) -> list[str]:
+        return self._stderr.getvalue().splitlines()
+
+    def of(self, kind) -> list:
+        return [event for event in self.events if isinstance(event, kind)]

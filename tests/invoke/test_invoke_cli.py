@@ -21,8 +21,11 @@ def test_result_on_stdout_and_platform_lines_on_stderr(invoke_cli, event_file):
     request_id = run.json["requestId"]
     assert f"START RequestId: {request_id} Version: $LATEST" in run.stderr
     assert f"END RequestId: {request_id}" in run.stderr
-    report = re.search(rf"REPORT RequestId: {request_id}\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\t"
-                       r"Memory Size: 256 MB\tMax Memory Used: (\d+) MB\tInit Duration: [\d.]+ ms", run.stderr)
+    report = re.search(
+        rf"REPORT RequestId: {request_id}\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\t"
+        r"Memory Size: 256 MB\tMax Memory Used: (\d+) MB\tInit Duration: [\d.]+ ms",
+        run.stderr,
+    )
     assert report, run.stderr
     assert 1 <= int(report[1]) < 256  # measured in the container, not the configured size
     assert run.stderr.index("START") < run.stderr.index("END") < run.stderr.index("REPORT")
@@ -130,16 +133,39 @@ def test_context_matches_the_function(invoke_cli, event_file):
 
 def test_environment_follows_sams_precedence(invoke_cli, event_file, tmp_path):
     env_file = tmp_path / "env.json"
-    env_file.write_text(json.dumps({
-        "Parameters": {"STAGE": "from-parameters", "GLOBAL_EXTRA": "g"},
-        "Kitchen": {"FROM_TEMPLATE": "from-file", "UNDECLARED": "applied"},
-    }))
-    names = ["STAGE", "FROM_TEMPLATE", "COLOR", "SHELL_OVERRIDABLE", "REGION_SEEN", "UNDECLARED", "GLOBAL_EXTRA",
-             "AWS_SAM_LOCAL", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-             "AWS_LAMBDA_FUNCTION_TIMEOUT", "AWS_REGION", "AWS_ACCESS_KEY_ID", "NOT_IN_TEMPLATE_FROM_SHELL"]
+    env_file.write_text(
+        json.dumps(
+            {
+                "Parameters": {"STAGE": "from-parameters", "GLOBAL_EXTRA": "g"},
+                "Kitchen": {"FROM_TEMPLATE": "from-file", "UNDECLARED": "applied"},
+            }
+        )
+    )
+    names = [
+        "STAGE",
+        "FROM_TEMPLATE",
+        "COLOR",
+        "SHELL_OVERRIDABLE",
+        "REGION_SEEN",
+        "UNDECLARED",
+        "GLOBAL_EXTRA",
+        "AWS_SAM_LOCAL",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_TIMEOUT",
+        "AWS_REGION",
+        "AWS_ACCESS_KEY_ID",
+        "NOT_IN_TEMPLATE_FROM_SHELL",
+    ]
     run = invoke_cli(
-        "Kitchen", *TEMPLATE, "-n", str(env_file), "-e", event_file({"action": "env", "names": names}),
-        "--parameter-overrides", "Color=blue",
+        "Kitchen",
+        *TEMPLATE,
+        "-n",
+        str(env_file),
+        "-e",
+        event_file({"action": "env", "names": names}),
+        "--parameter-overrides",
+        "Color=blue",
         env={"SHELL_OVERRIDABLE": "from-shell", "NOT_IN_TEMPLATE_FROM_SHELL": "leak", "AWS_REGION": "ap-south-1"},
     )
     assert run.code == 0, run.stderr
@@ -161,17 +187,29 @@ def test_environment_follows_sams_precedence(invoke_cli, event_file, tmp_path):
 
 def test_profile_credentials_reach_the_function_and_never_the_logs(invoke_cli, event_file, tmp_path):
     credentials = tmp_path / "credentials"
-    credentials.write_text("[dev]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = s3cr3t-value\n"
-                           "aws_session_token = tok3n\n")
+    credentials.write_text(
+        "[dev]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = s3cr3t-value\naws_session_token = tok3n\n"
+    )
     config = tmp_path / "config"
     config.write_text("[profile dev]\nregion = eu-central-1\n")
     names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION"]
-    run = invoke_cli("Kitchen", *TEMPLATE, "--profile", "dev", "--debug",
-                     "-e", event_file({"action": "env", "names": names}),
-                     env={"AWS_SHARED_CREDENTIALS_FILE": str(credentials), "AWS_CONFIG_FILE": str(config)})
+    run = invoke_cli(
+        "Kitchen",
+        *TEMPLATE,
+        "--profile",
+        "dev",
+        "--debug",
+        "-e",
+        event_file({"action": "env", "names": names}),
+        env={"AWS_SHARED_CREDENTIALS_FILE": str(credentials), "AWS_CONFIG_FILE": str(config)},
+    )
     assert run.code == 0, run.stderr
-    assert run.json == {"AWS_ACCESS_KEY_ID": "AKIDPROFILE", "AWS_SECRET_ACCESS_KEY": "s3cr3t-value",
-                        "AWS_SESSION_TOKEN": "tok3n", "AWS_REGION": "eu-central-1"}
+    assert run.json == {
+        "AWS_ACCESS_KEY_ID": "AKIDPROFILE",
+        "AWS_SECRET_ACCESS_KEY": "s3cr3t-value",
+        "AWS_SESSION_TOKEN": "tok3n",
+        "AWS_REGION": "eu-central-1",
+    }
     assert "s3cr3t-value" not in run.stderr and "tok3n" not in run.stderr
 
 
@@ -183,8 +221,14 @@ def test_local_layer_is_under_opt(invoke_cli, event_file):
 
 def test_log_file_receives_the_logs(invoke_cli, event_file, tmp_path):
     log_file = tmp_path / "invoke.log"
-    run = invoke_cli("Kitchen", *TEMPLATE, "-l", str(log_file),
-                     "-e", event_file({"action": "print", "stdout": "logged-line", "stderr": "err-line"}))
+    run = invoke_cli(
+        "Kitchen",
+        *TEMPLATE,
+        "-l",
+        str(log_file),
+        "-e",
+        event_file({"action": "print", "stdout": "logged-line", "stderr": "err-line"}),
+    )
     assert run.code == 0, run.stderr
     logged = log_file.read_text()
     assert "logged-line" in logged and "START RequestId" in logged and "REPORT RequestId" in logged
@@ -210,8 +254,9 @@ def test_plain_python_image_gets_lambda_daps_runtime_client(invoke_cli, event_fi
     run = invoke_cli("Kitchen", *TEMPLATE, "-e", event_file({"action": "context"}), image=lambda_images["plain"])
     assert run.code == 0, run.stderr
     assert run.json["function_name"] == "Kitchen"
-    failed = invoke_cli("Kitchen", *TEMPLATE, "-e", event_file({"action": "raise", "message": "plain"}),
-                        image=lambda_images["plain"])
+    failed = invoke_cli(
+        "Kitchen", *TEMPLATE, "-e", event_file({"action": "raise", "message": "plain"}), image=lambda_images["plain"]
+    )
     assert failed.code == 3
     assert failed.json["errorType"] == "ValueError"
 

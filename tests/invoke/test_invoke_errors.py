@@ -79,8 +79,10 @@ def test_malformed_parameter_override(invoke_cli):
 def test_missing_handler_file_is_reported_before_any_container_starts(invoke_cli, tmp_path):
     (tmp_path / "src").mkdir()
     template = tmp_path / "template.yaml"
-    template.write_text("Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
-                        "      CodeUri: src/\n      Handler: missing.handler\n      Runtime: python3.11\n")
+    template.write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: src/\n      Handler: missing.handler\n      Runtime: python3.11\n"
+    )
     assert_one_line_error(invoke_cli("-t", str(template)), "missing", "Handler")
 
 
@@ -107,9 +109,23 @@ def test_interrupt_during_an_invocation_removes_the_container(tmp_path, lambda_i
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"action": "sleep", "seconds": 60}))
     process = subprocess.Popen(
-        [sys.executable, "-m", "lambda_dap", "invoke", "Kitchen", *TEMPLATE, "-e", str(event),
-         "--invoke-image", lambda_images["python"], "--skip-pull-image"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_environment(home), cwd=KITCHEN,
+        [
+            sys.executable,
+            "-m",
+            "lambda_dap",
+            "invoke",
+            "Kitchen",
+            *TEMPLATE,
+            "-e",
+            str(event),
+            "--invoke-image",
+            lambda_images["python"],
+            "--skip-pull-image",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=clean_environment(home),
+        cwd=KITCHEN,
     )
     try:
         deadline = time.monotonic() + 30
@@ -137,9 +153,23 @@ def test_a_killed_lambda_daps_container_is_removed_by_the_next_run(tmp_path, lam
     home = tmp_path / "killed-home"
     home.mkdir()
     process = subprocess.Popen(
-        [sys.executable, "-m", "lambda_dap", "invoke", "Kitchen", *TEMPLATE, "-d", "0",
-         "--invoke-image", lambda_images["python"], "--skip-pull-image"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_environment(home), cwd=KITCHEN,
+        [
+            sys.executable,
+            "-m",
+            "lambda_dap",
+            "invoke",
+            "Kitchen",
+            *TEMPLATE,
+            "-d",
+            "0",
+            "--invoke-image",
+            lambda_images["python"],
+            "--skip-pull-image",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=clean_environment(home),
+        cwd=KITCHEN,
     )
     mine = {"label": ["lambda-dap.function=Kitchen", SESSION_LABEL]}
     try:

@@ -46,8 +46,9 @@ def error_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("Error:")]
 
 
-def test_an_absent_image_is_pulled_with_progress_and_only_once(registry, registry_image, invoke_cli, event_file,
-                                                               docker_client):
+def test_an_absent_image_is_pulled_with_progress_and_only_once(
+    registry, registry_image, invoke_cli, event_file, docker_client
+):
     assert not is_local(docker_client, registry_image)
     event = event_file({"action": "echo", "pulled": True})
     run = invoke_cli("Kitchen", *TEMPLATE, "-e", event, "--invoke-image", registry_image, image="")
@@ -81,10 +82,13 @@ def test_skip_pull_image_with_an_absent_image_is_an_error(registry, registry_ima
     assert not is_local(docker_client, registry_image)
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(f"lambda-dap-test-missing-{uuid.uuid4().hex[:10]}/python:3.11", id="unknown-repository"),
-    pytest.param(NAME.replace(":3.11", ":no-such-tag"), id="unknown-tag"),
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(f"lambda-dap-test-missing-{uuid.uuid4().hex[:10]}/python:3.11", id="unknown-repository"),
+        pytest.param(NAME.replace(":3.11", ":no-such-tag"), id="unknown-tag"),
+    ],
+)
 def test_an_image_the_registry_does_not_have_is_one_error_line(registry, invoke_cli, docker_client, name):
     reference = registry.reference(name)
     run = invoke_cli("Kitchen", *TEMPLATE, "--invoke-image", reference, image="")

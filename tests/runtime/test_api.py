@@ -36,7 +36,7 @@ def runtime_call(server, method, path, body=None, headers=None, timeout=10):
 
 
 def submit(server, event=b'{"k": 1}', timeout_s=3.0) -> Invocation:
-    invocation = Invocation(event=event, timeout_s=timeout_s, deadline_header_s=timeout_s, function_arn=ARN)
+    invocation = Invocation(event=event, timeout_s=timeout_s, function_arn=ARN)
     server.api.submit(invocation)
     return invocation
 
@@ -70,8 +70,9 @@ def test_next_waits_until_an_event_is_submitted(server):
 def test_response_completes_the_invocation(server):
     invocation = submit(server)
     runtime_call(server, "GET", "/invocation/next")
-    response, _ = runtime_call(server, "POST", f"/invocation/{invocation.request_id}/response", b'"ok"',
-                                  {"Content-Type": "application/json"})
+    response, _ = runtime_call(
+        server, "POST", f"/invocation/{invocation.request_id}/response", b'"ok"', {"Content-Type": "application/json"}
+    )
     assert response.status == 202
     assert invocation.wait(1)
     assert invocation.outcome is Outcome.SUCCESS
@@ -83,8 +84,12 @@ def test_chunked_response_body(server):
     runtime_call(server, "GET", "/invocation/next")
     host, port = server.address.split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=5)
-    connection.request("POST", f"/2018-06-01/runtime/invocation/{invocation.request_id}/response",
-                       body=iter([b'{"a": ', b"1}"]), encode_chunked=True)
+    connection.request(
+        "POST",
+        f"/2018-06-01/runtime/invocation/{invocation.request_id}/response",
+        body=iter([b'{"a": ', b"1}"]),
+        encode_chunked=True,
+    )
     assert connection.getresponse().status == 202
     assert invocation.wait(1) and invocation.payload == b'{"a": 1}'
 
@@ -101,8 +106,13 @@ def test_error_keeps_the_runtimes_document_and_type(server):
     invocation = submit(server)
     runtime_call(server, "GET", "/invocation/next")
     document = {"errorMessage": "boom", "errorType": "ValueError", "stackTrace": []}
-    response, _ = runtime_call(server, "POST", f"/invocation/{invocation.request_id}/error",
-                               json.dumps(document).encode(), {"Lambda-Runtime-Function-Error-Type": "Unhandled"})
+    response, _ = runtime_call(
+        server,
+        "POST",
+        f"/invocation/{invocation.request_id}/error",
+        json.dumps(document).encode(),
+        {"Lambda-Runtime-Function-Error-Type": "Unhandled"},
+    )
     assert response.status == 202
     assert invocation.outcome is Outcome.FUNCTION_ERROR
     assert json.loads(invocation.payload) == document
@@ -123,8 +133,9 @@ def test_init_error_fails_the_waiting_and_the_later_invocations(server):
 def test_oversized_response_is_a_function_error(server):
     invocation = submit(server)
     runtime_call(server, "GET", "/invocation/next")
-    response, _ = runtime_call(server, "POST", f"/invocation/{invocation.request_id}/response",
-                               b"x" * (MAX_RESPONSE_BYTES + 1))
+    response, _ = runtime_call(
+        server, "POST", f"/invocation/{invocation.request_id}/response", b"x" * (MAX_RESPONSE_BYTES + 1)
+    )
     assert response.status == 413
     assert invocation.error_type == "Function.ResponseSizeTooLarge"
 

@@ -18,8 +18,9 @@ from lambda_dap.runtime.telemetry import TelemetryApi
 
 @pytest.fixture
 def server():
-    extensions = ExtensionsApi(function_name="fn", function_version="$LATEST", handler="app.handler",
-                               account_id="123456789012")
+    extensions = ExtensionsApi(
+        function_name="fn", function_version="$LATEST", handler="app.handler", account_id="123456789012"
+    )
     extensions.names_source = lambda: ["ext-a", "ext-b"]
     telemetry = TelemetryApi(lambda host: "127.0.0.1")
     server = RuntimeApiServer(RuntimeApi(), "127.0.0.1", extensions=extensions, telemetry=telemetry).start()
@@ -38,24 +39,36 @@ def call(server, method, path, body=b"", headers=None, timeout=5):
 
 
 def register(server, name, events=("INVOKE", "SHUTDOWN"), **headers):
-    return call(server, "POST", "/2020-01-01/extension/register", json.dumps({"events": list(events)}).encode(),
-                {"Lambda-Extension-Name": name, **headers})
+    return call(
+        server,
+        "POST",
+        "/2020-01-01/extension/register",
+        json.dumps({"events": list(events)}).encode(),
+        {"Lambda-Extension-Name": name, **headers},
+    )
 
 
 def test_register_answers_with_an_identifier_and_the_function(server):
     response, body = register(server, "ext-a", **{"Lambda-Extension-Accept-Feature": "accountId"})
     assert response.status == 200
     uuid.UUID(response.getheader("Lambda-Extension-Identifier"))
-    assert body == {"functionName": "fn", "functionVersion": "$LATEST", "handler": "app.handler",
-                    "accountId": "123456789012"}
+    assert body == {
+        "functionName": "fn",
+        "functionVersion": "$LATEST",
+        "handler": "app.handler",
+        "accountId": "123456789012",
+    }
 
 
-@pytest.mark.parametrize("headers, body, error_type", [
-    ({}, b'{"events": []}', "Extension.InvalidExtensionName"),
-    ({"Lambda-Extension-Name": "ext-a"}, b"{not json", "InvalidRequestFormat"),
-    ({"Lambda-Extension-Name": "ext-a"}, b'{"events": ["BOOT"]}', "Extension.InvalidEventType"),
-    ({"Lambda-Extension-Name": "internal"}, b'{"events": ["SHUTDOWN"]}', "Extension.InvalidEventType"),
-])
+@pytest.mark.parametrize(
+    "headers, body, error_type",
+    [
+        ({}, b'{"events": []}', "Extension.InvalidExtensionName"),
+        ({"Lambda-Extension-Name": "ext-a"}, b"{not json", "InvalidRequestFormat"),
+        ({"Lambda-Extension-Name": "ext-a"}, b'{"events": ["BOOT"]}', "Extension.InvalidEventType"),
+        ({"Lambda-Extension-Name": "internal"}, b'{"events": ["SHUTDOWN"]}', "Extension.InvalidEventType"),
+    ],
+)
 def test_bad_registrations_get_lambdas_errors(server, headers, body, error_type):
     response, answer = call(server, "POST", "/2020-01-01/extension/register", body, headers)
     assert response.status == 403
@@ -72,11 +85,14 @@ def test_twice_late_and_too_many_registrations_are_refused(server):
     assert register(server, "ext-b")[1]["errorType"] == "Extension.RegistrationClosed"
 
 
-@pytest.mark.parametrize("identifier, error_type", [
-    (None, "Extension.MissingExtensionIdentifier"),
-    ("not-a-uuid", "Extension.InvalidExtensionIdentifier"),
-    (str(uuid.uuid4()), "Extension.UnknownExtensionIdentifier"),
-])
+@pytest.mark.parametrize(
+    "identifier, error_type",
+    [
+        (None, "Extension.MissingExtensionIdentifier"),
+        ("not-a-uuid", "Extension.InvalidExtensionIdentifier"),
+        (str(uuid.uuid4()), "Extension.UnknownExtensionIdentifier"),
+    ],
+)
 def test_event_next_needs_a_known_identifier(server, identifier, error_type):
     headers = {"Lambda-Extension-Identifier": identifier} if identifier else {}
     response, body = call(server, "GET", "/2020-01-01/extension/event/next", headers=headers)
@@ -89,8 +105,15 @@ def test_invoke_reaches_subscribers_and_waits_for_them_to_come_back(server):
     received = []
 
     def poll():
-        received.append(call(server, "GET", "/2020-01-01/extension/event/next",
-                             headers={"Lambda-Extension-Identifier": identifier}, timeout=10)[1])
+        received.append(
+            call(
+                server,
+                "GET",
+                "/2020-01-01/extension/event/next",
+                headers={"Lambda-Extension-Identifier": identifier},
+                timeout=10,
+            )[1]
+        )
 
     poller = threading.Thread(target=poll)
     poller.start()
@@ -103,20 +126,26 @@ def test_invoke_reaches_subscribers_and_waits_for_them_to_come_back(server):
     poller = threading.Thread(target=poll)
     poller.start()
     assert server.extensions.wait_back("r-1", 5)
-    server.extensions.dispatch({"eventType": "SHUTDOWN", "shutdownReason": "spindown", "deadlineMs": 2},
-                               "SHUTDOWN", external_only=True)
+    server.extensions.dispatch(
+        {"eventType": "SHUTDOWN", "shutdownReason": "spindown", "deadlineMs": 2}, "SHUTDOWN", external_only=True
+    )
     poller.join(5)
     assert received[-1]["shutdownReason"] == "spindown"
 
 
 def test_init_error_fails_with_the_extensions_own_type(server):
     identifier = register(server, "ext-a")[0].getheader("Lambda-Extension-Identifier")
-    response, _ = call(server, "POST", "/2020-01-01/extension/init/error", b"{}",
-                       {"Lambda-Extension-Identifier": identifier})
+    response, _ = call(
+        server, "POST", "/2020-01-01/extension/init/error", b"{}", {"Lambda-Extension-Identifier": identifier}
+    )
     assert response.status == 403  # the error type header is required
-    response, _ = call(server, "POST", "/2020-01-01/extension/init/error", b"{}",
-                       {"Lambda-Extension-Identifier": identifier,
-                        "Lambda-Extension-Function-Error-Type": "Extension.ConfigInvalid"})
+    response, _ = call(
+        server,
+        "POST",
+        "/2020-01-01/extension/init/error",
+        b"{}",
+        {"Lambda-Extension-Identifier": identifier, "Lambda-Extension-Function-Error-Type": "Extension.ConfigInvalid"},
+    )
     assert response.status == 202
     assert server.extensions.failure.error_type == "Extension.ConfigInvalid"
     assert server.extensions.failure.extension == "ext-a"
@@ -141,12 +170,19 @@ def test_telemetry_subscriber_receives_batches(server):
     _Collector.batches = []
     try:
         identifier = register(server, "ext-a")[0].getheader("Lambda-Extension-Identifier")
-        subscription = {"schemaVersion": "2022-12-13", "types": ["platform", "function"],
-                        "buffering": {"timeoutMs": 25},
-                        "destination": {"protocol": "HTTP",
-                                        "URI": f"http://sandbox.localdomain:{collector.server_port}/in"}}
-        response, body = call(server, "PUT", "/2022-07-01/telemetry", json.dumps(subscription).encode(),
-                              {"Lambda-Extension-Identifier": identifier})
+        subscription = {
+            "schemaVersion": "2022-12-13",
+            "types": ["platform", "function"],
+            "buffering": {"timeoutMs": 25},
+            "destination": {"protocol": "HTTP", "URI": f"http://sandbox.localdomain:{collector.server_port}/in"},
+        }
+        response, body = call(
+            server,
+            "PUT",
+            "/2022-07-01/telemetry",
+            json.dumps(subscription).encode(),
+            {"Lambda-Extension-Identifier": identifier},
+        )
         assert (response.status, body) == (200, "OK")
         server.telemetry.record("function", "function", "hello from the handler")
         server.telemetry.record("extension", "extension", "not subscribed")
@@ -156,21 +192,34 @@ def test_telemetry_subscriber_receives_batches(server):
             time.sleep(0.01)
         records = [item for batch in _Collector.batches for item in batch]
         assert [(r["type"], r["record"]) for r in records] == [
-            ("function", "hello from the handler"), ("platform.start", {"requestId": "r-1"})]
+            ("function", "hello from the handler"),
+            ("platform.start", {"requestId": "r-1"}),
+        ]
     finally:
         collector.shutdown()
         collector.server_close()
 
 
-@pytest.mark.parametrize("document", [
-    {"types": ["platform"], "destination": {"protocol": "HTTP", "URI": "http://sandbox.localdomain:9001/"}},
-    {"types": ["gossip"], "destination": {"protocol": "HTTP", "URI": "http://sandbox.localdomain:8080/"}},
-    {"schemaVersion": "1999-01-01", "types": ["platform"],
-     "destination": {"protocol": "HTTP", "URI": "http://sandbox.localdomain:8080/"}},
-])
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"types": ["platform"], "destination": {"protocol": "HTTP", "URI": "http://sandbox.localdomain:9001/"}},
+        {"types": ["gossip"], "destination": {"protocol": "HTTP", "URI": "http://sandbox.localdomain:8080/"}},
+        {
+            "schemaVersion": "1999-01-01",
+            "types": ["platform"],
+            "destination": {"protocol": "HTTP", "URI": "http://sandbox.localdomain:8080/"},
+        },
+    ],
+)
 def test_bad_subscriptions_are_validation_errors(server, document):
     identifier = register(server, "ext-a")[0].getheader("Lambda-Extension-Identifier")
-    response, body = call(server, "PUT", "/2022-07-01/telemetry", json.dumps(document).encode(),
-                          {"Lambda-Extension-Identifier": identifier})
+    response, body = call(
+        server,
+        "PUT",
+        "/2022-07-01/telemetry",
+        json.dumps(document).encode(),
+        {"Lambda-Extension-Identifier": identifier},
+    )
     assert response.status == 400
     assert body["errorType"] == "ValidationError"

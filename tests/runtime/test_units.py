@@ -7,27 +7,30 @@ import time
 import pytest
 
 from lambda_dap import errors
-from lambda_dap.cli.options import gather_nargs_option, parse_invoke_images
+from lambda_dap.cli.options import gather_nargs_option
+from lambda_dap.invoke.build import parse_invoke_images
+from lambda_dap.invoke.runtimes import default_image, runtime_family
 from lambda_dap.runtime import report
 from lambda_dap.runtime.deadline import Deadline
 from lambda_dap.runtime.output import LineAssembler
-from lambda_dap.runtimes import default_image, runtime_family
 
 
 def test_paused_time_does_not_count_against_the_deadline():
     deadline = Deadline(0.2)
-    deadline.pause()
+    assert deadline.pause() and not deadline.pause()
     time.sleep(0.3)
-    assert not deadline.expired()
     assert deadline.remaining_s() > 0.15
-    deadline.resume()
+    assert deadline.resume() and not deadline.resume()
     time.sleep(0.25)
-    assert deadline.expired()
+    assert deadline.remaining_s() <= 0
 
 
-def test_unbounded_deadline_never_expires():
-    deadline = Deadline(None)
-    assert deadline.remaining_s() is None and not deadline.expired()
+def test_a_paused_deadline_stands_still():
+    deadline = Deadline(5.0)
+    deadline.pause()
+    first = deadline.remaining_s()
+    time.sleep(0.05)
+    assert deadline.remaining_s() == first
 
 
 def test_line_assembler_splits_chunks_and_carriage_returns():
@@ -41,10 +44,13 @@ def test_line_assembler_splits_chunks_and_carriage_returns():
 
 
 def test_report_line_has_lambdas_shape():
-    line = report.report_line("id-1", duration_ms=12.345, memory_size_mb=128, max_memory_used_mb=40,
-                              init_duration_ms=250.5)
-    assert line == ("REPORT RequestId: id-1\tDuration: 12.35 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\t"
-                    "Max Memory Used: 40 MB\tInit Duration: 250.50 ms\t")
+    line = report.report_line(
+        "id-1", duration_ms=12.345, memory_size_mb=128, max_memory_used_mb=40, init_duration_ms=250.5
+    )
+    assert line == (
+        "REPORT RequestId: id-1\tDuration: 12.35 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\t"
+        "Max Memory Used: 40 MB\tInit Duration: 250.50 ms\t"
+    )
 
 
 def test_every_error_has_its_own_code():
@@ -63,15 +69,18 @@ def test_every_error_has_its_own_code():
         type("Twin", (errors.LambdaDapError,), {"code": errors.TemplateError.code})
 
 
-@pytest.mark.parametrize("runtime, arch, image", [
-    ("python3.12", "x86_64", "public.ecr.aws/lambda/python:3.12-x86_64"),
-    ("nodejs20.x", "arm64", "public.ecr.aws/lambda/nodejs:20-arm64"),
-    ("java21", "x86_64", "public.ecr.aws/lambda/java:21-x86_64"),
-    ("java8.al2", "x86_64", "public.ecr.aws/lambda/java:8.al2-x86_64"),
-    ("provided.al2023", "arm64", "public.ecr.aws/lambda/provided:al2023-arm64"),
-    ("dotnet8", "x86_64", "public.ecr.aws/lambda/dotnet:8-x86_64"),
-    ("ruby3.3", "x86_64", "public.ecr.aws/lambda/ruby:3.3-x86_64"),
-])
+@pytest.mark.parametrize(
+    "runtime, arch, image",
+    [
+        ("python3.12", "x86_64", "public.ecr.aws/lambda/python:3.12-x86_64"),
+        ("nodejs20.x", "arm64", "public.ecr.aws/lambda/nodejs:20-arm64"),
+        ("java21", "x86_64", "public.ecr.aws/lambda/java:21-x86_64"),
+        ("java8.al2", "x86_64", "public.ecr.aws/lambda/java:8.al2-x86_64"),
+        ("provided.al2023", "arm64", "public.ecr.aws/lambda/provided:al2023-arm64"),
+        ("dotnet8", "x86_64", "public.ecr.aws/lambda/dotnet:8-x86_64"),
+        ("ruby3.3", "x86_64", "public.ecr.aws/lambda/ruby:3.3-x86_64"),
+    ],
+)
 def test_default_image_per_runtime(runtime, arch, image):
     assert default_image(runtime, arch) == image
 
@@ -84,25 +93,36 @@ def test_unknown_runtime_is_a_clear_error():
 def test_parameter_overrides_may_span_several_tokens():
     args = ["invoke", "--parameter-overrides", "A=1", "B=two words", "Fn", "-e", "x.json"]
     assert gather_nargs_option(args, "--parameter-overrides") == [
-        "invoke", "--parameter-overrides", "A=1 'B=two words'", "Fn", "-e", "x.json"]
+        "invoke",
+        "--parameter-overrides",
+        "A=1 'B=two words'",
+        "Fn",
+        "-e",
+        "x.json",
+    ]
     assert gather_nargs_option(["--parameter-overrides", "A=1 B=2"], "--parameter-overrides") == [
-        "--parameter-overrides", "A=1 B=2"]
+        "--parameter-overrides",
+        "A=1 B=2",
+    ]
 
 
 def test_invoke_image_global_and_per_function():
     assert parse_invoke_images(("repo/img:1", "Fn=other:2")) == {None: "repo/img:1", "Fn": "other:2"}
 
 
-@pytest.mark.parametrize("handler, family, module", [
-    ("app.lambda_handler", "python", "app"),
-    ("pkg.mod.handler", "python", "pkg/mod"),
-    ("src/app.handler", "python", "src/app"),
-    ("index.handler", "nodejs", "index"),
-    ("sub/deep.nested.fn", "nodejs", "sub/deep"),
-    ("nodots", "nodejs", None),
-])
+@pytest.mark.parametrize(
+    "handler, family, module",
+    [
+        ("app.lambda_handler", "python", "app"),
+        ("pkg.mod.handler", "python", "pkg/mod"),
+        ("src/app.handler", "python", "src/app"),
+        ("index.handler", "nodejs", "index"),
+        ("sub/deep.nested.fn", "nodejs", "sub/deep"),
+        ("nodots", "nodejs", None),
+    ],
+)
 def test_handler_names_its_module_file(handler, family, module):
-    from lambda_dap.plan import handler_module_file
+    from lambda_dap.invoke.plan import handler_module_file
 
     assert handler_module_file(handler, family) == module
 

@@ -9,10 +9,12 @@ def lambda_handler(event, context):
     print(f"greeting {name} from {context.function_name}")
     return {
         "statusCode": 200,
-        "body": json.dumps({
-            "message": message,
-            "stage": os.environ["STAGE"],
-            "table": os.environ["TABLE_NAME"],
-            "requestId": context.aws_request_id,
-        }),
+        "body": json.dumps(
+            {
+                "message": message,
+                "stage": os.environ["STAGE"],
+                "table": os.environ["TABLE_NAME"],
+                "requestId": context.aws_request_id,
+            }
+        ),
     }

@@ -14,8 +14,12 @@
 # Extensions: every executable file directly in /opt/extensions starts first, in name order, with the function's environment
 # less the runtime's own variables; its output goes to lambda-dap through $RUN. The runtime starts once lambda-dap
 # says every extension registered (a line on the FIFO $RUN/go), as Lambda's init does.
+#
+# Output: the runtime's stdout and stderr go to the FIFOs $RUN/stdout and $RUN/stderr when lambda-dap made them
+# (it reads them itself: every byte before the answer is in by then); else to the container's own streams.
 
 CLIENT=/var/lambda-dap/runtime_client.py
+CLOCK=/var/lambda-dap/lambda_dap_clock.py
 RUN=/var/lambda-dap
 
 start_extensions() {
@@ -46,6 +50,10 @@ start_extensions() {
 
 start_extensions
 
+if [ -p "$RUN/stdout" ] && [ -p "$RUN/stderr" ]; then
+  exec >"$RUN/stdout" 2>"$RUN/stderr"
+fi
+
 find_python() {
   for candidate in /var/lang/bin/python3 python3 python; do
     if command -v "$candidate" >/dev/null 2>&1; then echo "$candidate"; return 0; fi
@@ -75,7 +83,7 @@ case "$1" in
     shift
     python=$(find_python) || fail "no python3 in this image to run the debugger"
     if [ -f /var/runtime/bootstrap.py ]; then script=/var/runtime/bootstrap.py; else script=$CLIENT; fi
-    wrapped "$python" "$@" "$script"
+    wrapped "$python" "$@" "$CLOCK" "$script"
     ;;
   --wrap)
     shift

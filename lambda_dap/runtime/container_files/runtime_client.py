@@ -10,8 +10,9 @@ import importlib
 import json
 import os
 import sys
-import time
 import traceback
+
+from lambda_dap_clock import remaining_ms
 
 API_PREFIX = "/2018-06-01/runtime"
 
@@ -32,7 +33,26 @@ class LambdaContext:
         self.client_context = _json_header(headers.get("Lambda-Runtime-Client-Context"))
 
     def get_remaining_time_in_millis(self):
-        return max(self._deadline_ms - int(time.time() * 1000), 0)
+        return remaining_ms(self.aws_request_id, self._deadline_ms)
+
+
+class Unbuffered:
+    """A stream that hands every write on at once, as Lambda's runtimes do: a partial line is never held back."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, data):
+        written = self._stream.write(data)
+        self._stream.flush()
+        return written
+
+    def writelines(self, lines):
+        self._stream.writelines(lines)
+        self._stream.flush()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
 
 
 def _json_header(value):
@@ -64,12 +84,20 @@ class RuntimeApiClient:
         self._call("POST", f"/invocation/{request_id}/response", payload, {"Content-Type": "application/json"})
 
     def error(self, request_id, error):
-        self._call("POST", f"/invocation/{request_id}/error", json.dumps(error).encode(),
-                   {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": error["errorType"]})
+        self._call(
+            "POST",
+            f"/invocation/{request_id}/error",
+            json.dumps(error).encode(),
+            {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": error["errorType"]},
+        )
 
     def init_error(self, error):
-        self._call("POST", "/init/error", json.dumps(error).encode(),
-                   {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": error["errorType"]})
+        self._call(
+            "POST",
+            "/init/error",
+            json.dumps(error).encode(),
+            {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": error["errorType"]},
+        )
 
 
 def error_document(error_type, message, tb=None):
@@ -91,8 +119,11 @@ def load_handler(spec, task_root):
     module_path, _, function_name = spec.rpartition(".")
     if not module_path or not function_name:
         raise LookupError("Runtime.MalformedHandlerName", f"Bad handler '{spec}': expected module.function")
-    for path in (f"/opt/python/lib/python{sys.version_info[0]}.{sys.version_info[1]}/site-packages",
-                 "/opt/python", task_root):
+    for path in (
+        f"/opt/python/lib/python{sys.version_info[0]}.{sys.version_info[1]}/site-packages",
+        "/opt/python",
+        task_root,
+    ):
         if path not in sys.path:
             sys.path.insert(0, path)
     try:
@@ -108,7 +139,7 @@ def load_handler(spec, task_root):
 
 
 def main():
-    sys.stdout.reconfigure(line_buffering=True)
+    sys.stdout, sys.stderr = Unbuffered(sys.stdout), Unbuffered(sys.stderr)
     client = RuntimeApiClient(os.environ["AWS_LAMBDA_RUNTIME_API"])
     task_root = os.environ.get("LAMBDA_TASK_ROOT", "/var/task")
     os.chdir(task_root) if os.path.isdir(task_root) else None

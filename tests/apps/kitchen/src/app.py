@@ -23,6 +23,19 @@ def handler(event, context):
         print(event["stdout"])
         sys.stderr.write(event["stderr"] + "\n")
         return "printed"
+    if action == "write":  # [["stdout" | "stderr", text], ...], written as they are: no newline added, no flush
+        for stream, text in event["writes"]:
+            (sys.stdout if stream == "stdout" else sys.stderr).write(text)
+        return "written"
+    if action == "flood":  # many numbered lines, then a partial one
+        for number in range(event["lines"]):
+            print(f"{number:08d} " + "x" * event["width"])
+        sys.stdout.write("tail")
+        return "flooded"
+    if action == "clock":  # the context's remaining time before and after a sleep
+        before = context.get_remaining_time_in_millis()
+        time.sleep(event["seconds"])
+        return {"before": before, "after": context.get_remaining_time_in_millis()}
     if action == "alloc":
         hoard = bytearray(event["mb"] * 1024 * 1024)
         for i in range(0, len(hoard), 4096):
@@ -47,4 +60,3 @@ def handler(event, context):
     if action == "exit":
         os._exit(event.get("code", 3))
     raise KeyError(f"unknown action {action!r}: {json.dumps(event)}")
-

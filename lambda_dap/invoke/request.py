@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lambda_dap.runtime.invocation import Outcome
+from lambda_dap.runtime.outcome import Outcome
+
+EXIT_OK = 0
+EXIT_FUNCTION_ERROR = 3
+EXIT_TIMEOUT = 4
 
 
 @dataclass(frozen=True)
@@ -16,23 +20,43 @@ class DebugOptions:
     debugger_path: Path | None = None
     debug_args: str | None = None
     host_ip: str = "127.0.0.1"  # where the ports are published on the host
+    relay: bool = True  # lambda-dap serves the first port and relays it; False: the caller connects to the debugger
+    keep_timeout: bool = False  # the function's Timeout still applies, paused while the caller says it is stopped
 
     @property
     def port(self) -> int:
         return self.ports[0]
 
 
+@dataclass(frozen=True)
+class CodeTarget:
+    """A function given without a template: what the AWS Toolkit's `code` target sends."""
+
+    handler: str
+    runtime: str
+    code_dir: Path
+    memory_mb: int = 128
+    timeout_s: int = 3
+    environment: dict[str, str] = field(default_factory=dict)
+    architecture: str = "x86_64"
+    name: str = "Function"
+
+
 @dataclass
 class InvokeRequest:
     """Everything `sam local invoke` takes, already parsed (paths, dicts), as any front door can build it."""
 
-    template: Path
+    template: Path | None = None  # None: `code` says what to run
     function_id: str | None = None
+    code: CodeTarget | None = None
+    event: bytes = b"{}"  # what `invoke()` sends when given no event
     env_vars_file: Path | None = None
+    env_vars: dict | None = None  # the env-vars file's content, given directly (wins over env_vars_file)
     parameter_overrides: dict[str, str] = field(default_factory=dict)
     docker_volume_basedir: Path | None = None
     docker_network: str | None = None
     container_env_vars_file: Path | None = None
+    container_env_vars: dict[str, str] | None = None  # given directly (wins over container_env_vars_file)
     layer_cache_dir: Path | None = None
     skip_pull_image: bool = False
     force_image_build: bool = False
@@ -41,10 +65,11 @@ class InvokeRequest:
     invoke_images: dict[str | None, str] = field(default_factory=dict)  # None: for every function
     runtime: str | None = None
     debug: DebugOptions | None = None
-    shutdown: bool = False
     memory_limit: bool = True
     extra_hosts: dict[str, str] = field(default_factory=dict)
     dns: list[str] = field(default_factory=list)
+    log_file: Path | None = None  # for front doors: where the logs are written as well (--log-file)
+    debug_logging: bool = False  # for front doors: --debug
 
 
 @dataclass(frozen=True)
@@ -65,3 +90,10 @@ class InvocationResult:
     @property
     def ok(self) -> bool:
         return self.outcome is Outcome.SUCCESS and self.extension_error is None
+
+    @property
+    def exit_code(self) -> int:
+        """What `lambda-dap invoke` exits with: 0 success, 3 function error, 4 timeout."""
+        if self.ok:
+            return EXIT_OK
+        return EXIT_TIMEOUT if self.outcome is Outcome.TIMEOUT else EXIT_FUNCTION_ERROR

@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 from lambda_dap.errors import TemplateError
-from lambda_dap.runtimes import source_suffix
+from lambda_dap.invoke.runtimes import source_suffix
 from lambda_dap.template.model import Function
 
 

@@ -52,3 +52,15 @@ def source_suffix(runtime: str) -> str:
         if pattern.match(runtime):
             return suffix
     return ""
+
+
+_IMAGE_RUNTIME = re.compile(r"lambda/(?P<family>python|nodejs|java|dotnet|ruby|provided)[:](?P<tag>[\w.]+?)(-|$)")
+
+
+def runtime_of_image(image: str) -> str | None:
+    """'public.ecr.aws/lambda/python:3.12-x86_64' -> 'python3.12' (an image function's runtime, for debugging)."""
+    match = _IMAGE_RUNTIME.search(image)
+    if match is None:
+        return None
+    family, tag = match["family"], match["tag"]
+    return {"nodejs": f"nodejs{tag}.x", "provided": f"provided.{tag}"}.get(family, f"{family}{tag}")

@@ -12,16 +12,17 @@ from typing import Any
 
 from lambda_dap.container.reaper import OWNER_LABEL, owner
 from lambda_dap.container.spec import ContainerSpec, Mount, PortBinding
-from lambda_dap.plan import FunctionPlan, image_launcher_args
-from lambda_dap.request import InvokeRequest
+from lambda_dap.invoke.plan import FunctionPlan, image_launcher_args
+from lambda_dap.invoke.request import InvokeRequest
 from lambda_dap.runtime.rundir import MOUNT as RUN_DIR_MOUNT
 
 SANDBOX_HOST = "sandbox.localdomain"  # 0.0.0.0 inside: a server binding it is reachable from the host too
 LABELS_ENV = "LAMBDA_DAP_CONTAINER_LABELS"
 
 
-def container_spec(request: InvokeRequest, plan: FunctionPlan, image_details: dict[str, Any], *, run_dir: Path,
-               runtime_api: str) -> ContainerSpec:
+def container_spec(
+    request: InvokeRequest, plan: FunctionPlan, image_details: dict[str, Any], *, run_dir: Path, runtime_api: str
+) -> ContainerSpec:
     """The container for `plan`: launcher, mounts, environment, debugger, network; `runtime_api` is the address
     of lambda-dap's Runtime API server, `run_dir` the host side of the launcher's meeting place."""
     environment = dict(plan.environment)
@@ -42,8 +43,8 @@ def container_spec(request: InvokeRequest, plan: FunctionPlan, image_details: di
     if plan.debug is not None and request.debug is not None:
         environment.update(plan.debug.environment)
         launcher_args = list(plan.debug.launcher_args) or launcher_args
-        mounts.extend(plan.debug.mounts)
-        relayed = plan.debug.port_is_protocol and request.docker_network != "host"
+        mounts.extend(Mount(mount.source, mount.target) for mount in plan.debug.mounts)
+        relayed = relays_debug_port(request, plan)
         published = request.debug.ports[1:] if relayed else request.debug.ports
         ports = [PortBinding(port, port, request.debug.host_ip) for port in published]
         security_opt, cap_add = list(plan.debug.security_opt), list(plan.debug.cap_add)
@@ -56,8 +57,9 @@ def container_spec(request: InvokeRequest, plan: FunctionPlan, image_details: di
         command=launcher_args,
         environment=environment,
         mounts=mounts,
-        working_dir=plan.working_dir if plan.function.package_type != "Image" else
-        (plan.function.image_config.get("WorkingDirectory") or None),
+        working_dir=plan.working_dir
+        if plan.function.package_type != "Image"
+        else (plan.function.image_config.get("WorkingDirectory") or None),
         memory_mb=plan.memory_mb if request.memory_limit else None,
         labels={**extra_labels(), "lambda-dap.function": plan.function.full_path, OWNER_LABEL: owner()},
         network_mode="host" if network == "host" else None,
@@ -71,6 +73,17 @@ def container_spec(request: InvokeRequest, plan: FunctionPlan, image_details: di
     )
 
 
+def relays_debug_port(request: InvokeRequest, plan: FunctionPlan) -> bool:
+    """Whether lambda-dap serves the first debug port itself and relays it to the debugger in the container."""
+    return (
+        request.debug is not None
+        and request.debug.relay
+        and plan.debug is not None
+        and plan.debug.port_is_protocol
+        and request.docker_network != "host"
+    )
+
+
 def extra_labels() -> dict[str, str]:
     """Labels to add to every container, from LAMBDA_DAP_CONTAINER_LABELS="key=value,key2=value2" (e.g. for a CI
     job to find its own containers)."""
@@ -79,6 +92,7 @@ def extra_labels() -> dict[str, str]:
 
 
 def container_files() -> list[Path]:
-    """The files every function container gets in its run directory: the launcher and the runtime client."""
+    """The files every function container gets in its run directory: the launcher, the runtime client and the
+    pausable context clock."""
     directory = Path(str(resources.files("lambda_dap.runtime") / "container_files"))
-    return [directory / "launch.sh", directory / "runtime_client.py"]
+    return [directory / name for name in ("launch.sh", "runtime_client.py", "lambda_dap_clock.py")]

@@ -1,0 +1,95 @@
+"""How `lambda-dap invoke` shows a session's events: the result on stdout, everything else as lines on stderr.
+
+The function's output arrives as exact bytes; it is cut into lines here (`\\r` is a line break too, as SAM shows
+awslambdaric's multi-line error reports) and a partial line is ended, on a line of its own, when the invocation
+ends. Every line goes to `--log-file` as well.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+from typing import IO
+
+from lambda_dap.errors import OptionError
+from lambda_dap.invoke import events
+from lambda_dap.runtime.output import LineAssembler
+
+
+class InvokeRenderer:
+    """An event sink for `InvokeSession`; thread-safe. Use as a context manager (it owns the log file)."""
+
+    def __init__(
+        self, log_file: Path | None = None, *, stdout: IO[bytes] | None = None, stderr: IO[str] | None = None
+    ) -> None:
+        self._stdout = stdout or sys.stdout.buffer
+        self._stdout_is_terminal = stdout is None and sys.stdout.isatty()
+        self._stderr = stderr or sys.stderr
+        self._lock = threading.RLock()
+        self._file: IO[str] | None = None
+        self._outputs: dict[tuple[str, str], LineAssembler] = {}
+        self._pull_status: dict[tuple[str, str], str] = {}
+        if log_file is not None:
+            try:
+                self._file = open(log_file, "w", encoding="utf-8")  # noqa: SIM115 - closed by __exit__
+            except OSError as e:
+                raise OptionError(f"Cannot open --log-file {log_file}: {e.strerror or e}") from e
+
+    def __enter__(self) -> InvokeRenderer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.flush_output()
+        if self._file is not None:
+            self._file.close()
+
+    def __call__(self, event: events.Event) -> None:
+        with self._lock:
+            if isinstance(event, events.FunctionOutput):
+                self._assembler(event.source, event.stream).feed(event.data)
+            elif isinstance(event, events.ResultPosted):
+                self._print_result(event.result.payload)
+            elif isinstance(event, events.ImagePull):
+                self._pull_progress(event)
+            else:
+                if isinstance(event, events.InvocationEnded):
+                    self.flush_output()
+                if event.text is not None:
+                    self.line(event.text)
+
+    def _assembler(self, source: str, stream: str) -> LineAssembler:
+        key = (source, stream)
+        if key not in self._outputs:
+            self._outputs[key] = LineAssembler(self.line)
+        return self._outputs[key]
+
+    def flush_output(self) -> None:
+        """End every partial line of output (the invocation is over)."""
+        with self._lock:
+            for assembler in self._outputs.values():
+                assembler.flush()
+
+    def _pull_progress(self, event: events.ImagePull) -> None:
+        """One line per layer and status change, not per byte count."""
+        key = (event.image, event.layer)
+        if self._pull_status.get(key) == event.status:
+            return
+        self._pull_status[key] = event.status
+        if event.text is not None:
+            self.line(event.text)
+
+    def _print_result(self, payload: bytes) -> None:
+        """The function's answer, as soon as the runtime posts it: byte-exact, a line of its own on a terminal."""
+        self._stdout.write(payload)
+        if self._stdout_is_terminal:
+            self._stdout.write(b"\n")
+        self._stdout.flush()
+
+    def line(self, text: str) -> None:
+        with self._lock:
+            self._stderr.write(text + "\n")
+            self._stderr.flush()
+            if self._file is not None:
+                self._file.write(text + "\n")
+                self._file.flush()

@@ -1,0 +1,328 @@
+"""From a front door's raw option values to an `InvokeRequest`: one set of rules and errors for every door.
+
+`options` holds `lambda-dap invoke`'s option values under their click parameter names (`template_file`,
+`debug_port`, ...); a missing key or None means "not given". Precedence, as `sam local invoke` has it: a given
+value, then SAM's environment variable (`SAM_TEMPLATE_FILE`, ...), then `samconfig.toml` (`[<env>.global]` under
+`[<env>.local_invoke]`), then the default. Extras no CLI option has: `event_data` (the event itself, bytes or any
+JSON value), `debug_relay` (False: the caller connects to the debugger itself), and a function given without a
+template: `handler`, `code_dir`, `runtime`, `memory_mb`, `timeout_s`, `environment`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from lambda_dap.errors import EventError, OptionError
+from lambda_dap.invoke.request import CodeTarget, DebugOptions, InvokeRequest
+
+PATH, TEXT, FLAG, PORTS, TEXTS = "path", "text", "flag", "ports", "texts"
+
+# option -> (kind, SAM's environment variable)
+OPTIONS: dict[str, tuple[str, str | None]] = {
+    "function_identifier": (TEXT, None),
+    "event": (PATH, None),
+    "no_event": (FLAG, None),
+    "template_file": (PATH, "SAM_TEMPLATE_FILE"),
+    "env_vars": (PATH, None),
+    "parameter_overrides": (TEXT, None),
+    "debug_port": (PORTS, "SAM_DEBUG_PORT"),
+    "debugger_path": (PATH, None),
+    "debug_args": (TEXT, "DEBUGGER_ARGS"),
+    "docker_volume_basedir": (PATH, "SAM_DOCKER_VOLUME_BASEDIR"),
+    "docker_network": (TEXT, "SAM_DOCKER_NETWORK"),
+    "container_env_vars": (PATH, None),
+    "log_file": (PATH, None),
+    "layer_cache_basedir": (PATH, "SAM_LAYER_CACHE_BASEDIR"),
+    "skip_pull_image": (FLAG, "SAM_SKIP_PULL_IMAGE"),
+    "force_image_build": (FLAG, "SAM_FORCE_IMAGE_BUILD"),
+    "profile": (TEXT, None),
+    "region": (TEXT, None),
+    "config_file": (PATH, None),
+    "config_env": (TEXT, None),
+    "invoke_image": (TEXTS, None),
+    "runtime": (TEXT, None),
+    "shutdown": (FLAG, None),
+    "container_host_interface": (TEXT, None),
+    "add_host": (TEXTS, None),
+    "container_dns": (TEXTS, None),
+    "no_memory_limit": (FLAG, None),
+    "debug": (FLAG, "SAM_DEBUG"),
+}
+_NOT_FROM_CONFIG = {"config_file", "config_env"}
+_TRUE = {"1", "true", "t", "yes", "y", "on"}
+_FALSE = {"0", "false", "f", "no", "n", "off", ""}
+DEFAULT_HOST_INTERFACE = "127.0.0.1"
+STDIN_NOTICE = "Reading invoke payload from stdin (you can also pass it from file with --event)"
+
+
+def build_request(
+    options: Mapping[str, Any],
+    *,
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    stdin: IO[bytes] | None = None,
+    notice: Callable[[str], None] = lambda text: None,
+) -> InvokeRequest:
+    """The request `options` describe; raises a LambdaDapError (one line, naming the option) on bad input."""
+    cwd = (cwd or Path.cwd()).resolve()
+    environ = os.environ if environ is None else environ
+    values = _given(options, environ)
+    code = _code_target(options, cwd)
+    template = None if code is not None else _template(values, cwd)
+    template_given = "template_file" in values
+    _apply_samconfig(values, template.parent if template is not None else cwd, cwd)
+    if template is not None and not template_given and values.get("template_file"):
+        template = _path(values["template_file"], cwd)
+    debug = _debug_options(values, options, cwd)
+    return InvokeRequest(
+        template=template,
+        function_id=values.get("function_identifier"),
+        code=code,
+        event=_event(values, options, cwd, stdin, notice),
+        env_vars_file=_optional_path(values.get("env_vars"), cwd),
+        env_vars=values["env_vars"] if isinstance(values.get("env_vars"), Mapping) else None,
+        parameter_overrides=_overrides(values.get("parameter_overrides"), template.parent if template else cwd),
+        docker_volume_basedir=_optional_path(values.get("docker_volume_basedir"), cwd),
+        docker_network=values.get("docker_network"),
+        container_env_vars_file=_optional_path(values.get("container_env_vars"), cwd),
+        container_env_vars=_string_map(values.get("container_env_vars"), "container_env_vars"),
+        layer_cache_dir=_optional_path(values.get("layer_cache_basedir"), cwd),
+        skip_pull_image=bool(values.get("skip_pull_image")),
+        force_image_build=bool(values.get("force_image_build")),
+        profile=values.get("profile"),
+        region=values.get("region"),
+        invoke_images=parse_invoke_images(values.get("invoke_image") or ()),
+        runtime=values.get("runtime") if code is None else None,
+        debug=debug,
+        memory_limit=not values.get("no_memory_limit"),
+        extra_hosts=parse_add_hosts(values.get("add_host") or ()),
+        dns=list(values.get("container_dns") or ()),
+        log_file=_optional_path(values.get("log_file"), cwd),
+        debug_logging=bool(values.get("debug")),
+    )
+
+
+def _given(options: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    """The options given, then those SAM's environment variables give; typed and checked."""
+    values: dict[str, Any] = {}
+    for name, (kind, variable) in OPTIONS.items():
+        value = options.get(name)
+        if _is_given(value):
+            values[name] = value
+        elif variable and environ.get(variable, "") != "":
+            values[name] = _convert(environ[variable], kind, f"${variable}")
+    return values
+
+
+def _is_given(value: Any) -> bool:
+    return value is not None and value is not False and value != () and value != []
+
+
+def _template(values: dict[str, Any], cwd: Path) -> Path | None:
+    from lambda_dap.template import default_template_path
+
+    given = values.get("template_file")
+    return _path(given, cwd) if given else default_template_path(cwd)
+
+
+def _apply_samconfig(values: dict[str, Any], template_dir: Path, cwd: Path) -> None:
+    """Fill what is still missing from the samconfig file (paths in it are relative to the file)."""
+    from lambda_dap.config.samconfig import DEFAULT_ENV, find_config_file, load_command_parameters
+
+    config_path = find_config_file(values.get("config_file"), template_dir, cwd)
+    if config_path is None:
+        return
+    for name, raw in load_command_parameters(config_path, values.get("config_env") or DEFAULT_ENV).items():
+        kind = OPTIONS.get(name, (None, None))[0]
+        if kind is None or name in _NOT_FROM_CONFIG or name in values:
+            continue
+        if name == "parameter_overrides" and isinstance(raw, list):
+            raw = " ".join(str(item) for item in raw)
+        value = _convert(raw, kind, f"{config_path}: {name}")
+        if kind == PATH and value and not Path(str(value)).expanduser().is_absolute():
+            value = str(config_path.parent / str(value))
+        if _is_given(value):
+            values[name] = value
+
+
+def _convert(raw: Any, kind: str, where: str) -> Any:
+    """A value from the environment or a config file, as its option's kind wants it."""
+    if kind == FLAG:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in _TRUE or text in _FALSE:
+            return text in _TRUE
+        raise OptionError(f"{where}: expected true or false, not {raw!r}")
+    if kind == PORTS:
+        items = raw if isinstance(raw, (list, tuple)) else str(raw).split()
+        return tuple(_port(item, where) for item in items)
+    if kind == TEXTS:
+        items = raw if isinstance(raw, (list, tuple)) else [raw]
+        return tuple(str(item) for item in items)
+    if isinstance(raw, (dict, list)):
+        raise OptionError(f"{where}: expected a string, not {type(raw).__name__}")
+    return str(raw)
+
+
+def _port(value: Any, where: str) -> int:
+    try:
+        port = int(value)
+    except (TypeError, ValueError):
+        raise OptionError(f"{where}: '{value}' is not a port number") from None
+    if not 0 <= port < 65536:
+        raise OptionError(f"{where}: port {port} is not between 1 and 65535 (or 0: any free port)")
+    return port
+
+
+def free_port(host: str) -> int:
+    """A port nothing listens on at `host` now (what `--debug-port 0` asks for)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host if host != "0.0.0.0" else "127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _path(value: str | os.PathLike, cwd: Path) -> Path:
+    path = Path(value).expanduser()
+    return (path if path.is_absolute() else cwd / path).resolve()
+
+
+def _optional_path(value: Any, cwd: Path) -> Path | None:
+    return _path(value, cwd) if isinstance(value, (str, os.PathLike)) and str(value) else None
+
+
+def _string_map(value: Any, name: str) -> dict[str, str] | None:
+    if not isinstance(value, Mapping):
+        return None
+    from lambda_dap.config.envvars import stringify
+
+    if any(isinstance(item, (dict, list)) for item in value.values()):
+        raise OptionError(f"{name}: every value must be a string, number or boolean")
+    return {str(key): stringify(item) for key, item in value.items()}
+
+
+def _overrides(value: Any, base_dir: Path) -> dict[str, str]:
+    if not value:
+        return {}
+    from lambda_dap.config.overrides import parse_parameter_overrides
+
+    return parse_parameter_overrides(value if isinstance(value, Mapping) else [value], base_dir)
+
+
+def _debug_options(values: dict[str, Any], options: Mapping[str, Any], cwd: Path) -> DebugOptions | None:
+    ports = values.get("debug_port")
+    if not ports:
+        if values.get("debugger_path") or values.get("debug_args"):
+            raise OptionError("--debugger-path and --debug-args need --debug-port")
+        return None
+    host_ip = values.get("container_host_interface") or DEFAULT_HOST_INTERFACE
+    ports = tuple(_port(port, "--debug-port") or free_port(host_ip) for port in ports)
+    if len(set(ports)) != len(ports):
+        raise OptionError(f"--debug-port: each port may be given once, not {', '.join(map(str, ports))}")
+    debugger_path = None
+    if values.get("debugger_path"):
+        debugger_path = _path(values["debugger_path"], cwd)
+        if not debugger_path.is_dir():
+            raise OptionError(f"--debugger-path '{values['debugger_path']}' is not a directory")
+    relay = options.get("debug_relay")
+    return DebugOptions(
+        ports=ports,
+        debugger_path=debugger_path,
+        debug_args=values.get("debug_args"),
+        host_ip=host_ip,
+        relay=relay is None or bool(relay),
+        keep_timeout=relay is not None and not relay,
+    )
+
+
+def _code_target(options: Mapping[str, Any], cwd: Path) -> CodeTarget | None:
+    handler, code_dir = options.get("handler"), options.get("code_dir")
+    if not handler and not code_dir:
+        return None
+    if not handler or not code_dir or not options.get("runtime"):
+        raise OptionError("A function without a template needs a handler, a runtime and a code directory")
+    environment = _string_map(options.get("environment") or {}, "environment") or {}
+    return CodeTarget(
+        handler=str(handler),
+        runtime=str(options["runtime"]),
+        code_dir=_path(code_dir, cwd),
+        memory_mb=_positive(options.get("memory_mb"), "memory_mb", 128),
+        timeout_s=_positive(options.get("timeout_s"), "timeout_s", 3),
+        environment=environment,
+        architecture=str(options.get("architecture") or "x86_64"),
+    )
+
+
+def _positive(value: Any, name: str, default: int) -> int:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise OptionError(f"{name}: expected a positive number, not {value!r}")
+    return int(value)
+
+
+def _event(
+    values: dict[str, Any],
+    options: Mapping[str, Any],
+    cwd: Path,
+    stdin: IO[bytes] | None,
+    notice: Callable[[str], None],
+) -> bytes:
+    inline = options.get("event_data")
+    if inline is not None:
+        if isinstance(inline, (bytes, bytearray)):
+            return load_event_bytes(bytes(inline), "the launch configuration's event")
+        return json.dumps(inline).encode()
+    source = values.get("event")
+    if not source or values.get("no_event"):
+        return b"{}"
+    if source == "-":
+        notice(STDIN_NOTICE)
+        return load_event_bytes((stdin or sys.stdin.buffer).read(), "stdin")
+    return load_event(_path(source, cwd), shown=str(source))
+
+
+def load_event(path: Path, *, shown: str | None = None) -> bytes:
+    """An event file's bytes, checked to be JSON as Lambda requires."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise EventError(f"Cannot read event file {shown or path}: {e.strerror or e}") from e
+    return load_event_bytes(data, shown or str(path))
+
+
+def load_event_bytes(data: bytes, where: str) -> bytes:
+    try:
+        json.loads(data)
+    except ValueError as e:
+        raise EventError(f"Event from {where} is not valid JSON: {e}") from e
+    return data
+
+
+def parse_invoke_images(values: tuple[str, ...] | list[str]) -> dict[str | None, str]:
+    """`--invoke-image URI` (every function) or `--invoke-image Function=URI`."""
+    images: dict[str | None, str] = {}
+    for value in values:
+        name, sep, uri = value.partition("=")
+        if sep and name and "/" not in name and ":" not in name:
+            images[name] = uri
+        else:
+            images[None] = value
+    return images
+
+
+def parse_add_hosts(values: tuple[str, ...] | list[str]) -> dict[str, str]:
+    hosts: dict[str, str] = {}
+    for value in values:
+        host, sep, address = value.partition(":")
+        if not sep or not host or not address:
+            raise OptionError(f"Invalid --add-host '{value}': expected HOST:IP")
+        hosts[host] = address
+    return hosts

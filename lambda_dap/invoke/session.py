@@ -1,0 +1,641 @@
+"""The library API: `invoke()` once, or keep an `InvokeSession` warm and invoke it again and again.
+
+    with InvokeSession(InvokeRequest(template=Path("template.yaml"), function_id="Hello")) as session:
+        result = session.invoke(b'{"name": "world"}')
+
+A session owns one Runtime API server on the host and at most one container at a time. `prepare()` resolves the
+function and makes sure of its image, `start()` starts the container (on the first invocation if not called), which
+stays warm between invocations and is replaced after a timeout or a crash, as Lambda resets a sandbox. Everything
+the session does is reported as typed events (`lambda_dap.invoke.events`). `close()` removes everything, on every
+path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import socket
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from lambda_dap.container.engine import ensure_network, network_gateway
+from lambda_dap.container.images import PullStatus, ensure_image
+from lambda_dap.container.reaper import reap
+from lambda_dap.container.run import Container
+from lambda_dap.errors import DebuggerError, InvocationCancelled, LambdaDapError
+from lambda_dap.invoke import events
+from lambda_dap.invoke.plan import FunctionPlan, plan_function
+from lambda_dap.invoke.request import DebugOptions, InvocationResult, InvokeRequest
+from lambda_dap.invoke.spec import container_files, container_spec, relays_debug_port
+from lambda_dap.runtime.deadline import seconds_from_env
+from lambda_dap.runtime.invocation import Invocation
+from lambda_dap.runtime.listen import address_of, reserve
+from lambda_dap.runtime.outcome import Outcome
+from lambda_dap.runtime.output import LineAssembler
+from lambda_dap.runtime.pipes import STREAMS, OutputPipes
+from lambda_dap.runtime.rundir import RunDirectory
+
+if TYPE_CHECKING:
+    from lambda_dap.debug.relay import DebugRelay
+    from lambda_dap.runtime.api import RuntimeApi, RuntimeApiServer
+    from lambda_dap.runtime.extensions import Failure
+    from lambda_dap.runtime.sandbox import Sandbox
+
+log = logging.getLogger(__name__)
+
+NEXT_WAIT_S = 0.5  # a warm runtime is back in `next` within a millisecond; what it writes until then is included
+ATTACH_TIMEOUT_ENV = "LAMBDA_DAP_DEBUGGER_TIMEOUT"  # seconds a debugged function may wait for its debugger
+DEFAULT_ATTACH_TIMEOUT_S = 600.0
+DEBUGGER_FLUSH_S = 0.2
+REAPER_WAIT_S = 0.5
+DEBUG_STOP_GRACE_S = 2.0  # a debugged container ends on SIGTERM first, so the editor's session ends cleanly
+CONNECT_RETRY_S = 0.005  # the container's own address answers "refused" at once until the debugger listens
+
+
+def invoke(
+    request: InvokeRequest, event: bytes | None = None, *, on_event: events.EventSink = events.ignore
+) -> InvocationResult:
+    """Invoke a function once in a fresh container and remove it."""
+    with InvokeSession(request, on_event=on_event) as session:
+        return session.invoke(event, last=True)
+
+
+class InvokeSession:
+    """One function, its Runtime API server and its (warm) container."""
+
+    def __init__(self, request: InvokeRequest, *, on_event: events.EventSink = events.ignore) -> None:
+        self.request = request
+        self._on_event = on_event
+        self._lock = threading.RLock()
+        self._plan: FunctionPlan | None = None
+        self._image_details: dict[str, Any] | None = None
+        self._api: RuntimeApi | None = None
+        self._server: RuntimeApiServer | None = None
+        self._container: Container | None = None
+        self._pipes: OutputPipes | None = None
+        self._run_dir: RunDirectory | None = None
+        self._container_started_at = 0.0
+        self._init_reported = False
+        self._removing = False
+        self._closed = False
+        self._relay: DebugRelay | None = None
+        self._sandbox: Sandbox | None = None
+        self._current: Invocation | None = None
+        self._cancelled = threading.Event()
+        self._reaper: threading.Thread | None = None
+        self._lines = {stream: LineAssembler(self._record_function_line) for stream in STREAMS}
+        self.debugger: events.DebuggerEndpoint | None = None
+
+    # --- context management --------------------------------------------------------------------------------------
+
+    def __enter__(self) -> InvokeSession:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def plan(self) -> FunctionPlan:
+        """The resolved function (template, env, image, mounts); resolving it raises on bad input."""
+        if self._plan is None:
+            self._plan = plan_function(self.request, notice=lambda text: self._emit(events.Notice(text)))
+        return self._plan
+
+    @property
+    def debug(self) -> DebugOptions | None:
+        return self.request.debug
+
+    def _emit(self, event: events.Event) -> None:
+        try:
+            self._on_event(event)
+        except Exception:  # a front door's rendering bug must not break the invocation
+            log.exception("event handler failed on %r", event)
+
+    # --- lifecycle -----------------------------------------------------------------------------------------------
+
+    def prepare(self) -> FunctionPlan:
+        """Resolve the function and make sure its image is present (pulling it, with ImagePull events)."""
+        with self._lock:
+            self._check_open()
+            plan = self.plan
+            if self._image_details is None:
+                self._image_details = ensure_image(
+                    plan.image,
+                    skip_pull=self.request.skip_pull_image,
+                    progress=lambda status: self._on_pull(plan.image, status),
+                )
+                self._warn_on_architecture(plan, self._image_details)
+            return plan
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise LambdaDapError("The invoke session is closed")
+
+    def _on_pull(self, image: str, status: PullStatus) -> None:
+        self._emit(
+            events.ImagePull(
+                image=image,
+                status=status.status,
+                layer=status.layer,
+                current_bytes=status.current_bytes,
+                total_bytes=status.total_bytes,
+                done=status.done,
+            )
+        )
+
+    def start(self) -> None:
+        """Start the function's container, if not already running (a cold start)."""
+        with self._lock:
+            plan = self.prepare()
+            if self._container is not None and not self._container.exited.is_set():
+                return
+            self._remove_container()
+            assert self._image_details is not None
+            if self._server is not None:
+                self._server.close()
+                self._server = None
+            network = self.request.docker_network
+            if network and network != "host":
+                ensure_network(network)
+            host = "127.0.0.1" if network == "host" else network_gateway("bridge")
+            listener = reserve(host)
+            run_dir = RunDirectory(container_files())
+            relay = pipes = None
+            try:
+                pipes = OutputPipes(run_dir.path, self._on_runtime_output)
+                spec = container_spec(
+                    self.request, plan, self._image_details, run_dir=run_dir.path, runtime_api=address_of(listener)
+                )
+                relay = self._open_relay(plan)
+                self._container_started_at = time.monotonic()
+                self._init_reported = False
+                container = Container(spec)
+                self._container = container.start()
+            except BaseException:
+                listener.close()
+                for part in (pipes, relay, run_dir):
+                    if part is not None:
+                        part.close()
+                raise
+            self._run_dir, self._pipes = run_dir, pipes
+            # While the container boots, bring up the server on the reserved address (the runtime waits in the
+            # listen backlog meanwhile) and the watch over its extensions; clear away what a killed run left.
+            self._sandbox = sandbox = self._new_sandbox(plan, run_dir)
+            self._start_server(sandbox, listener)
+            self._removing = False
+            container.stream_output(self._on_container_output, self._on_container_exit)
+            sandbox.start()
+            if self._reaper is None:
+                self._reaper = threading.Thread(target=reap, name="reaper", daemon=True)
+                self._reaper.start()
+            if relay is not None:
+                self._relay = relay.start(lambda: self._debugger_address(container))
+            self._emit(
+                events.ContainerStarted(
+                    container_id=container.id or "", image=plan.image, function=plan.function.full_path
+                )
+            )
+            if plan.debug is not None and self.debug is not None:
+                self._announce_debugger(plan, container)
+
+    def _announce_debugger(self, plan: FunctionPlan, container: Container) -> None:
+        from lambda_dap.debug.attach import attach_configuration, waiting_line
+
+        assert plan.debug is not None and self.debug is not None
+        host = "127.0.0.1" if self.debug.host_ip == "0.0.0.0" else self.debug.host_ip
+        mappings = plan.path_mappings
+        code_dir = str(plan.code.path) if plan.code.path else None
+        configuration = attach_configuration(plan.runtime_family, host, self.debug.port, mappings, code_dir)
+        address = self._debugger_address(container)
+        self.debugger = events.DebuggerEndpoint(
+            debugger=plan.debug.debugger,
+            family=plan.runtime_family,
+            host=host,
+            port=self.debug.port,
+            container_address=address,
+            attach=configuration,
+            path_mappings=mappings,
+            speaks_protocol=plan.debug.port_is_protocol,
+            ports=self.debug.ports,
+        )
+        line = waiting_line(plan.debug, self.debug.host_ip, self.debug.ports, configuration)
+        self._emit(events.DebuggerListening(self.debugger, announcement=line))
+
+    def _warn_on_architecture(self, plan: FunctionPlan, image_details: dict) -> None:
+        """Say so when the function's Architectures and the image's differ: it runs only under emulation."""
+        wanted = {"x86_64": "amd64", "arm64": "arm64"}.get(plan.function.architecture, plan.function.architecture)
+        actual = image_details.get("Architecture")
+        if actual and actual != wanted:
+            self._emit(
+                events.Warning(
+                    f"{plan.function.full_path} is {plan.function.architecture} but image {plan.image} is {actual}; "
+                    "it runs as the image is built (emulated if the engine can)"
+                )
+            )
+
+    def _open_relay(self, plan: FunctionPlan) -> DebugRelay | None:
+        """Take the debug port on the host before the container starts (a busy port fails early)."""
+        if self.debug is None or not relays_debug_port(self.request, plan):
+            return None
+        from lambda_dap.debug.relay import DebugRelay
+
+        assert plan.debug is not None
+        return DebugRelay(self.debug.host_ip, self.debug.port, speaks_dap=plan.debug.debugger == "debugpy")
+
+    def _debugger_address(self, container: Container) -> tuple[str, int] | None:
+        """The debugger's address as the host reaches it directly; None when the container is gone."""
+        if container.exited.is_set() or self.debug is None:
+            return None
+        if self.request.docker_network == "host":
+            return (self.debug.host_ip if self.debug.host_ip != "0.0.0.0" else "127.0.0.1", self.debug.port)
+        address = container.ip_address()
+        return (address, self.debug.port) if address else None
+
+    def connect_debugger(self, timeout_s: float) -> socket.socket:
+        """A connection to the debugger in the container, as soon as it listens (for a caller that owns the debug
+        stream: `DebugOptions(relay=False)`). Raises DebuggerError when the container ends first or on timeout."""
+        container = self._container
+        if container is None or self.debug is None:
+            raise DebuggerError("No debugger: the session was not started with a debug port")
+        deadline = time.monotonic() + timeout_s
+        last_error = "it did not listen"
+        while time.monotonic() < deadline:
+            if container.exited.is_set() or self._closed:
+                raise DebuggerError(f"The function's container ended before its debugger listened ({last_error})")
+            address = self._debugger_address(container)
+            if address is not None:
+                try:
+                    connection = socket.create_connection(address, timeout=max(0.1, deadline - time.monotonic()))
+                except OSError as e:  # refused at once while nothing listens: the container's own address
+                    last_error = e.strerror or str(e)
+                else:
+                    connection.settimeout(None)
+                    return connection
+            time.sleep(CONNECT_RETRY_S)
+        raise DebuggerError(
+            f"The debugger did not listen on port {self.debug.port} within {timeout_s:g} s ({last_error})"
+        )
+
+    def _new_sandbox(self, plan: FunctionPlan, run_dir: RunDirectory) -> Sandbox:
+        from lambda_dap.runtime.sandbox import Sandbox
+
+        return Sandbox(
+            run_dir,
+            function_name=plan.function.function_name or plan.function.logical_id,
+            handler=plan.function.handler or "",
+            account_id=plan.function_arn.split(":")[4],
+            platform_line=lambda line: self._emit(events.PlatformLog(line)),
+            extension_output=lambda name, data: self._emit(events.FunctionOutput("stdout", data, name)),
+            resolve_host=self._sandbox_address,
+        )
+
+    def _sandbox_address(self, host: str) -> str | None:
+        """Where the host reaches a server that an extension runs in the container (telemetry destinations)."""
+        if self.request.docker_network == "host":
+            return "127.0.0.1"
+        container = self._container
+        return container.ip_address() if container is not None else None
+
+    def _start_server(self, sandbox: Sandbox, listener: socket.socket) -> None:
+        from lambda_dap.runtime.api import RuntimeApi, RuntimeApiServer
+
+        pipes = self._pipes
+
+        def on_start(invocation: Invocation) -> None:
+            self._write_deadline(invocation)
+            self._emit(events.InvocationStarted(invocation.request_id))
+            sandbox.invoke_started(invocation)
+
+        self._api = api = RuntimeApi(
+            on_start=on_start, on_init_done=sandbox.init_done, before_answer=pipes.drain if pipes is not None else None
+        )
+        self._server = RuntimeApiServer(
+            api,
+            listener=listener,
+            extensions=sandbox.extensions,
+            telemetry=sandbox.telemetry,
+            on_subscribe=sandbox.on_subscribe,
+        ).start()
+
+    def close(self) -> None:
+        """Remove the container, stop the server and delete temporary files. Safe to call more than once."""
+        current = self._current
+        if current is not None and not current.done:
+            self.cancel()
+        with self._lock:
+            self._closed = True
+            try:
+                self._remove_container()
+            finally:
+                if self._server is not None:
+                    self._server.close()
+                    self._server = None
+                if self._plan is not None:
+                    self._plan.close()
+                if self._reaper is not None:
+                    self._reaper.join(REAPER_WAIT_S)  # done long before, as a rule
+
+    def _remove_container(self, graceful: bool = False) -> None:
+        """Remove the container after the extensions' SHUTDOWN; `graceful` first lets its processes end on
+        SIGTERM (a debugger says goodbye)."""
+        relay, self._relay = self._relay, None
+        sandbox, self._sandbox = self._sandbox, None
+        container, self._container = self._container, None
+        pipes, self._pipes = self._pipes, None
+        run_dir, self._run_dir = self._run_dir, None
+        self.debugger = None
+        try:
+            if sandbox is not None and container is not None and not container.exited.is_set():
+                sandbox.shutdown()  # before the relay goes: a debugger leaving may end the runtime, and the sandbox
+        finally:
+            if relay is not None:
+                relay.close()
+            if container is not None:
+                self._removing = True
+                if graceful:
+                    container.stop(DEBUG_STOP_GRACE_S)
+                else:
+                    container.discard(lambda: True)  # the output that matters came through the pipes
+            if pipes is not None:
+                pipes.close()
+            if sandbox is not None:
+                sandbox.drain_output(final=True)
+                sandbox.close()
+            elif run_dir is not None:
+                run_dir.close()
+
+    # --- invocations ---------------------------------------------------------------------------------------------
+
+    def invoke(self, event: bytes | None = None, *, last: bool = False) -> InvocationResult:
+        """Send one event (None: the request's) and wait for the function's answer (or its timeout).
+
+        Every byte the function wrote before it answered is delivered (FunctionOutput) before InvocationEnded.
+        `last=True` removes the container as soon as everything is in. Raises InvocationCancelled when `cancel()`
+        is called meanwhile.
+        """
+        self.start()
+        plan = self.plan
+        api, sandbox = self._api, self._sandbox
+        assert api is not None and self._container is not None and sandbox is not None
+        enforce = self.debug is None or self.debug.keep_timeout
+        invocation = Invocation(
+            event=self.request.event if event is None else event,
+            timeout_s=float(plan.timeout_s),
+            function_arn=plan.function_arn,
+            enforce_timeout=enforce,
+        )
+        self._cancelled.clear()
+        self._current = invocation
+        try:
+            api.submit(invocation)
+            self._wait(invocation)
+            if self._cancelled.is_set():
+                raise InvocationCancelled("The invocation was cancelled; its container was removed")
+        except BaseException:
+            self._current = None
+            with self._lock:
+                self._remove_container()
+            raise
+        return self._finish(plan, api, sandbox, invocation, last)
+
+    def _finish(
+        self, plan: FunctionPlan, api: RuntimeApi, sandbox: Sandbox, invocation: Invocation, last: bool
+    ) -> InvocationResult:
+        extension_failure = sandbox.extensions.failure
+        self._emit(events.ResultPosted(self._result(invocation, None, None)))
+        if invocation.outcome is Outcome.TIMEOUT:
+            self._emit(events.TimedOut(invocation.request_id, plan.timeout_s))
+        elif invocation.handed_out and not sandbox.wait_invoke_done(invocation, self._remaining_s(invocation)):
+            extension_failure = sandbox.extensions.failure
+            if extension_failure is None:  # the extensions outran the function's timeout
+                invocation.outcome = Outcome.TIMEOUT
+                self._emit(events.TimedOut(invocation.request_id, plan.timeout_s))
+        reset = (
+            last
+            or extension_failure is not None
+            or invocation.outcome in (Outcome.TIMEOUT, Outcome.RUNTIME_EXITED, Outcome.INIT_ERROR)
+        )
+        if not reset and api.waiting_in_next.wait(NEXT_WAIT_S) and self._pipes is not None:
+            self._pipes.drain()  # what it wrote on its way back to `next` still belongs to this invocation
+        for assembler in self._lines.values():
+            assembler.flush()
+        self._record_runtime_done(sandbox, invocation)
+        peak = self._container.peak_memory_bytes() if self._container else None
+        init_ms = self._init_duration_ms(api)
+        if reset:
+            sandbox.shutdown_reason = (
+                "timeout"
+                if invocation.outcome is Outcome.TIMEOUT
+                else "failure"
+                if invocation.outcome is not Outcome.SUCCESS
+                else "spindown"
+            )
+        used_mb = math.ceil(peak / 1048576) if peak else None
+        if extension_failure is not None:
+            self._emit(events.PlatformLog(f"[ERROR] {extension_failure.error_type}: {extension_failure.message}"))
+        if invocation.handed_out:
+            self._emit(events.InvocationEnded(invocation.request_id))
+            self._emit(
+                events.Reported(
+                    invocation.request_id,
+                    duration_ms=invocation.duration_ms,
+                    memory_size_mb=plan.memory_mb,
+                    max_memory_used_mb=used_mb,
+                    init_duration_ms=init_ms,
+                )
+            )
+            self._record_report(sandbox, invocation, used_mb, init_ms)
+        self._current = None
+        if reset:
+            if self.debug and invocation.outcome in (Outcome.SUCCESS, Outcome.FUNCTION_ERROR):
+                # The debugger answers `continue` after resuming the handler: let that answer out before the stop.
+                api.waiting_in_next.wait(NEXT_WAIT_S)
+                time.sleep(DEBUGGER_FLUSH_S)
+            with self._lock:
+                self._remove_container(graceful=bool(self.debug))
+        return self._result(invocation, init_ms, used_mb, extension_failure)
+
+    def cancel(self) -> None:
+        """End the running `invoke()` from another thread: it raises InvocationCancelled, the sandbox is reset."""
+        current = self._current
+        self._cancelled.set()
+        if current is not None:
+            current.finish_with_error(
+                Outcome.RUNTIME_EXITED, "Invocation.Cancelled", f"RequestId: {current.request_id} Error: cancelled"
+            )
+
+    def _result(
+        self,
+        invocation: Invocation,
+        init_ms: float | None,
+        used_mb: int | None,
+        extension_failure: Failure | None = None,
+    ) -> InvocationResult:
+        return InvocationResult(
+            request_id=invocation.request_id,
+            outcome=invocation.outcome or Outcome.RUNTIME_EXITED,
+            payload=invocation.payload,
+            content_type=invocation.content_type,
+            error_type=invocation.error_type,
+            duration_ms=invocation.duration_ms,
+            init_duration_ms=init_ms,
+            memory_size_mb=self.plan.memory_mb,
+            max_memory_used_mb=used_mb,
+            extension_error=(
+                f"{extension_failure.error_type}: {extension_failure.message}" if extension_failure else None
+            ),
+        )
+
+    def _remaining_s(self, invocation: Invocation) -> float | None:
+        deadline = invocation.deadline
+        return deadline.remaining_s() if deadline is not None and deadline.enforced else None
+
+    def _record_report(
+        self, sandbox: Sandbox, invocation: Invocation, used_mb: int | None, init_ms: float | None
+    ) -> None:
+        status = (invocation.outcome or Outcome.RUNTIME_EXITED).telemetry_status
+        metrics = {
+            "durationMs": round(invocation.duration_ms, 3),
+            "billedDurationMs": math.ceil(invocation.duration_ms),
+            "memorySizeMB": self.plan.memory_mb,
+            "maxMemoryUsedMB": used_mb or 0,
+        }
+        if init_ms is not None:
+            metrics["initDurationMs"] = round(init_ms, 3)
+        sandbox.telemetry.record(
+            "platform", "platform.report", {"requestId": invocation.request_id, "status": status, "metrics": metrics}
+        )
+        sandbox.telemetry.flush()
+
+    def _record_runtime_done(self, sandbox: Sandbox, invocation: Invocation) -> None:
+        status = (invocation.outcome or Outcome.RUNTIME_EXITED).telemetry_status
+        sandbox.telemetry.record(
+            "platform",
+            "platform.runtimeDone",
+            {
+                "requestId": invocation.request_id,
+                "status": status,
+                "metrics": {"durationMs": round(invocation.duration_ms, 3), "producedBytes": len(invocation.payload)},
+            },
+        )
+
+    def _wait(self, invocation: Invocation) -> None:
+        """Wait for the answer; the deadline starts when the runtime takes the event and pauses with the caller."""
+        attach_timeout = attach_timeout_s()
+        attach_deadline = time.monotonic() + attach_timeout if self.debug else None
+        sandbox = self._sandbox
+        while not invocation.done:
+            failure = sandbox.extensions.failure if sandbox is not None else None
+            if failure is not None:
+                invocation.finish_with_error(
+                    Outcome.FUNCTION_ERROR,
+                    failure.error_type,
+                    f"RequestId: {invocation.request_id} Error: {failure.message}",
+                )
+                break
+            deadline = invocation.deadline
+            if deadline is None:
+                invocation.wait(0.05)
+                if attach_deadline is not None and not self._debugger_attached() and time.monotonic() > attach_deadline:
+                    assert self.debug is not None
+                    raise DebuggerError(
+                        f"No debugger attached to {self.debug.host_ip}:{self.debug.port} within "
+                        f"{attach_timeout:.0f} s (set {ATTACH_TIMEOUT_ENV} to wait longer); "
+                        "the function container was removed"
+                    )
+                continue
+            remaining = deadline.remaining_s()
+            if not deadline.enforced or deadline.paused:
+                invocation.wait(0.25)
+            elif remaining > 0:
+                invocation.wait(remaining)
+            else:
+                from lambda_dap.runtime.report import timeout_message
+
+                message = f"RequestId: {invocation.request_id} Error: {timeout_message(invocation.timeout_s)}"
+                invocation.finish_with_error(Outcome.TIMEOUT, "Sandbox.Timedout", message)
+
+    def _debugger_attached(self) -> bool:
+        relay = self._relay
+        return relay.attached.is_set() if relay is not None else self.debugger is not None
+
+    # --- the deadline --------------------------------------------------------------------------------------------
+
+    def pause_deadline(self) -> None:
+        """Stop the current invocation's clock (a debugger stopped at a breakpoint): no timeout fires meanwhile and
+        a Python handler's `context.get_remaining_time_in_millis()` stands still."""
+        current = self._current
+        if current is not None and current.deadline is not None and current.deadline.pause():
+            self._write_deadline(current)
+
+    def resume_deadline(self) -> None:
+        """Start the clock again where it stopped."""
+        current = self._current
+        if current is not None and current.deadline is not None and current.deadline.resume():
+            self._write_deadline(current)
+
+    def _write_deadline(self, invocation: Invocation) -> None:
+        run_dir, deadline = self._run_dir, invocation.deadline
+        if run_dir is None or deadline is None:
+            return
+        remaining_ms = int(deadline.remaining_s() * 1000)
+        if deadline.paused:
+            run_dir.write_deadline(invocation.request_id, paused=True, value_ms=remaining_ms)
+        else:
+            run_dir.write_deadline(invocation.request_id, paused=False, value_ms=int(time.time() * 1000) + remaining_ms)
+
+    def _init_duration_ms(self, api: RuntimeApi) -> float | None:
+        if self._init_reported or api.first_next_at is None:
+            return None
+        self._init_reported = True
+        return (api.first_next_at - self._container_started_at) * 1000.0
+
+    # --- container output and exit -------------------------------------------------------------------------------
+
+    def _on_runtime_output(self, stream: str, data: bytes) -> None:
+        """Bytes from the runtime's pipes, in order (the pipes' own lock serialises the calls)."""
+        self._emit(events.FunctionOutput("stderr" if stream == "stderr" else "stdout", data))
+        self._lines[stream].feed(data)
+
+    def _on_container_output(self, stream: str, data: bytes) -> None:
+        """What the container writes to its own streams (the launcher before it points the runtime at the pipes)."""
+        if not self._removing:
+            self._on_runtime_output(stream, data)
+
+    def _record_function_line(self, line: str) -> None:
+        sandbox = self._sandbox
+        if sandbox is not None:
+            sandbox.telemetry.record("function", "function", line)
+
+    def _on_container_exit(self) -> None:
+        pipes = self._pipes
+        if pipes is not None:
+            with contextlib.suppress(OSError):
+                pipes.drain()  # its writers are gone: everything it wrote is in the pipes
+        if self._removing:
+            return
+        current = self._current
+        if current is None or current.done:
+            return
+        container = self._container
+        status = container.exit_status if container is not None else None
+        if container is not None and (container.oom_killed or (status == 137 and self.request.memory_limit)):
+            current.finish_with_error(
+                Outcome.RUNTIME_EXITED,
+                "Runtime.OutOfMemory",
+                f"RequestId: {current.request_id} Error: Runtime exited with error: signal: killed "
+                f"(out of memory: MemorySize is {self.plan.memory_mb} MB)",
+            )
+            return
+        current.finish_with_error(
+            Outcome.RUNTIME_EXITED,
+            "Runtime.ExitError",
+            f"RequestId: {current.request_id} Error: Runtime exited with error: exit status {status}",
+        )
+
+
+def attach_timeout_s() -> float:
+    """How long a debugged function waits for its debugger before lambda-dap gives up and cleans up."""
+    return seconds_from_env(ATTACH_TIMEOUT_ENV, DEFAULT_ATTACH_TIMEOUT_S)
