@@ -34,14 +34,8 @@ def attach_configuration(
     if family == "java":
         return {"type": "java", "request": "attach", "hostName": host, "port": port}
     if family in ("go", "provided"):
-        return {
-            "type": "go",
-            "request": "attach",
-            "mode": "remote",
-            "host": host,
-            "port": port,
-            "substitutePath": [{"from": code, "to": "/var/task"}],
-        }
+        # no substitutePath: a Go binary's debug info names the files it was built from, wherever that was
+        return {"type": "go", "request": "attach", "mode": "remote", "host": host, "port": port}
     if family == "ruby":
         return {"type": "rdbg", "request": "attach", "debugPort": f"{host}:{port}", "localfsMap": f"/var/task:{code}"}
     return None

@@ -27,9 +27,10 @@ _CHUNK = 65536
 class DebugRelay:
     """Accepts debugger clients on `host_ip:port`; relays each to `upstream()` (the debugger in the container)."""
 
-    def __init__(self, host_ip: str, port: int, *, speaks_dap: bool) -> None:
+    def __init__(self, host_ip: str, port: int, *, debugger: str) -> None:
+        """`debugger` decides how a client that left is made up for: "debugpy" and "delve" are known."""
         self.host_ip, self.port = host_ip, port
-        self._speaks_dap = speaks_dap
+        self._debugger = debugger
         self._upstream: Callable[[], tuple[str, int] | None] = lambda: None
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -101,17 +102,20 @@ class DebugRelay:
         self.attached.set()
         pump = threading.Thread(target=self._pump, args=(upstream, client), daemon=True)
         pump.start()
-        client_left = self._pump(client, upstream)
-        if client_left and self._speaks_dap and not self._closed.is_set():
+        ledger = BreakpointLedger() if self._debugger == "delve" else None
+        client_left = self._pump(client, upstream, ledger)
+        if client_left and self._debugger == "debugpy" and not self._closed.is_set():
             self._say_goodbye(upstream)
         with contextlib.suppress(OSError):
             upstream.shutdown(socket.SHUT_RDWR)
         pump.join(2)
         self._untrack(upstream)
         self._untrack(client)
+        if ledger is not None and ledger.speaks_dap and not self._closed.is_set():
+            self._release_delve(ledger)
 
     @staticmethod
-    def _pump(source: socket.socket, target: socket.socket) -> bool:
+    def _pump(source: socket.socket, target: socket.socket, ledger: BreakpointLedger | None = None) -> bool:
         """Copy until `source` ends; True when it was `source` that ended (not `target` failing)."""
         while True:
             try:
@@ -120,10 +124,41 @@ class DebugRelay:
                 return True
             if not data:
                 return True
+            if ledger is not None:
+                ledger.feed(data)
             try:
                 target.sendall(data)
             except OSError:
                 return False
+
+    def _release_delve(self, ledger: BreakpointLedger) -> None:
+        """A client left delve (`--accept-multiclient` keeps the program halted): on a connection of our own, clear
+        the breakpoints it set, continue, and leave without terminating the function."""
+        address = self._upstream()
+        if address is None:
+            return
+        try:
+            sock = socket.create_connection(address, timeout=2)
+        except OSError:
+            return
+        requests = [("initialize", {"adapterID": "lambda-dap", "pathFormat": "path"})]
+        requests += [("setBreakpoints", {"source": {"path": path}, "breakpoints": []}) for path in ledger.sources]
+        requests += [
+            ("setFunctionBreakpoints", {"breakpoints": []}),
+            ("continue", {"threadId": 1}),
+            ("disconnect", {"terminateDebuggee": False}),
+        ]
+        try:
+            with sock:
+                for seq, (command, arguments) in enumerate(requests, start=1):
+                    body = json.dumps({"seq": seq, "type": "request", "command": command, "arguments": arguments})
+                    sock.sendall(b"Content-Length: %d\r\n\r\n" % len(body) + body.encode())
+                sock.settimeout(2.0)
+                while sock.recv(_CHUNK):  # until delve closes its side
+                    pass
+        except OSError:
+            pass
+        log.debug("a client left delve; cleared %d source(s) of breakpoints and continued", len(ledger.sources))
 
     @staticmethod
     def _say_goodbye(upstream: socket.socket) -> None:
@@ -139,3 +174,45 @@ class DebugRelay:
         except OSError:
             pass
         log.debug("debugger client left without disconnect; sent one for it")
+
+
+class BreakpointLedger:
+    """Reads a client's DAP requests out of the bytes it sends: which sources it set breakpoints in."""
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self.sources: list[str] = []
+        self.speaks_dap = False
+
+    def feed(self, data: bytes) -> None:
+        self._buffer += data
+        while True:
+            head, separator, rest = self._buffer.partition(b"\r\n\r\n")
+            if not separator:
+                return
+            length = next(
+                (
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:") and line.split(b":", 1)[1].strip().isdigit()
+                ),
+                None,
+            )
+            if length is None:  # not DAP (delve's JSON-RPC API): nothing to learn
+                self._buffer = b""
+                return
+            if len(rest) < length:
+                return
+            body, self._buffer = rest[:length], rest[length:]
+            self.speaks_dap = True
+            self._note(body)
+
+    def _note(self, body: bytes) -> None:
+        try:
+            message = json.loads(body)
+        except ValueError:
+            return
+        if isinstance(message, dict) and message.get("command") == "setBreakpoints":
+            path = ((message.get("arguments") or {}).get("source") or {}).get("path")
+            if isinstance(path, str) and path not in self.sources:
+                self.sources.append(path)

@@ -8,6 +8,7 @@ no setup at all: lambda-dap mounts its own debugpy and starts the runtime under 
 from __future__ import annotations
 
 import importlib.util
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -142,13 +143,20 @@ def _delve(options: DebugRequest, runtime: str, listen_host: str) -> DebugSettin
             f"Debugging {runtime} needs --debugger-path: a directory holding a Linux `dlv` binary "
             "(GOOS=linux go install github.com/go-delve/delve/cmd/dlv@latest)"
         )
+    api_version, extra = "2", []
+    for arg in split_debug_args(options.debug_args):
+        match = _DELVE_API.fullmatch(arg)
+        if match:  # SAM's own delve option, which dlv itself does not know
+            api_version = match["version"]
+        else:
+            extra.append(arg)
     dlv = [
         f"{DEBUGGER_MOUNT}/dlv",
         f"--listen={listen_host}:{options.port}",
         "--headless=true",
-        "--api-version=2",
+        f"--api-version={api_version}",
         "--accept-multiclient",
-        *split_debug_args(options.debug_args),
+        *extra,
         "exec",
     ]
     return DebugSettings(
@@ -158,6 +166,9 @@ def _delve(options: DebugRequest, runtime: str, listen_host: str) -> DebugSettin
         security_opt=("seccomp=unconfined",),
         cap_add=("SYS_PTRACE",),
     )
+
+
+_DELVE_API = re.compile(r"-delveAPI=(?P<version>\d+)")
 
 
 def _ruby(options: DebugRequest, runtime: str, listen_host: str) -> DebugSettings:

@@ -242,7 +242,7 @@ class InvokeSession:
         from lambda_dap.debug.relay import DebugRelay
 
         assert plan.debug is not None
-        return DebugRelay(self.debug.host_ip, self.debug.port, speaks_dap=plan.debug.debugger == "debugpy")
+        return DebugRelay(self.debug.host_ip, self.debug.port, debugger=plan.debug.debugger)
 
     def _debugger_address(self, container: Container) -> tuple[str, int] | None:
         """The debugger's address as the host reaches it directly; None when the container is gone."""

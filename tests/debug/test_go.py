@@ -216,11 +216,6 @@ def test_debugging_go_without_a_debugger_path_says_what_is_needed(built_template
     assert len(error) == 1 and "--debugger-path" in error[0] and "dlv" in error[0], run.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lambda_dap/debug/attach.py gives delve substitutePath code dir -> /var/task, but a Go binary's debug "
-    "info names the files it was compiled from, not /var/task: delve answers 'could not find file /var/task/main.go'",
-)
 def test_breakpoint_in_a_go_function_whose_code_uri_holds_its_sources(in_place_template, go_images, dlv_dir, tmp_path):
     source = in_place_template.parent / "hello" / "main.go"
     line = line_of(source, BREAKPOINT)
@@ -248,11 +243,6 @@ def finish_or_interrupt(session: DebuggedInvoke, timeout: float) -> tuple[bool, 
     return (ended, *session.finish())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="delve with --accept-multiclient leaves its target halted when a client disconnects (terminateDebuggee "
-    "false) or vanishes; nothing sends it `continue`, so the function never ends",
-)
 @pytest.mark.parametrize("leaving", ["disconnect", "vanish"])
 def test_a_client_leaving_delve_while_stopped_lets_the_function_finish(
     leaving, built_template, go_images, dlv_dir, tmp_path, docker_client
@@ -269,11 +259,6 @@ def test_a_client_leaving_delve_while_stopped_lets_the_function_finish(
     assert json.loads(stdout)["message"] == "Hello, left!"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SAM's documented delve option `--debug-args -delveAPI=2` reaches dlv verbatim "
-    "(lambda_dap/debug/settings.py) and dlv exits: unknown shorthand flag: 'd' in -delveAPI=2",
-)
 def test_sams_delve_api_debug_arg_is_understood(built_template, go_images, dlv_dir, tmp_path):
     event_file = tmp_path / "event.json"
     event_file.write_text('{"name": "sam"}')

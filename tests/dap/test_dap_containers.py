@@ -1,0 +1,141 @@
+"""`lambda-dap --stdio` with real containers and real debugpy: both launch configuration shapes, from F5 to a
+breakpoint in the handler's local file, variables, step, continue, output, exit code, nothing left behind."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.dap.client import DapClient
+from tests.invoke.conftest import KITCHEN, containers_gone
+
+pytestmark = pytest.mark.docker
+
+REPO = Path(__file__).resolve().parents[2]
+KITCHEN_APP = KITCHEN / "src" / "app.py"
+
+
+def line_of(path: Path, marker: str) -> int:
+    for number, text in enumerate(path.read_text().splitlines(), start=1):
+        if marker in text:
+            return number
+    raise AssertionError(f"{marker!r} not in {path}")
+
+
+ECHO_LINE = line_of(KITCHEN_APP, 'return {"event": event, "requestId": context.aws_request_id}')
+
+
+def spawn() -> DapClient:
+    return DapClient.spawn([sys.executable, "-m", "lambda_dap", "--stdio"], cwd=REPO, name="lambda-dap --stdio",
+                           default_timeout=30)
+
+
+def flat(image: str, **extra) -> dict:
+    return {"type": "lambda", "name": "Kitchen", "template": str(KITCHEN / "template.yaml"), "function": "Kitchen",
+            "event": {"action": "echo", "n": 1}, "invokeImage": image, "skipPullImage": True, **extra}
+
+
+def toolkit(image: str, **extra) -> dict:
+    return {"type": "aws-sam", "name": "Kitchen (Toolkit)",
+            "invokeTarget": {"target": "template", "templatePath": str(KITCHEN / "template.yaml"),
+                             "logicalId": "Kitchen"},
+            "lambda": {"payload": {"json": {"action": "echo", "n": 1}}},
+            "sam": {"localArguments": ["--invoke-image", image, "--skip-pull-image"]}, **extra}
+
+
+def run_to_breakpoint(dap: DapClient, command: str, configuration: dict, line: int = ECHO_LINE) -> dict:
+    dap.initialize()
+    launch = dap.send_request(command, configuration)
+    dap.wait_event("initialized")
+    answer = dap.request("setBreakpoints", {"source": {"path": str(KITCHEN_APP)}, "breakpoints": [{"line": line}]})
+    assert answer["body"]["breakpoints"][0]["verified"], answer
+    dap.request("setExceptionBreakpoints", {"filters": []})
+    dap.request("configurationDone")
+    assert dap.wait_response(launch)["success"]
+    return dap.wait_event("stopped")
+
+
+@pytest.mark.parametrize(("command", "shape"), [("launch", flat), ("direct-invoke", toolkit)])
+def test_breakpoint_in_the_handler_then_continue_to_the_end(lambda_images, docker_client, command, shape):
+    with spawn() as dap:
+        stopped = run_to_breakpoint(dap, command, shape(lambda_images["python"]))
+        assert stopped["body"]["reason"] == "breakpoint"
+        frame = dap.stopped_frame(stopped)
+        assert frame["line"] == ECHO_LINE and frame["source"]["path"] == str(KITCHEN_APP)
+        variables = dap.variables(frame["id"])
+        assert variables["action"] == "'echo'"
+        assert "'n': 1" in variables["event"]
+        dap.request("next", {"threadId": stopped["body"]["threadId"]})
+        dap.wait_event("stopped")
+        dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+        assert dap.wait_event("exited")["body"]["exitCode"] == 0
+        dap.wait_event("terminated")
+        console = dap.output("console")
+        assert '"action": "echo"' in console and "REPORT RequestId" in console
+        assert [p["body"]["name"] for p in dap.events_named("process")] == ["Kitchen"]
+        dap.request("disconnect")
+        assert dap.close() == 0
+    assert containers_gone(docker_client, "lambda-dap.function=Kitchen", timeout=2)
+
+
+def test_function_output_arrives_as_stdout_and_stderr_output_events(lambda_images):
+    configuration = flat(lambda_images["python"], event={"action": "write", "writes": [
+        ["stdout", "out line\npartial"], ["stderr", "err line\n"]]})
+    with spawn() as dap:
+        dap.initialize()
+        launch = dap.send_request("launch", configuration)
+        dap.wait_event("initialized")
+        dap.request("configurationDone")
+        assert dap.wait_response(launch)["success"]
+        assert dap.wait_event("exited")["body"]["exitCode"] == 0
+        dap.wait_event("terminated")
+        assert dap.output("stdout") == "out line\npartial"
+        assert dap.output("stderr") == "err line\n"
+        dap.request("disconnect")
+        dap.close()
+
+
+def test_keep_alive_invokes_again_in_the_same_container_breakpoints_kept(lambda_images, docker_client):
+    with spawn() as dap:
+        stopped = run_to_breakpoint(dap, "launch", flat(lambda_images["python"], keepAlive=True))
+        dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+        dap.wait_output("REPORT RequestId", category="console")
+        again = dap.send_request("invoke", {"event": {"action": "echo", "n": 2}})
+        stopped_again = dap.wait_event("stopped")
+        frame = dap.stopped_frame(stopped_again)
+        assert "'n': 2" in dap.variables(frame["id"])["event"]
+        dap.request("continue", {"threadId": stopped_again["body"]["threadId"]})
+        assert dap.wait_response(again)["success"]
+        mine = {"label": ["lambda-dap.function=Kitchen"]}
+        assert len(docker_client.api.containers(filters=mine)) == 1
+        dap.request("disconnect")
+        dap.close()
+    assert containers_gone(docker_client, "lambda-dap.function=Kitchen", timeout=2)
+
+
+def test_a_killed_editor_leaves_nothing_behind(lambda_images, docker_client):
+    """nvim-dap's way: SIGINT, then SIGKILL 5 s later; the container goes within 2 s of the SIGINT."""
+    dap = spawn()
+    try:
+        run_to_breakpoint(dap, "launch", flat(lambda_images["python"]))
+        dap.process.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        dap.process.wait(5)
+        assert containers_gone(docker_client, "lambda-dap.function=Kitchen", timeout=2)
+        assert time.monotonic() - started < 4
+    finally:
+        dap.close(check=False)
+
+
+def test_an_invalid_configuration_gets_an_error_naming_the_field():
+    with spawn() as dap:
+        dap.initialize()
+        answer = dap.try_request("launch", {"type": "lambda", "name": "x", "debugPort": "eighty"})
+        assert not answer["success"]
+        assert "debugPort" in answer["body"]["error"]["format"]
+        dap.request("disconnect")
+        dap.close()
