@@ -36,6 +36,9 @@ def _debugpy_attach(path_mappings: PathMappings, extra: dict[str, Any]) -> dict[
 
 
 def _delve_attach(path_mappings: PathMappings, extra: dict[str, Any]) -> dict[str, Any]:
+    """delve's `attach` to its headless server. A Go binary's debug info names the files it was compiled from (the
+    host's, for a host build), so the engine's code dir -> /var/task mapping would only break breakpoints: delve
+    gets the configuration's own mappings (`pathMappings`, `substitutePath`) and nothing else."""
     arguments: dict[str, Any] = {"mode": "remote"}
     arguments.update(extra)
     substitute = [{"from": m["localRoot"], "to": m["remoteRoot"]} for m in path_mappings]
@@ -60,13 +63,20 @@ class DapDebugger:
     attach_arguments: Callable[[PathMappings, dict[str, Any]], dict[str, Any]]
     is_noise: Callable[[Message], bool] = field(default=lambda message: False)
     relays: frozenset[str] = frozenset()  # reverse requests passed on to the editor (when it supports them)
+    sends_process: bool = True  # False: the session sends the `process` event itself
+    maps_code_dir: bool = True  # the engine's code dir -> /var/task (and layer) mappings apply to its sources
+    # How the session leaves it when the editor goes: True, the debugger ends the debuggee on `disconnect
+    # {terminateDebuggee: true}` and the function ends with it; False (delve with --accept-multiclient, whose target
+    # stays halted after a client leaves, and whose terminateDebuggee kills the runtime): clear the editor's
+    # breakpoints, `continue`, then `disconnect {terminateDebuggee: false}`, so the function runs to its end.
+    terminates_on_disconnect: bool = True
 
     def initialize_arguments(self, client_arguments: dict[str, Any]) -> dict[str, Any]:
         return _forced_initialize(client_arguments, self.relays)
 
 
 DEBUGPY = DapDebugger("debugpy", _debugpy_attach, _debugpy_noise)
-DELVE = DapDebugger("delve", _delve_attach)
+DELVE = DapDebugger("delve", _delve_attach, sends_process=False, maps_code_dir=False, terminates_on_disconnect=False)
 
 _BY_NAME = {"debugpy": DEBUGPY, "delve": DELVE, "dlv": DELVE}
 

@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 10.0  # the debugger in the container listens (the image is present: well under a second)
 HANDSHAKE_TIMEOUT_S = 10.0  # the debugger answers `initialize`
 DISCONNECT_TIMEOUT_S = 1.0  # the debugger answers `disconnect` before the container goes anyway
+LEAVE_TIMEOUT_S = 0.5  # each of the requests that let a halted debuggee go (delve answers in milliseconds)
+FINISH_WAIT_S = 1.0  # a function let go by a leaving editor finishes before its container is removed anyway
 JOIN_TIMEOUT_S = 0.5
 LAUNCH_COMMANDS = ("launch", "attach", "direct-invoke")
 RESUMING = frozenset({"continue", "next", "stepIn", "stepOut", "stepBack", "reverseContinue", "goto"})
@@ -125,6 +127,9 @@ class DapSession:
         self._attached = False  # the debugger has answered `attach`
         self._first_started = False
         self._debugger_gone = False
+        self._breakpoint_sources: dict[str, dict[str, Any]] = {}  # sources the editor set breakpoints in
+        self._function_breakpoints = False
+        self._stopped_thread: int | None = None  # the thread of the last `stopped`, until the debuggee resumes
         self._invocation: threading.Thread | None = None
         self._terminated = False
         self._ending = False
@@ -231,10 +236,28 @@ class DapSession:
             self._queue.append(request)
 
     def _forward(self, request: Message) -> None:
-        if request["command"] in RESUMING:
+        command = request["command"]
+        if command in RESUMING:
             self._deadline("resume_deadline")
+        elif command == "setBreakpoints":
+            self._remember_breakpoints(arguments_of(request))
+        elif command == "setFunctionBreakpoints":
+            self._function_breakpoints = bool(arguments_of(request).get("breakpoints"))
         assert self._upstream is not None
         self._upstream.forward(request)
+
+    def _remember_breakpoints(self, arguments: dict[str, Any]) -> None:
+        """Where the editor has breakpoints, to clear them if it leaves a debugger that keeps them (delve)."""
+        source = arguments.get("source")
+        if not isinstance(source, dict):
+            return
+        key = str(source.get("path") or source.get("sourceReference") or "")
+        if not key:
+            return
+        if arguments.get("breakpoints") or arguments.get("lines"):
+            self._breakpoint_sources[key] = source
+        else:
+            self._breakpoint_sources.pop(key, None)
 
     def _on_client_response(self, message: Message) -> None:
         """The editor answers a reverse request: relay it to the debugger, or hand it to the session's callback."""
@@ -268,7 +291,7 @@ class DapSession:
         self._stop.set()
 
     def _on_terminate(self, request: Message) -> None:
-        self.release({})
+        self.release({"terminateDebuggee": True})
         self._send(messages.response(request))
         self._send_terminated()
 
@@ -286,6 +309,8 @@ class DapSession:
                 self._start_attach(config)
             else:
                 self._start_launch(config)
+        except DebuggingNotSupported as error:
+            self._launch_failed(request, _in_configuration_terms(error, self._config))
         except LambdaDapError as error:
             self._launch_failed(request, error)
         except Exception as error:
@@ -338,7 +363,9 @@ class DapSession:
             self._start_child_session(endpoint)
             return
         sock = session.connect_debugger(CONNECT_TIMEOUT_S)
-        mappings = list(config.path_mappings or []) + list(endpoint.path_mappings or [])
+        mappings = list(config.path_mappings or [])
+        if debugger.maps_code_dir:
+            mappings += list(endpoint.path_mappings or [])
         self._start_proxy(debugger, sock, mappings, dict(config.debugger_arguments or {}))
 
     def _start_attach(self, config: Any) -> None:
@@ -521,6 +548,8 @@ class DapSession:
                 self._ready = True
             return
         if name == "stopped":
+            thread = (message.get("body") or {}).get("threadId")
+            self._stopped_thread = thread if isinstance(thread, int) else self._stopped_thread
             self._deadline("pause_deadline")
         elif name == "continued":
             self._deadline("resume_deadline")
@@ -552,7 +581,10 @@ class DapSession:
         self._send(relayed)
         if message.get("command") == "configurationDone" and message.get("success"):
             with self._lock:
+                first = not self._configured
                 self._configured = True
+            if first and self._debugger is not None and not self._debugger.sends_process:
+                self._send_process_event()
             self._maybe_start_first_invocation()
 
     def _on_upstream_closed(self) -> None:
@@ -703,11 +735,31 @@ class DapSession:
             first = not self._ending
             self._ending = True
             upstream = self._upstream
+        arguments = dict(disconnect_arguments or {})
         if first and upstream is not None and not upstream.closed:
-            arguments = dict(disconnect_arguments or {})
+            debugger = self._debugger
+            if debugger is not None and not debugger.terminates_on_disconnect:
+                self._leave_debugger(upstream, let_finish=arguments.get("terminateDebuggee") is not True)
+                return
             if self._owns_invocation:
                 arguments["terminateDebuggee"] = True
             upstream.call_and_wait("disconnect", arguments, DISCONNECT_TIMEOUT_S)
+        self._release_engine()
+
+    def _leave_debugger(self, upstream: Upstream, *, let_finish: bool) -> None:
+        """Leave a debugger that would keep its debuggee halted (delve): clear the editor's breakpoints, resume,
+        disconnect without ending the runtime; then give the function a moment to finish before it is removed."""
+        if let_finish:
+            for source in list(self._breakpoint_sources.values()):
+                upstream.call_and_wait("setBreakpoints", {"source": source, "breakpoints": []}, LEAVE_TIMEOUT_S)
+            if self._function_breakpoints:
+                upstream.call_and_wait("setFunctionBreakpoints", {"breakpoints": []}, LEAVE_TIMEOUT_S)
+            self._deadline("resume_deadline")
+            upstream.call_and_wait("continue", {"threadId": self._stopped_thread or 1}, LEAVE_TIMEOUT_S)
+        upstream.call_and_wait("disconnect", {"terminateDebuggee": False}, DISCONNECT_TIMEOUT_S)
+        invocation = self._invocation
+        if let_finish and invocation is not None and invocation is not threading.current_thread():
+            invocation.join(FINISH_WAIT_S)
         self._release_engine()
 
     def _release_engine(self) -> None:
@@ -732,6 +784,16 @@ class DapSession:
         """End the session from outside (EOF, a signal, the server shutting down); idempotent."""
         self._stop.set()
         self.release({})
+
+
+def _in_configuration_terms(error: DebuggingNotSupported, config: Any) -> DebuggingNotSupported:
+    """The engine names `lambda-dap invoke`'s options; a launch configuration spells them its own way."""
+    if "--debugger-path" not in error.message:
+        return error
+    field_name = (
+        'sam.localArguments ["--debugger-path", DIR]' if getattr(config, "shape", None) == "aws-sam" else "debuggerPath"
+    )
+    return DebuggingNotSupported(error.message.replace("--debugger-path", field_name))
 
 
 def _function_name(session: Any) -> str | None:

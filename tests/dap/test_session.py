@@ -411,7 +411,8 @@ def test_delve_answers_attach_first_and_the_event_still_waits_for_configuration_
         assert dap.fake.invoking.wait(5)
         attach = dap.debuggee.received[1]["arguments"]
         assert attach["mode"] == "remote"
-        assert attach["substitutePath"] == [{"from": "/src", "to": "/var/task"}]
+        # a Go binary names the files it was built from: the engine's code dir -> /var/task would break breakpoints
+        assert attach["substitutePath"] == []
         dap.fake.finish.release()
         dap.client.wait_event("terminated")
     finally:
