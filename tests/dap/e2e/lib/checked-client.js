@@ -225,9 +225,28 @@ class CheckedDebugClient extends DebugClient {
     return trace.body.stackFrames[0];
   }
 
-  /** Send disconnect (DebugClient then ends the adapter) and assert the session broke no rule. */
-  async finish() {
-    await this.stop();
+  /**
+   * End the session as an editor does: `disconnect`, then (stdio) close the adapter's stdin unless `endInput` is
+   * false; the adapter must then exit by itself within `exitWithinMs`, or it is killed and that is a violation.
+   * Asserts the session broke no rule.
+   */
+  async finish({ exitWithinMs = 10000, endInput = true } = {}) {
+    try {
+      await this.within(this.disconnectRequest({}), 'disconnect response');
+    } catch (error) {
+      if (!this.violations.length) this._violation(`disconnect: ${error.message}`);
+    }
+    const child = this._adapterProcess;
+    if (child && endInput) child.stdin.end();
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = await new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(false), exitWithinMs);
+        child.once('exit', () => { clearTimeout(timer); resolve(true); });
+      });
+      if (!exited) this._violation(`the adapter did not exit within ${exitWithinMs} ms of the disconnect response` +
+        (endInput ? ' and the end of its input' : ''));
+    }
+    this.stopAdapter();
     if (this.violations.length) throw this._violationError();
   }
 }

@@ -1,5 +1,5 @@
 'use strict';
-// Loopback ports for adapters in server mode (`--port N`).
+// Loopback ports for adapters in server mode that need one given (debugpy's adapter: `--port N`).
 
 const net = require('node:net');
 
@@ -16,19 +16,4 @@ function freePort() {
   });
 }
 
-/** Resolve once something accepts connections on 127.0.0.1:port; reject after `ms`. */
-async function waitForListener(port, ms = 15000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise((resolve) => {
-      const socket = net.createConnection({ port, host: '127.0.0.1' });
-      socket.once('connect', () => { socket.destroy(); resolve(true); });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-module.exports = { freePort, waitForListener };
+module.exports = { freePort };
