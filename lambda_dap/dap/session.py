@@ -23,6 +23,7 @@ from typing import Any
 
 from lambda_dap.dap import messages
 from lambda_dap.dap.capabilities import changed_capabilities, initial_capabilities
+from lambda_dap.dap.children import child_configuration
 from lambda_dap.dap.debuggers import DEBUGPY, DapDebugger, dap_debugger
 from lambda_dap.dap.messages import Message, arguments_of
 from lambda_dap.dap.output import EventMapper
@@ -499,7 +500,12 @@ class DapSession:
             self._maybe_start_first_invocation()
 
     def _start_child_session(self, endpoint: Any) -> None:
-        attach = getattr(endpoint, "attach", None)
+        """Ask the editor to attach its own debugger to the published port (`startDebugging`); the function starts
+        once that debugger lets it go."""
+        config = self._config
+        attach = child_configuration(
+            endpoint, list(getattr(config, "path_mappings", None) or []), dict(config.debugger_arguments or {})
+        )
         if not attach:
             raise DebuggingNotSupported(f"debugging with {endpoint.debugger} is not supported by the DAP server")
         assert self._client is not None
