@@ -184,3 +184,24 @@ def test_breakpoint_in_a_go_function_whose_code_uri_holds_its_sources(
         dap.request("disconnect")
         assert dap.close() == 0
     assert containers_gone(docker_client, FUNCTION_LABEL, timeout=2)
+
+
+def test_the_timeout_stands_still_while_stopped_in_delve(built_template, lambda_images, dlv_dir, docker_client):
+    """A 2 s function held at a breakpoint for longer than that still succeeds: the deadline pauses on `stopped`
+    and resumes with `next`/`continue` (the template-less `code` target sets the timeout)."""
+    config = configuration(built_template, lambda_images["provided"], dlv_dir, "patient")
+    del config["template"], config["function"]
+    config |= {"handler": "bootstrap", "codeDir": str(built_template.parent / "Hello"), "runtime": "provided.al2023"}
+    config["timeout"] = 2
+    with spawn() as dap:
+        stopped = run_to_breakpoint(dap, config)
+        time.sleep(2.5)  # longer than the function's Timeout
+        dap.request("next", {"threadId": stopped["body"]["threadId"]})
+        stepped = dap.wait_event("stopped")
+        time.sleep(1)
+        dap.request("continue", {"threadId": stepped["body"]["threadId"]})
+        assert dap.wait_event("exited")["body"]["exitCode"] == 0, dap.output()
+        assert result_of(dap)["message"] == "Hello, patient!"
+        dap.request("disconnect")
+        assert dap.close() == 0
+    assert containers_gone(docker_client, "lambda-dap", timeout=2)
