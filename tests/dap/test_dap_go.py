@@ -157,13 +157,42 @@ def test_an_editor_leaving_while_stopped_lets_the_function_finish(
     assert containers_gone(docker_client, FUNCTION_LABEL, timeout=2)
 
 
-def test_go_without_a_debugger_path_is_an_error_naming_debugger_path(built_template, lambda_images, docker_client):
+def toolkit(template: Path, image: str, dlv: Path | None, name: str) -> dict:
+    """The AWS Toolkit's shape of the same launch (what nvim-dap and dape send for a Toolkit launch.json)."""
+    local = ["--invoke-image", image, "--skip-pull-image"] + (["--debugger-path", str(dlv)] if dlv else [])
+    return {
+        "type": "aws-sam",
+        "name": "Go hello (Toolkit)",
+        "invokeTarget": {"target": "template", "templatePath": str(template), "logicalId": "Hello"},
+        "lambda": {"payload": {"json": {"name": name}}},
+        "sam": {"localArguments": local},
+    }
+
+
+def test_the_toolkit_shape_breaks_in_main_go_too(built_template, lambda_images, dlv_dir, docker_client):
+    with spawn() as dap:
+        stopped = run_to_breakpoint(dap, toolkit(built_template, lambda_images["provided"], dlv_dir, "toolkit"))
+        frame = dap.stopped_frame(stopped)
+        assert (frame["source"]["path"], frame["line"]) == (str(SOURCE), BREAKPOINT_LINE)
+        assert dap.variables(frame["id"])["name"] == '"toolkit"'
+        dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+        assert dap.wait_event("exited")["body"]["exitCode"] == 0
+        dap.wait_event("terminated")
+        dap.request("disconnect")
+        assert dap.close() == 0
+    assert containers_gone(docker_client, FUNCTION_LABEL, timeout=2)
+
+
+@pytest.mark.parametrize(("shape", "field"), [(configuration, "debuggerPath"), (toolkit, "sam.localArguments")])
+def test_go_without_a_debugger_path_is_an_error_naming_the_field(
+    shape, field, built_template, lambda_images, docker_client
+):
     with spawn() as dap:
         dap.initialize()
-        answer = dap.try_request("launch", configuration(built_template, lambda_images["provided"], None, "x"))
+        answer = dap.try_request("launch", shape(built_template, lambda_images["provided"], None, "x"))
         assert not answer["success"]
         message = answer["body"]["error"]["format"]
-        assert "debuggerPath" in message and "dlv" in message and "--debugger-path" not in message, message
+        assert field in message and "dlv" in message, message
         dap.request("disconnect")
         assert dap.close() == 0
     assert containers_gone(docker_client, FUNCTION_LABEL, timeout=2)
