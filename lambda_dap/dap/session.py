@@ -128,6 +128,7 @@ class DapSession:
         self._attached = False  # the debugger has answered `attach`
         self._first_started = False
         self._debugger_gone = False
+        self._child_session = False  # the editor's own debugger attached to the published port (Node.js, Java)
         self._breakpoint_sources: dict[str, dict[str, Any]] = {}  # sources the editor set breakpoints in
         self._function_breakpoints = False
         self._stopped_thread: int | None = None  # the thread of the last `stopped`, until the debuggee resumes
@@ -517,6 +518,7 @@ class DapSession:
 
         def started(answer: Message) -> None:
             if answer.get("success"):
+                self._child_session = True
                 self._go_local()
             else:
                 assert self._launch is not None
@@ -730,6 +732,9 @@ class DapSession:
             log.debug("%s: %s: %s", self.name, action, error.message)
 
     def _on_engine_event(self, event: object) -> None:
+        if self._child_session and type(event).__name__ == "InvocationStarted":
+            # the child debugger's stops are not seen here: its invocations get no timeout, as `sam local` does
+            self._deadline("pause_deadline")
         if self._mapper is not None:
             self._mapper(event)
 

@@ -76,8 +76,9 @@ def inspector_websocket(port: int) -> str:
     raise AssertionError(f"no inspector on 127.0.0.1:{port} within {INSPECTOR_WAIT_S:.0f} s ({last_error!r})")
 
 
-def debug_as_the_child_session(port: int, line: int) -> str:
-    """What vscode-js-debug does with the child configuration: attach, break at `line`, read `greeting`, resume."""
+def debug_as_the_child_session(port: int, line: int, hold_s: float = 0.0) -> str:
+    """What vscode-js-debug does with the child configuration: attach, break at `line`, read `greeting`, stay
+    there `hold_s`, resume."""
     with CdpClient(inspector_websocket(port), timeout=30) as cdp:
         cdp.call("Runtime.enable")
         cdp.call("Debugger.enable")
@@ -97,6 +98,7 @@ def debug_as_the_child_session(port: int, line: int) -> str:
             "Debugger.evaluateOnCallFrame",
             {"callFrameId": frame["callFrameId"], "expression": "greeting", "returnByValue": True},
         )
+        time.sleep(hold_s)
         cdp.call("Debugger.resume")
         return value["result"]["value"]
 
@@ -146,6 +148,35 @@ def test_node_runs_under_a_child_session_the_editor_starts(lambda_images, docker
         dap.request("disconnect")
         assert dap.close() == 0
     assert containers_gone(docker_client, FUNCTION_LABEL, timeout=2)
+
+
+def launch_child(dap: DapClient, config: dict) -> dict:
+    """initialize, launch (the test answering startDebugging), configurationDone; the child's configuration."""
+    children: list[dict] = []
+    dap.on_request("startDebugging", lambda request: children.append(request["arguments"]) or {})
+    dap.initialize()
+    launch = dap.send_request("launch", config)
+    assert dap.wait_response(launch, timeout=60)["success"]
+    dap.wait_event("initialized")
+    dap.request("configurationDone")
+    (child,) = children
+    return child["configuration"]
+
+
+@pytest.mark.docker
+def test_a_child_session_stopped_past_the_timeout_does_not_time_the_function_out(lambda_images, docker_client):
+    """The adapter cannot see the child debugger's stops, so its invocations run without a timeout (as SAM's
+    debug mode does): a 1 s function held at a breakpoint for longer still succeeds."""
+    config = configuration(lambda_images["nodejs"], "patient")
+    del config["template"], config["function"]
+    config |= {"handler": "app.handler", "codeDir": str(APP / "src"), "runtime": "nodejs18.x", "timeout": 1}
+    with spawn() as dap:
+        attach = launch_child(dap, config)
+        assert debug_as_the_child_session(attach["port"], breakpoint_line(), hold_s=1.5) == "Hello, patient!"
+        assert dap.wait_event("exited", timeout=60)["body"]["exitCode"] == 0, dap.output()
+        dap.request("disconnect")
+        assert dap.close() == 0
+    assert containers_gone(docker_client, "lambda-dap", timeout=2)
 
 
 @pytest.mark.docker
