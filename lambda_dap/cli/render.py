@@ -29,7 +29,7 @@ class InvokeRenderer:
         self._lock = threading.RLock()
         self._file: IO[str] | None = None
         self._outputs: dict[tuple[str, str], LineAssembler] = {}
-        self._pull_status: dict[tuple[str, str], str] = {}
+        self._pull_lines: dict[tuple[str, str], str | None] = {}  # the last line shown per (image, layer)
         if log_file is not None:
             try:
                 self._file = open(log_file, "w", encoding="utf-8")  # noqa: SIM115 - closed by __exit__
@@ -71,13 +71,14 @@ class InvokeRenderer:
                 assembler.flush()
 
     def _pull_progress(self, event: events.ImagePull) -> None:
-        """One line per layer and status change, not per byte count."""
-        key = (event.image, event.layer)
-        if self._pull_status.get(key) == event.status:
+        """One line per layer and status change, not per byte count; the pull as a whole says "Pulling" once,
+        however many statuses without a layer (`Digest: ...`, `Status: ...`) the engine sends for it."""
+        key, text = (event.image, event.layer), event.text
+        if self._pull_lines.get(key) == text:
             return
-        self._pull_status[key] = event.status
-        if event.text is not None:
-            self.line(event.text)
+        self._pull_lines[key] = text
+        if text is not None:
+            self.line(text)
 
     def _print_result(self, payload: bytes) -> None:
         """The function's answer, as soon as the runtime posts it: byte-exact, a line of its own on a terminal."""

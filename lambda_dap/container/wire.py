@@ -18,7 +18,7 @@ class HttpResponse:
         self._reader: BinaryIO = sock.makefile("rb")
         status_line = self._reader.readline()
         parts = status_line.split(None, 2)
-        if len(parts) < 2 or not parts[0].startswith(b"HTTP/"):
+        if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
             raise OSError(f"malformed HTTP status line from the engine: {status_line[:80]!r}")
         self.status = int(parts[1])
         self.headers: dict[str, str] = {}
