@@ -17,6 +17,7 @@ from typing import Any
 
 from lambda_dap.dap.messages import Message, error_response
 from lambda_dap.dap.protocol import MessageReader, MessageWriter
+from lambda_dap.debug.tcp import buffered_reader
 from lambda_dap.errors import ProtocolError
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class Upstream:
     ) -> None:
         self.name = name
         self._sock = sock
-        self._reader = MessageReader(sock.makefile("rb"))
+        self._reader = MessageReader(buffered_reader(sock))
         self._writer = MessageWriter(sock.makefile("wb"))
         self._on_message = on_message
         self._on_relayed_response = on_relayed_response

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from lambda_dap.debug.tcp import quick_ack, tune
 from lambda_dap.errors import PortInUse
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ class DebugRelay:
                 client, _ = self._listener.accept()
             except OSError:
                 return
-            self._track(client)
+            self._track(tune(client))
             threading.Thread(target=self._serve, args=(client,), name="debug-relay-client", daemon=True).start()
 
     def _connect_upstream(self) -> socket.socket | None:
@@ -98,7 +99,7 @@ class DebugRelay:
             self._untrack(client)
             return
         upstream.settimeout(None)
-        self._track(upstream)
+        self._track(tune(upstream))
         self.attached.set()
         pump = threading.Thread(target=self._pump, args=(upstream, client), daemon=True)
         pump.start()
@@ -124,6 +125,7 @@ class DebugRelay:
                 return True
             if not data:
                 return True
+            quick_ack(source)
             if ledger is not None:
                 ledger.feed(data)
             try:
