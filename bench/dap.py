@@ -155,7 +155,7 @@ def main() -> None:
     for _ in range(runs):  # in turns, so both see the same machine
         adapter.append(adapter_session())
         baseline.append(hand_attach_session())
-    launch, warm, relayed, rss = (statistics.median(values) for values in zip(*adapter, strict=True))
+    launch, warm, relayed, _ = (statistics.median(values) for values in zip(*adapter, strict=True))
     hand, direct = (statistics.median(values) for values in zip(*baseline, strict=True))
     print(
         f"  launch -> stopped: median {launch * 1000:7.1f} ms ({launch / hand:.2f}x invoke -d + hand attach, "
