@@ -70,13 +70,21 @@ class DapDebugger:
     # stays halted after a client leaves, and whose terminateDebuggee kills the runtime): clear the editor's
     # breakpoints, `continue`, then `disconnect {terminateDebuggee: false}`, so the function runs to its end.
     terminates_on_disconnect: bool = True
+    banner: bytes | None = None  # how the debugger's own line in the container's output starts (shown as console)
 
     def initialize_arguments(self, client_arguments: dict[str, Any]) -> dict[str, Any]:
         return _forced_initialize(client_arguments, self.relays)
 
 
 DEBUGPY = DapDebugger("debugpy", _debugpy_attach, _debugpy_noise)
-DELVE = DapDebugger("delve", _delve_attach, sends_process=False, maps_code_dir=False, terminates_on_disconnect=False)
+DELVE = DapDebugger(
+    "delve",
+    _delve_attach,
+    sends_process=False,
+    maps_code_dir=False,
+    terminates_on_disconnect=False,
+    banner=b"API server listening at: ",
+)
 
 _BY_NAME = {"debugpy": DEBUGPY, "delve": DELVE, "dlv": DELVE}
 

@@ -31,6 +31,7 @@ class EventMapper:
         self._lock = threading.Lock()
         self._decoders: dict[tuple[str, str], codecs.IncrementalDecoder] = {}
         self._pulls: dict[str, str] = {}  # image -> progressId
+        self.console_banner: bytes | None = None  # a chunk of the function's output starting so is the debugger's
 
     def __call__(self, event: object) -> None:
         kind = type(event).__name__
@@ -51,6 +52,10 @@ class EventMapper:
             log.debug("could not send %s: %s", kind, error)
 
     def _output(self, event: Any) -> None:
+        banner = self.console_banner
+        if banner and event.data.startswith(banner) and event.data.endswith(b"\n"):  # the debugger speaking
+            self._send(messages.output(event.data.decode("utf-8", "replace")))
+            return
         stream = "stderr" if event.stream == "stderr" else "stdout"
         key = (stream, getattr(event, "source", "function"))
         with self._lock:  # one decoder per stream: a character split across chunks stays whole

@@ -350,10 +350,14 @@ class DapSession:
         session = self._new_invoke_session(self._invoke_options(config))
         self._owns_invocation = True
         try:
-            session.prepare()
+            plan = session.prepare()
         finally:
             if self._mapper is not None:
                 self._mapper.end_progress()
+        debugging = getattr(plan, "debug", None)
+        expected = dap_debugger(getattr(debugging, "debugger", None)) if debugging is not None else None
+        if expected is not None and self._mapper is not None:
+            self._mapper.console_banner = expected.banner
         self._function_name = _function_name(session)
         session.start()
         endpoint = session.debugger
