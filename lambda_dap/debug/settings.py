@@ -18,6 +18,7 @@ from lambda_dap.errors import DebuggingNotSupported, OptionError
 
 DEBUGGER_MOUNT = "/tmp/lambci_debug_files"  # where SAM mounts --debugger-path; kept for drop-in compatibility
 DEBUGPY_MOUNT = "/var/lambda-dap-debugpy/debugpy"
+DEBUGPY_WRAPPER = "/var/lambda-dap/lambda_dap_debugpy.py"  # starts debugpy without Nagle stalls (run directory)
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def _python(options: DebugRequest, runtime: str, listen_host: str) -> DebugSetti
             "false",
         ]
     if args[:2] == ["-m", "debugpy"]:  # run the mounted debugpy: it needs nothing on the image's sys.path
-        args = [debugpy_in_container, *args[2:]]
+        args = [DEBUGPY_WRAPPER, debugpy_in_container, *args[2:]]
     return DebugSettings(
         debugger="debugpy",
         launcher_args=("--python", "-Xfrozen_modules=off", *args),

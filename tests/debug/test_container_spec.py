@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lambda_dap.debug.settings import DEBUGGER_MOUNT, DEBUGPY_MOUNT
+from lambda_dap.debug.settings import DEBUGGER_MOUNT, DEBUGPY_MOUNT, DEBUGPY_WRAPPER
 from lambda_dap.invoke.plan import plan_function
 from lambda_dap.invoke.request import DebugOptions, InvokeRequest
 from lambda_dap.invoke.spec import container_spec
@@ -50,6 +50,7 @@ def test_python_debugging_relays_the_first_port_and_publishes_the_rest(tmp_path)
     assert spec.command == [
         "--python",
         "-Xfrozen_modules=off",
+        DEBUGPY_WRAPPER,
         DEBUGPY_MOUNT,
         "--listen",
         "0.0.0.0:5890",

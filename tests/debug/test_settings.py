@@ -9,6 +9,7 @@ import pytest
 from lambda_dap.debug.settings import (
     DEBUGGER_MOUNT,
     DEBUGPY_MOUNT,
+    DEBUGPY_WRAPPER,
     DebugRequest,
     DebugSettings,
     bundled_debugpy,
@@ -32,6 +33,7 @@ def test_python_with_zero_setup_runs_the_bundled_debugpy_and_waits():
     assert settings.launcher_args == (
         "--python",
         "-Xfrozen_modules=off",
+        DEBUGPY_WRAPPER,
         DEBUGPY_MOUNT,
         "--listen",
         "0.0.0.0:5890",
@@ -59,14 +61,14 @@ def test_python_debug_args_go_between_the_interpreter_and_the_bootstrap():
         "/tmp/a b",
     )
     sam_style = debug_settings("python3.11", options(args="-m debugpy --listen 0.0.0.0:5890 --wait-for-client"))
-    assert sam_style.launcher_args[:3] == ("--python", "-Xfrozen_modules=off", DEBUGPY_MOUNT)
+    assert sam_style.launcher_args[:4] == ("--python", "-Xfrozen_modules=off", DEBUGPY_WRAPPER, DEBUGPY_MOUNT)
 
 
 def test_python_prefers_a_debugpy_under_debugger_path(tmp_path):
     (tmp_path / "debugpy").mkdir()
     (tmp_path / "debugpy" / "__main__.py").write_text("")
     settings = debug_settings("python3.12", options(path=tmp_path))
-    assert settings.launcher_args[2] == f"{DEBUGGER_MOUNT}/debugpy"
+    assert settings.launcher_args[2:4] == (DEBUGPY_WRAPPER, f"{DEBUGGER_MOUNT}/debugpy")
     assert [(m.source, m.target) for m in settings.mounts] == [(str(tmp_path), DEBUGGER_MOUNT)]
 
 

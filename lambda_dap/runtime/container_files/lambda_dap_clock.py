@@ -44,7 +44,18 @@ def _patch_awslambdaric():
     context_class.get_remaining_time_in_millis = get_remaining_time_in_millis
 
 
+def _restore_socket():
+    """lambda_dap_debugpy.py sped up debugpy's own connections; the function gets the standard socket."""
+    import socket
+
+    standard = getattr(socket, "lambda_dap_standard_connect", None)
+    if standard is not None:
+        socket.socket.connect = standard
+        del socket.lambda_dap_standard_connect
+
+
 def main():
+    _restore_socket()
     script = sys.argv[1]
     sys.argv = sys.argv[1:]
     sys.path[0] = os.path.dirname(os.path.abspath(script))  # as if the script had been started itself
