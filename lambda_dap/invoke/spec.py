@@ -95,4 +95,5 @@ def container_files() -> list[Path]:
     """The files every function container gets in its run directory: the launcher, the runtime client and the
     pausable context clock."""
     directory = Path(str(resources.files("lambda_dap.runtime") / "container_files"))
-    return [directory / name for name in ("launch.sh", "runtime_client.py", "lambda_dap_clock.py", "lambda_dap_debugpy.py")]
+    names = ("launch.sh", "runtime_client.py", "lambda_dap_clock.py", "lambda_dap_debugpy.py")
+    return [directory / name for name in names]

@@ -6,6 +6,7 @@ while debugpy starts (pydevd's to its adapter) send at once, then runs debugpy's
 lambda_dap_clock.py puts `socket.connect` back before the function's own code runs. Standard library only.
 """
 
+import contextlib
 import runpy
 import socket
 import sys
@@ -16,10 +17,8 @@ _original_connect = socket.socket.connect
 def _connect_without_nagle(self, address):
     _original_connect(self, address)
     if self.family in (socket.AF_INET, socket.AF_INET6) and self.type == socket.SOCK_STREAM:
-        try:
+        with contextlib.suppress(OSError):
             self.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:
-            pass
 
 
 def main():
