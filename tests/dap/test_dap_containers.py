@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import SESSION_LABEL
 from tests.dap.client import DapClient
 from tests.invoke.conftest import KITCHEN, containers_gone
 
@@ -110,7 +111,7 @@ def test_keep_alive_invokes_again_in_the_same_container_breakpoints_kept(lambda_
         assert "'n': 2" in dap.variables(frame["id"])["event"]
         dap.request("continue", {"threadId": stopped_again["body"]["threadId"]})
         assert dap.wait_response(again)["success"]
-        mine = {"label": ["lambda-dap.function=Kitchen"]}
+        mine = {"label": ["lambda-dap.function=Kitchen", SESSION_LABEL]}
         assert len(docker_client.api.containers(filters=mine)) == 1
         dap.request("disconnect")
         dap.close()
