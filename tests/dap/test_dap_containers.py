@@ -31,21 +31,33 @@ ECHO_LINE = line_of(KITCHEN_APP, 'return {"event": event, "requestId": context.a
 
 
 def spawn() -> DapClient:
-    return DapClient.spawn([sys.executable, "-m", "lambda_dap", "--stdio"], cwd=REPO, name="lambda-dap --stdio",
-                           default_timeout=30)
+    return DapClient.spawn(
+        [sys.executable, "-m", "lambda_dap", "--stdio"], cwd=REPO, name="lambda-dap --stdio", default_timeout=30
+    )
 
 
 def flat(image: str, **extra) -> dict:
-    return {"type": "lambda", "name": "Kitchen", "template": str(KITCHEN / "template.yaml"), "function": "Kitchen",
-            "event": {"action": "echo", "n": 1}, "invokeImage": image, "skipPullImage": True, **extra}
+    return {
+        "type": "lambda",
+        "name": "Kitchen",
+        "template": str(KITCHEN / "template.yaml"),
+        "function": "Kitchen",
+        "event": {"action": "echo", "n": 1},
+        "invokeImage": image,
+        "skipPullImage": True,
+        **extra,
+    }
 
 
 def toolkit(image: str, **extra) -> dict:
-    return {"type": "aws-sam", "name": "Kitchen (Toolkit)",
-            "invokeTarget": {"target": "template", "templatePath": str(KITCHEN / "template.yaml"),
-                             "logicalId": "Kitchen"},
-            "lambda": {"payload": {"json": {"action": "echo", "n": 1}}},
-            "sam": {"localArguments": ["--invoke-image", image, "--skip-pull-image"]}, **extra}
+    return {
+        "type": "aws-sam",
+        "name": "Kitchen (Toolkit)",
+        "invokeTarget": {"target": "template", "templatePath": str(KITCHEN / "template.yaml"), "logicalId": "Kitchen"},
+        "lambda": {"payload": {"json": {"action": "echo", "n": 1}}},
+        "sam": {"localArguments": ["--invoke-image", image, "--skip-pull-image"]},
+        **extra,
+    }
 
 
 def run_to_breakpoint(dap: DapClient, command: str, configuration: dict, line: int = ECHO_LINE) -> dict:
@@ -84,8 +96,10 @@ def test_breakpoint_in_the_handler_then_continue_to_the_end(lambda_images, docke
 
 
 def test_function_output_arrives_as_stdout_and_stderr_output_events(lambda_images):
-    configuration = flat(lambda_images["python"], event={"action": "write", "writes": [
-        ["stdout", "out line\npartial"], ["stderr", "err line\n"]]})
+    configuration = flat(
+        lambda_images["python"],
+        event={"action": "write", "writes": [["stdout", "out line\npartial"], ["stderr", "err line\n"]]},
+    )
     with spawn() as dap:
         dap.initialize()
         launch = dap.send_request("launch", configuration)
@@ -140,3 +154,68 @@ def test_an_invalid_configuration_gets_an_error_naming_the_field():
         assert "debugPort" in answer["body"]["error"]["format"]
         dap.request("disconnect")
         dap.close()
+
+
+def test_attach_to_a_function_started_with_invoke_debug_port(lambda_images, docker_client, tmp_path):
+    """`request: attach` to `lambda-dap invoke -d PORT`: the template and function give the path mappings."""
+    import json
+    import subprocess
+
+    from lambda_dap.invoke.build import free_port
+    from tests.invoke.conftest import clean_environment
+
+    port = free_port("127.0.0.1")
+    home = tmp_path / "home"
+    home.mkdir()
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"action": "echo", "n": 7}))
+    invoke = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lambda_dap",
+            "invoke",
+            "Kitchen",
+            "-t",
+            str(KITCHEN / "template.yaml"),
+            "-e",
+            str(event),
+            "-d",
+            str(port),
+            "--invoke-image",
+            lambda_images["python"],
+            "--skip-pull-image",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=clean_environment(home),
+        cwd=KITCHEN,
+    )
+    try:
+        with spawn() as dap:
+            stopped = run_to_breakpoint(
+                dap,
+                "attach",
+                {
+                    "type": "lambda",
+                    "name": "attach",
+                    "port": port,
+                    "template": str(KITCHEN / "template.yaml"),
+                    "function": "Kitchen",
+                },
+            )
+            frame = dap.stopped_frame(stopped)
+            assert frame["source"]["path"] == str(KITCHEN_APP) and frame["line"] == ECHO_LINE
+            assert "'n': 7" in dap.variables(frame["id"])["event"]
+            dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+            stdout, stderr = invoke.communicate(timeout=60)
+            assert invoke.returncode == 0, stderr.decode()
+            assert json.loads(stdout)["event"]["n"] == 7
+            dap.wait_event("terminated")
+            dap.request("disconnect")
+            dap.close()
+    finally:
+        if invoke.poll() is None:
+            invoke.kill()
+            invoke.communicate()
+    assert containers_gone(docker_client, "lambda-dap.function=Kitchen")
