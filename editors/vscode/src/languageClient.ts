@@ -1,0 +1,123 @@
+// The client of `lambda-dap lsp` (stdio), started with the same executable as the debug adapter. The server's own
+// commands (code lenses, code actions) reach it through workspace/executeCommand, which vscode-languageclient wires
+// up from the server's capabilities; nothing here knows their names.
+
+import type { LanguageClient } from 'vscode-languageclient/node';
+import * as vscode from 'vscode';
+import { languageServerCommand } from './commandLine';
+import { readSettings } from './settings';
+
+export const CLIENT_ID = 'lambdaDap'; // settings `lambdaDap.trace.server` apply to it
+export const CLIENT_NAME = 'lambda-dap language server';
+
+/** What the server sees: SAM templates, handler files and launch.json. */
+export const DOCUMENT_SELECTOR = [
+  { scheme: 'file', language: 'yaml', pattern: '**/*template*.{yaml,yml}' },
+  { scheme: 'file', language: 'json', pattern: '**/*template*.json' },
+  { scheme: 'file', language: 'python' },
+  { scheme: 'file', language: 'javascript' },
+  { scheme: 'file', language: 'typescript' },
+  { scheme: 'file', language: 'jsonc', pattern: '**/.vscode/launch.json' },
+  { scheme: 'file', language: 'json', pattern: '**/.vscode/launch.json' },
+];
+
+/** Starts, stops and restarts the language client as the settings say. */
+export class LanguageServer implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private running: Promise<void> = Promise.resolve();
+
+  /** Start the client unless lambdaDap.languageServer.enabled is false; resolves once it runs (or failed). */
+  start(): Promise<void> {
+    this.running = this.running.then(() => this.startNow());
+    return this.running;
+  }
+
+  /** Stop the client if it runs. */
+  stop(): Promise<void> {
+    this.running = this.running.then(() => this.stopNow());
+    return this.running;
+  }
+
+  restart(): Promise<void> {
+    return this.stop().then(() => this.start());
+  }
+
+  dispose(): void {
+    void this.stop();
+  }
+
+  private async startNow(): Promise<void> {
+    const settings = readSettings();
+    if (!settings.languageServerEnabled || this.client) return;
+    const { command, args } = languageServerCommand(settings.executable);
+    const { LanguageClient: Client, TransportKind } = require('vscode-languageclient/node') as typeof import('vscode-languageclient/node');
+    const cwd = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
+    const client = new Client(
+      CLIENT_ID,
+      CLIENT_NAME,
+      { command, args, transport: TransportKind.stdio, options: cwd ? { cwd } : undefined },
+      {
+        documentSelector: DOCUMENT_SELECTOR,
+        synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*template*.{yaml,yml,json}') },
+      },
+    );
+    this.client = client;
+    try {
+      await client.start();
+    } catch (error) {
+      this.client = undefined;
+      void vscode.window.showWarningMessage(
+        `lambda-dap: the language server (${[command, ...args].join(' ')}) did not start: ${
+          error instanceof Error ? error.message : String(error)
+        }. Set lambdaDap.executable, or lambdaDap.languageServer.enabled to false.`,
+      );
+    }
+  }
+
+  private async stopNow(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) await client.stop().catch(() => undefined);
+  }
+}
+
+/**
+ * `lambdaDap.startDebugging(configuration, folder?)`: start a launch configuration the server handed over (a code
+ * lens's arguments). `folder` is a workspace folder's URI (string or Uri); without it, the folder holding the
+ * configuration's template, else the active editor's, else the first. A single `{configuration, folder}` argument
+ * works too.
+ */
+export async function startDebugging(configuration: unknown, folder?: unknown): Promise<boolean> {
+  if (isRecord(configuration) && isRecord(configuration.configuration) && configuration.type === undefined) {
+    folder = configuration.folder;
+    configuration = configuration.configuration;
+  }
+  if (!isRecord(configuration) || typeof configuration.type !== 'string' || typeof configuration.request !== 'string') {
+    await vscode.window.showErrorMessage('lambda-dap: startDebugging: expected a launch configuration with type and request');
+    return false;
+  }
+  const debugConfiguration = { name: 'lambda-dap', ...configuration } as vscode.DebugConfiguration;
+  return vscode.debug.startDebugging(workspaceFolderFor(debugConfiguration, folder), debugConfiguration);
+}
+
+function workspaceFolderFor(configuration: vscode.DebugConfiguration, folder: unknown): vscode.WorkspaceFolder | undefined {
+  const candidates: (vscode.Uri | undefined)[] = [];
+  if (folder instanceof vscode.Uri) candidates.push(folder);
+  else if (typeof folder === 'string') candidates.push(/^[a-z][a-z0-9+.-]+:/i.test(folder) ? vscode.Uri.parse(folder) : vscode.Uri.file(folder));
+  for (const key of ['template', 'cwd', 'codeDir']) {
+    const value = configuration[key];
+    if (typeof value === 'string' && value.startsWith('/')) candidates.push(vscode.Uri.file(value));
+  }
+  const templatePath = configuration.invokeTarget?.templatePath;
+  if (typeof templatePath === 'string' && templatePath.startsWith('/')) candidates.push(vscode.Uri.file(templatePath));
+  candidates.push(vscode.window.activeTextEditor?.document.uri);
+  for (const uri of candidates) {
+    const found = uri && vscode.workspace.getWorkspaceFolder(uri);
+    if (found) return found;
+  }
+  return vscode.workspace.workspaceFolders?.[0];
+}
+
+function isRecord(value: unknown): value is Record<string, any> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
