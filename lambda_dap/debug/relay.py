@@ -87,7 +87,7 @@ class DebugRelay:
             address = self._upstream()
             if address is not None:
                 try:
-                    return socket.create_connection(address, timeout=1)
+                    return socket.create_connection(address, timeout=0.05)  # a lost SYN waits 1 s
                 except OSError:
                     pass
             time.sleep(0.02)

@@ -52,6 +52,7 @@ DEBUGGER_FLUSH_S = 0.2
 REAPER_WAIT_S = 0.5
 DEBUG_STOP_GRACE_S = 2.0  # a debugged container ends on SIGTERM first, so the editor's session ends cleanly
 CONNECT_RETRY_S = 0.005  # the container's own address answers "refused" at once until the debugger listens
+CONNECT_ATTEMPT_S = 0.05  # a SYN sent while the container's network comes up may be dropped: TCP resends after 1 s
 
 
 def invoke(
@@ -267,8 +268,8 @@ class InvokeSession:
             address = self._debugger_address(container)
             if address is not None:
                 try:
-                    connection = socket.create_connection(address, timeout=max(0.1, deadline - time.monotonic()))
-                except OSError as e:  # refused at once while nothing listens: the container's own address
+                    connection = socket.create_connection(address, timeout=CONNECT_ATTEMPT_S)
+                except OSError as e:  # refused at once while nothing listens; a lost SYN: try again, don't wait 1 s
                     last_error = e.strerror or str(e)
                 else:
                     connection.settimeout(None)

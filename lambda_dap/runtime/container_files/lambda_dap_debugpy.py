@@ -7,6 +7,7 @@ lambda_dap_clock.py puts `socket.connect` back before the function's own code ru
 """
 
 import contextlib
+import os
 import runpy
 import socket
 import sys
@@ -21,7 +22,20 @@ def _connect_without_nagle(self, address):
             self.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
+def _make_ourselves_known():
+    """One datagram to lambda-dap's host: the container's ARP for it tells the host this container's address.
+
+    Until the function's runtime starts (after a debugger attached) nothing else leaves the container, and a host
+    whose neighbour entry for a reused container address went stale sends its first ARP into the void and retries
+    only a second later: lambda-dap's first connection to the debugger would wait that long.
+    """
+    host, _, port = os.environ.get("AWS_LAMBDA_RUNTIME_API", "").rpartition(":")
+    with contextlib.suppress(OSError, ValueError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.sendto(b"", (host, int(port)))
+
+
 def main():
+    _make_ourselves_known()
     target = sys.argv[1]
     sys.argv = sys.argv[1:]
     socket.lambda_dap_standard_connect = _original_connect  # for lambda_dap_clock.py to put back
