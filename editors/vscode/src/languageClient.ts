@@ -38,8 +38,14 @@ export class LanguageServer implements vscode.Disposable {
     return this.running;
   }
 
+  /** Resolves when the starts and stops asked for so far are done. */
+  settled(): Promise<void> {
+    return this.running;
+  }
+
   restart(): Promise<void> {
-    return this.stop().then(() => this.start());
+    void this.stop();
+    return this.start(); // queued right after the stop
   }
 
   dispose(): void {
@@ -47,27 +53,29 @@ export class LanguageServer implements vscode.Disposable {
   }
 
   private async startNow(): Promise<void> {
-    const settings = readSettings();
-    if (!settings.languageServerEnabled || this.client) return;
-    const { command, args } = languageServerCommand(settings.executable);
-    const { LanguageClient: Client, TransportKind } = require('vscode-languageclient/node') as typeof import('vscode-languageclient/node');
-    const cwd = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
-    const client = new Client(
-      CLIENT_ID,
-      CLIENT_NAME,
-      { command, args, transport: TransportKind.stdio, options: cwd ? { cwd } : undefined },
-      {
-        documentSelector: DOCUMENT_SELECTOR,
-        synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*template*.{yaml,yml,json}') },
-      },
-    );
-    this.client = client;
+    if (this.client) return;
+    let commandLine = 'lambda-dap lsp';
     try {
-      await client.start();
+      const settings = readSettings();
+      if (!settings.languageServerEnabled) return;
+      const { command, args } = languageServerCommand(settings.executable);
+      commandLine = [command, ...args].join(' ');
+      const { LanguageClient: Client, TransportKind } = require('vscode-languageclient/node') as typeof import('vscode-languageclient/node');
+      const cwd = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
+      this.client = new Client(
+        CLIENT_ID,
+        CLIENT_NAME,
+        { command, args, transport: TransportKind.stdio, options: cwd ? { cwd } : undefined },
+        {
+          documentSelector: DOCUMENT_SELECTOR,
+          synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*template*.{yaml,yml,json}') },
+        },
+      );
+      await this.client.start();
     } catch (error) {
       this.client = undefined;
       void vscode.window.showWarningMessage(
-        `lambda-dap: the language server (${[command, ...args].join(' ')}) did not start: ${
+        `lambda-dap: the language server (${commandLine}) did not start: ${
           error instanceof Error ? error.message : String(error)
         }. Set lambdaDap.executable, or lambdaDap.languageServer.enabled to false.`,
       );
