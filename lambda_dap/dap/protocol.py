@@ -9,13 +9,17 @@ sends (`seq` 1, 2, ...) under one lock, so seqs come out in write order from any
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
+from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from lambda_dap.errors import ProtocolError
 
-__all__ = ["MessageReader", "MessageWriter", "ProtocolError", "encode"]
+log = logging.getLogger(__name__)
+
+__all__ = ["MessageReader", "MessageWriter", "ProtocolError", "encode", "incoming"]
 
 _LENGTH = re.compile(rb"[0-9]{1,20}")
 _SKIP_CHUNK = 65536
@@ -139,6 +143,23 @@ class MessageReader:
                     f"DAP stream ended {remaining} bytes short of a {size}-byte body", recoverable=False
                 )
             remaining -= len(chunk)
+
+
+def incoming(reader: MessageReader, name: str) -> Iterator[dict[str, Any]]:
+    """Every message `reader` gives until its stream ends or loses its framing; a bad frame that could be skipped
+    is logged and skipped."""
+    while True:
+        try:
+            message = reader.read()
+        except ProtocolError as error:
+            log.warning("%s: %s", name, error.message)
+            if error.recoverable:
+                continue
+            return
+        if message is None:
+            log.info("%s: the stream ended", name)
+            return
+        yield message
 
 
 class MessageWriter:

@@ -27,14 +27,13 @@ from lambda_dap.dap.children import child_configuration
 from lambda_dap.dap.debuggers import DEBUGPY, DapDebugger, dap_debugger
 from lambda_dap.dap.messages import Message, arguments_of
 from lambda_dap.dap.output import EventMapper
-from lambda_dap.dap.protocol import MessageReader, MessageWriter
+from lambda_dap.dap.protocol import MessageReader, MessageWriter, incoming
 from lambda_dap.dap.upstream import Upstream
 from lambda_dap.errors import (
     DebuggerError,
     DebuggingNotSupported,
     EventError,
     LambdaDapError,
-    ProtocolError,
     RequestRefused,
 )
 
@@ -154,18 +153,10 @@ class DapSession:
     def run(self) -> None:
         """Serve the editor until it disconnects or its stream ends; everything is released on the way out."""
         try:
-            while not self._stop.is_set():
-                try:
-                    message = self._reader.read()
-                except ProtocolError as error:
-                    log.warning("%s: %s", self.name, error.message)
-                    if error.recoverable:
-                        continue
-                    break
-                if message is None:
-                    log.info("%s: the editor closed the connection", self.name)
-                    break
+            for message in incoming(self._reader, self.name):
                 self.handle(message)
+                if self._stop.is_set():
+                    break
         finally:
             self.close()
 

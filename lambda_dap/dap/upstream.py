@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambda_dap.dap.messages import Message, error_response
-from lambda_dap.dap.protocol import MessageReader, MessageWriter
+from lambda_dap.dap.protocol import MessageReader, MessageWriter, incoming
 from lambda_dap.debug.tcp import buffered_reader
-from lambda_dap.errors import ProtocolError
 
 log = logging.getLogger(__name__)
 
@@ -119,16 +118,7 @@ class Upstream:
 
     def _read_loop(self) -> None:
         try:
-            while True:
-                try:
-                    message = self._reader.read()
-                except ProtocolError as error:
-                    log.warning("%s: %s", self.name, error.message)
-                    if error.recoverable:
-                        continue
-                    break
-                if message is None:
-                    break
+            for message in incoming(self._reader, self.name):
                 self._dispatch(message)
         finally:
             self.close()
