@@ -182,3 +182,18 @@ class LaunchConfigError(LambdaDapError):
     """A launch or attach configuration is invalid; the message names the field and what it expects."""
 
     code = 6010
+
+
+# --- language server (7xxx) --------------------------------------------------------------------------------------
+
+
+class LspCommandError(LambdaDapError):
+    """A `workspace/executeCommand` of the language server got arguments it cannot use."""
+
+    code = 7001
+
+
+class LaunchJsonError(LambdaDapError):
+    """`.vscode/launch.json` cannot be read or updated (not JSON, not an object, ...)."""
+
+    code = 7002

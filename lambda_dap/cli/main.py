@@ -24,6 +24,7 @@ def cli(ctx: click.Context, stdio: bool, port: int | None, dap_log: str | None) 
     \b
     lambda-dap invoke [OPTIONS] [FUNCTION_IDENTIFIER]   a drop-in for `sam local invoke`
     lambda-dap --stdio | --port N                      a Debug Adapter Protocol server for editors
+    lambda-dap lsp                                     a language server for templates and launch.json
     """
     if ctx.invoked_subcommand is not None:
         if stdio or port is not None:
@@ -36,10 +37,20 @@ def cli(ctx: click.Context, stdio: bool, port: int | None, dap_log: str | None) 
     ctx.exit(run_dap_server(stdio=stdio, port=port, log_file=dap_log))
 
 
+@click.command("lsp")
+@click.option("--stdio", is_flag=True, help="Serve on stdin/stdout (the default and only transport).")
+def lsp_command(stdio: bool) -> None:
+    """Serve the Language Server Protocol on stdin/stdout (templates, handlers, launch.json)."""
+    from lambda_dap.lsp import run_language_server
+
+    sys.exit(run_language_server())
+
+
 def _register_commands() -> None:
     from lambda_dap.cli.invoke import invoke_command
 
     cli.add_command(invoke_command)
+    cli.add_command(lsp_command)
 
 
 _register_commands()
