@@ -108,13 +108,30 @@ if scenario.resolve then
   end
 end
 
-if scenario.invoke then
-  local session = dap._fake_session(function(command, arguments)
-    if scenario.invoke_error then
-      return { message = scenario.invoke_error }, nil
+if scenario.launch_json then
+  -- As nvim-dap reads .vscode/launch.json before Neovim 0.12: comment lines dropped, then vim.json.decode.
+  local lines = {}
+  for _, line in ipairs(vim.fn.readfile(scenario.launch_json)) do
+    if not vim.startswith(vim.trim(line), "//") then
+      lines[#lines + 1] = line
     end
-    return nil, {}
-  end)
+  end
+  report.launch_json = {}
+  for _, config in ipairs(vim.json.decode(table.concat(lines, "\n")).configurations) do
+    table.insert(report.launch_json, { type = config.type, has_adapter = dap.adapters[config.type] ~= nil, configuration = config })
+  end
+end
+
+if scenario.invoke then
+  local session = nil
+  if not scenario.no_session then
+    session = dap._fake_session(function()
+      if scenario.invoke_error then
+        return { message = scenario.invoke_error }, nil
+      end
+      return nil, {}
+    end)
+  end
   for _, line in ipairs(scenario.invoke) do
     local ran, problem = pcall(vim.cmd, line)
     if not ran then
@@ -122,7 +139,7 @@ if scenario.invoke then
     end
   end
   -- vim.json.encode cannot tell an empty object from an empty list: say which it is.
-  for _, request in ipairs(session.requests) do
+  for _, request in ipairs(session and session.requests or {}) do
     table.insert(report.requests, { command = request.command, arguments = vim.json.encode(request.arguments) })
   end
 end
