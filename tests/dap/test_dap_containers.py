@@ -12,19 +12,13 @@ import pytest
 
 from tests.conftest import SESSION_LABEL
 from tests.dap.client import DapClient
+from tests.debug.test_python import line_of
 from tests.invoke.conftest import KITCHEN, containers_gone
 
 pytestmark = pytest.mark.docker
 
 REPO = Path(__file__).resolve().parents[2]
 KITCHEN_APP = KITCHEN / "src" / "app.py"
-
-
-def line_of(path: Path, marker: str) -> int:
-    for number, text in enumerate(path.read_text().splitlines(), start=1):
-        if marker in text:
-            return number
-    raise AssertionError(f"{marker!r} not in {path}")
 
 
 ECHO_LINE = line_of(KITCHEN_APP, 'return {"event": event, "requestId": context.aws_request_id}')

@@ -14,6 +14,7 @@ import pytest
 
 from tests.dap.client import DapClient
 from tests.debug.go_function import build_app, compile_bootstrap, delve_directory
+from tests.debug.test_python import line_of
 from tests.invoke.conftest import containers_gone
 
 pytestmark = pytest.mark.docker
@@ -22,13 +23,6 @@ REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "tests" / "apps" / "go"
 SOURCE = APP / "hello" / "main.go"
 FUNCTION_LABEL = "lambda-dap.function=Hello"
-
-
-def line_of(path: Path, marker: str) -> int:
-    for number, text in enumerate(path.read_text().splitlines(), start=1):
-        if marker in text:
-            return number
-    raise AssertionError(f"{marker!r} not in {path}")
 
 
 BREAKPOINT_LINE = line_of(SOURCE, "a good line for a breakpoint")
