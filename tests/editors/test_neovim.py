@@ -298,6 +298,8 @@ def test_the_language_server_starts_for_sam_project_buffers_only(nvim: str, tmp_
     assert starts == [
         (str(path), str(project), ["lambda-dap", "lsp"], "lambda-dap") for path in opened[:3]
     ]  # template.yaml was open before setup() ran
+    # "Invoke" / "Debug" lenses shown on attach, and refreshed on BufEnter (later :edit calls) for those buffers only.
+    assert set(report["codelens_refreshes"]) == {str(path) for path in opened[:3]}
 
 
 def test_lsp_false_leaves_the_language_server_out(nvim: str, tmp_path: Path, project: Path) -> None:

@@ -37,7 +37,17 @@ end
 vim.notify = function(message, level)
   table.insert(report.notifications, { message = message, level = level })
 end
+report.codelens_refreshes = {}
+vim.lsp.codelens.refresh = function(opts)
+  table.insert(report.codelens_refreshes, vim.api.nvim_buf_get_name(opts.bufnr))
+end
 vim.lsp.start = function(config, opts)
+  -- The server's side of attaching: a client that offers code lenses.
+  config.on_attach({
+    supports_method = function(_, method)
+      return method == "textDocument/codeLens"
+    end,
+  }, opts.bufnr)
   table.insert(report.lsp_starts, {
     name = config.name,
     cmd = config.cmd,

@@ -306,7 +306,31 @@ function M.start_lsp(bufnr, lsp)
   if root == nil then
     return nil
   end
-  return vim.lsp.start({ name = "lambda-dap", cmd = lsp.cmd, root_dir = root }, { bufnr = bufnr })
+  local config = { name = "lambda-dap", cmd = lsp.cmd, root_dir = root, on_attach = M.on_attach }
+  return vim.lsp.start(config, { bufnr = bufnr })
+end
+
+--- Code lenses ("Invoke", "Debug" above each function): shown on attach and kept fresh; run one with
+--- vim.lsp.codelens.run().
+function M.on_attach(client, bufnr)
+  local method = "textDocument/codeLens"
+  local supported
+  if vim.fn.has("nvim-0.11") == 1 then
+    supported = client:supports_method(method)
+  else
+    supported = client.supports_method(method)
+  end
+  if not supported then
+    return
+  end
+  vim.lsp.codelens.refresh({ bufnr = bufnr })
+  vim.api.nvim_create_autocmd({ "BufEnter", "InsertLeave", "BufWritePost" }, {
+    group = vim.api.nvim_create_augroup("lambda_dap_codelens_" .. bufnr, { clear = true }),
+    buffer = bufnr,
+    callback = function()
+      vim.lsp.codelens.refresh({ bufnr = bufnr })
+    end,
+  })
 end
 
 local function setup_lsp(lsp)
