@@ -45,7 +45,6 @@ DISCONNECT_TIMEOUT_S = 1.0  # the debugger answers `disconnect` before the conta
 LEAVE_TIMEOUT_S = 0.5  # each of the requests that let a halted debuggee go (delve answers in milliseconds)
 FINISH_WAIT_S = 1.0  # a function let go by a leaving editor finishes before its container is removed anyway
 JOIN_TIMEOUT_S = 0.5
-LAUNCH_COMMANDS = ("launch", "attach", "direct-invoke")
 RESUMING = frozenset({"continue", "next", "stepIn", "stepOut", "stepBack", "reverseContinue", "goto"})
 LOCAL_CONFIGURATION = frozenset(
     {

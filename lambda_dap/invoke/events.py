@@ -62,7 +62,6 @@ class DebuggerEndpoint:
     container_address: tuple[str, int] | None = None  # the debugger itself, inside the container
     attach: dict | None = None  # a launch.json `attach` configuration for the editor's usual debugger
     path_mappings: list[dict[str, str]] = field(default_factory=list)  # localRoot -> remoteRoot, specific first
-    speaks_protocol: bool = True  # False: reached another way (vsdbg over `docker exec`)
     ports: tuple[int, ...] = ()  # every published port
 
 

@@ -218,7 +218,6 @@ class InvokeSession:
             container_address=address,
             attach=configuration,
             path_mappings=mappings,
-            speaks_protocol=plan.debug.port_is_protocol,
             ports=self.debug.ports,
         )
         line = waiting_line(plan.debug, self.debug.host_ip, self.debug.ports, configuration)
