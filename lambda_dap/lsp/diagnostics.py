@@ -67,7 +67,8 @@ def document_problems(project: Project, path: Path) -> list[Problem]:
 
         result = project.model_or_error(path)
         if isinstance(result, TemplateSyntaxError):
-            return [Problem(Span(result.offset, result.offset + 1), str(result), "template-syntax")]
+            at = max(0, min(result.offset, len(source.text.rstrip()) - 1))  # past the end: the last character
+            return [Problem(Span(at, at + 1), str(result), "template-syntax")]
         return template_problems(result) if isinstance(result, TemplateModel) else []
     if kind == LAUNCH:
         from lambda_dap.lsp.launch_checks import launch_problems

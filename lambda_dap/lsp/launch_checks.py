@@ -125,7 +125,8 @@ def _function_problems(project: Project, entry: LaunchEntry, folder: Path, prefi
     model = project.model(template)
     identifier = _get(entry.config, entry.function_field)
     if model is None or not isinstance(identifier, str) or not identifier:
-        if model is not None and identifier is None and len(model.functions) > 1:
+        flat = entry.function_field == ("function",)
+        if model is not None and flat and identifier is None and len(model.functions) > 1:
             yield Problem(
                 Span(entry.node.start, entry.node.start + 1),
                 f"function: missing; {template.name} has {len(model.functions)} functions: "

@@ -192,9 +192,10 @@ def _problem(model: TemplateModel, error: LambdaDapError) -> Problem:
     message = str(error).removeprefix(f"{_SOURCE}: ")
     field_path, _, _ = message.partition(": ")
     path = parse_field(field_path)
-    node = model.node_for_field(path)
-    if node is model.root and len(path) > 3 and path[0] == "Resources":
-        node = model.node_for_field(("Globals", "Function", *path[3:]))
+    node = model.root.at(path)
+    if node is None and len(path) > 3 and path[0] == "Resources":  # a property merged in from Globals
+        node = model.root.at(("Globals", "Function", *path[3:]))
+    node = node or model.node_for_field(path)
     span = node.content_span if node.kind == "scalar" else _key_span(model, node)
     return Problem(span, message, "template-error", field=field_path)
 
