@@ -302,6 +302,14 @@ def test_the_language_server_starts_for_sam_project_buffers_only(nvim: str, tmp_
     assert set(report["codelens_refreshes"]) == {str(path) for path in opened[:3]}
 
 
+def test_lists_in_the_options_replace_the_defaults(nvim: str, tmp_path: Path, project: Path) -> None:
+    setup = {"filetypes": ["python"], "lsp": {"cmd": ["/opt/lambda-dap"], "filetypes": ["yaml"]}}
+    opened = [str(project / "template.yaml"), str(project / "hello_world" / "app.py")]
+    report = run_scenario(nvim, tmp_path, cwd=str(project), setup=setup, open=opened)
+    assert list(report["configurations"]) == ["python"]
+    assert [(start["buffer"], start["cmd"]) for start in report["lsp_starts"]] == [(opened[0], ["/opt/lambda-dap"])]
+
+
 def test_lsp_false_leaves_the_language_server_out(nvim: str, tmp_path: Path, project: Path) -> None:
     report = run_scenario(nvim, tmp_path, cwd=str(project), setup={"lsp": False}, open=[str(project / "template.yaml")])
     assert report["lsp_starts"] == []
@@ -317,3 +325,16 @@ def test_the_adapter_command_nvim_dap_spawns_answers_initialize(nvim: str, tmp_p
     with DapClient.spawn([adapter["command"], *adapter["args"]], cwd=project) as client:
         capabilities = client.initialize(adapter_id="lambda", clientID="neovim", clientName="neovim")
     assert capabilities.get("supportsConfigurationDoneRequest") is True
+
+
+def test_the_real_language_server_attaches_and_shows_lenses_above_the_function(
+    nvim: str, tmp_path: Path, project: Path
+) -> None:
+    command = [sys.executable, "-m", "lambda_dap", "lsp"]
+    report = run_scenario(
+        nvim, tmp_path, cwd=str(project), setup={"lsp": {"cmd": command}}, real_lsp=True, open=["template.yaml"]
+    )
+    assert (report["lsp"]["cmd"], report["lsp"]["root_dir"]) == (command, str(project))
+    function_line = (project / "template.yaml").read_text(encoding="utf-8").splitlines().index("  HelloWorldFunction:")
+    titles = {lens["title"] for lens in report["lsp"]["lenses"] if lens["line"] == function_line}
+    assert {"Invoke", "Debug"} <= {title.split()[0] for title in titles if isinstance(title, str)}, report["lsp"]

@@ -38,6 +38,9 @@ vim.notify = function(message, level)
   table.insert(report.notifications, { message = message, level = level })
 end
 report.codelens_refreshes = {}
+if scenario.real_lsp then
+  goto real_lsp
+end
 vim.lsp.codelens.refresh = function(opts)
   table.insert(report.codelens_refreshes, vim.api.nvim_buf_get_name(opts.bufnr))
 end
@@ -56,6 +59,7 @@ vim.lsp.start = function(config, opts)
   })
   return #report.lsp_starts
 end
+::real_lsp::
 
 for _, path in ipairs(scenario.before_setup or {}) do
   vim.cmd.edit(vim.fn.fnameescape(path))
@@ -115,6 +119,30 @@ if scenario.resolve then
     return done
   end) then
     table.insert(report.errors, "resolving the configurations did not finish")
+  end
+end
+
+if scenario.real_lsp then
+  -- The real client against the real server: wait for it to initialize, then ask for the buffer's code lenses.
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client
+  local ready = vim.wait(30000, function()
+    client = vim.lsp.get_clients({ name = "lambda-dap", bufnr = bufnr })[1]
+    return client ~= nil and client.initialized == true
+  end, 50)
+  if not ready then
+    table.insert(report.errors, "the language server did not initialize")
+  else
+    local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) } }
+    local response = client:request_sync("textDocument/codeLens", params, 30000, bufnr)
+    report.lsp = { root_dir = client.config.root_dir, cmd = client.config.cmd, lenses = {} }
+    for _, lens in ipairs(response and response.result or {}) do
+      table.insert(report.lsp.lenses, {
+        line = lens.range.start.line,
+        title = lens.command and lens.command.title or vim.NIL,
+      })
+    end
+    client:stop(true)
   end
 end
 

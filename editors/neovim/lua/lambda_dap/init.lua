@@ -351,15 +351,23 @@ local function setup_lsp(lsp)
   end
 end
 
+local islist = vim.islist or vim.tbl_islist
+
+--- `opts` over `defaults`: tables merge key by key, but a list (a command line, filetypes) or a false replaces.
+local function merge(defaults, opts)
+  for key, value in pairs(opts) do
+    if type(value) == "table" and not islist(value) and type(defaults[key]) == "table" then
+      defaults[key] = merge(defaults[key], value)
+    else
+      defaults[key] = value
+    end
+  end
+  return defaults
+end
+
 ---@param opts table|nil see M.defaults
 function M.setup(opts)
-  local options = vim.tbl_deep_extend("force", vim.deepcopy(M.defaults), opts or {})
-  if opts and opts.command then -- a list replaces the default instead of merging with it index by index
-    options.command = opts.command
-  end
-  if opts and opts.lsp == false then
-    options.lsp = false
-  end
+  local options = merge(vim.deepcopy(M.defaults), opts or {})
   M.options = options
 
   local dap = require("dap")
