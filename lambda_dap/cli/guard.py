@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 from collections.abc import Callable
-from typing import Any
 
 import click
 
 
-class Terminated(BaseException):
-    """SIGTERM arrived: unwind like Ctrl-C so every `finally` removes what it started."""
-
-
-def _raise_terminated(signum: int, frame: Any) -> None:
-    raise Terminated()
-
-
 def run_guarded(action: Callable[[], int], *, debug: bool) -> int:
     """Run a command body: one `Error:` line and an exit code for every failure, a traceback only with --debug."""
+    from lambda_dap.cli.signals import Guard
+
+    with Guard():
+        return _outcome_of(action, debug)
+
+
+def _outcome_of(action: Callable[[], int], debug: bool) -> int:
+    from lambda_dap.cli.signals import Interrupted
     from lambda_dap.errors import LambdaDapError
 
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         return action()
     except LambdaDapError as e:
@@ -31,12 +28,13 @@ def run_guarded(action: Callable[[], int], *, debug: bool) -> int:
             logging.getLogger("lambda_dap").exception("failed")
         click.echo(f"Error: {e.message}", err=True)
         return e.exit_code
-    except (KeyboardInterrupt, Terminated) as e:
-        click.echo("Aborted: interrupted; the function container was removed.", err=True)
-        return 143 if isinstance(e, Terminated) else 130
-    except click.exceptions.Exit:
-        raise
-    except click.ClickException:
+    except Interrupted as e:
+        click.echo(f"Aborted: {e.name}; everything lambda-dap had started is removed.", err=True)
+        return e.exit_code
+    except KeyboardInterrupt:  # raised by code that installed its own SIGINT handler
+        click.echo("Aborted: SIGINT; everything lambda-dap had started is removed.", err=True)
+        return 130
+    except (click.exceptions.Exit, click.ClickException):
         raise
     except Exception as e:
         if debug:
@@ -45,8 +43,6 @@ def run_guarded(action: Callable[[], int], *, debug: bool) -> int:
         hint = "" if debug else " (run with --debug for the traceback)"
         click.echo(f"Error: internal error: {type(e).__name__}: {detail}{hint}", err=True)
         return 1
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def configure_logging(debug: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -17,6 +18,8 @@ log = logging.getLogger(__name__)
 
 OutputSink = Callable[[str, bytes], None]  # ("stdout" | "stderr", data)
 DISCARD_WAIT_S = 3.0
+MEMORY_SAMPLE_S = 0.05
+INSTANCE_LABEL = "lambda-dap.instance"
 
 
 class Container:
@@ -34,6 +37,8 @@ class Container:
         self.exit_status: int | None = None
         self.oom_killed = False
         self._waiter: threading.Thread | None = None
+        self.instance = os.urandom(8).hex()  # labelled on it: found even if the engine's answer to `create` never came
+        self._peak_bytes: int | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------------------------
 
@@ -42,6 +47,9 @@ class Container:
             self.id = self._engine.create_container(self._create_config(), platform=self.spec.platform)
         except EngineError as e:
             raise ContainerError(f"Cannot create a container from {self.spec.image}: {e.message}") from e
+        except BaseException:  # interrupted while the engine was creating it: remove what it created
+            self._remove_by_instance()
+            raise
         try:
             for network in self.spec.networks:
                 self._connect(network)
@@ -54,7 +62,27 @@ class Container:
             raise
         self._waiter = threading.Thread(target=self._await_exit, name="container-wait", daemon=True)
         self._waiter.start()
+        threading.Thread(target=self._watch_memory, name="container-memory", daemon=True).start()
         return self
+
+    def _remove_by_instance(self) -> None:
+        try:
+            found = self._engine.list_containers(f"{INSTANCE_LABEL}={self.instance}")
+        except ContainerError as e:
+            log.warning("could not look for a half-created container: %s", e.message)
+            return
+        for container in found:
+            self.id = container["Id"]
+            self.remove()
+
+    def _watch_memory(self) -> None:
+        """Sample the peak while it runs: the cgroup goes with the container, and a crash or an OOM kill is exactly
+        when the figure matters."""
+        while not self.exited.is_set() and not self._removed.is_set():
+            value = peak_memory_from_cgroup(self.id) if self.id else None
+            if value is not None:
+                self._peak_bytes = max(value, self._peak_bytes or 0)
+            self.exited.wait(MEMORY_SAMPLE_S)
 
     def _await_exit(self) -> None:
         """Learn the exit status (and whether the kernel's OOM killer struck) the moment it stops."""
@@ -88,7 +116,7 @@ class Container:
             "Cmd": spec.command,
             "Env": [f"{name}={value}" for name, value in spec.environment.items()],
             "WorkingDir": spec.working_dir or "",
-            "Labels": {LABEL: "1", **spec.labels},
+            "Labels": {LABEL: "1", INSTANCE_LABEL: self.instance, **spec.labels},
             "ExposedPorts": {f"{p.container_port}/tcp": {} for p in spec.ports},
             "AttachStdin": False,
             "AttachStdout": False,
@@ -194,9 +222,15 @@ class Container:
         return self._ip_address
 
     def peak_memory_bytes(self) -> int | None:
-        value = peak_memory_from_cgroup(self.id)
+        """The peak so far: read now while it runs, else the last sample (or the limit, after an OOM kill)."""
+        value = peak_memory_from_cgroup(self.id) if self.id else None
         if value is not None:
-            return value
+            self._peak_bytes = max(value, self._peak_bytes or 0)
+            return self._peak_bytes
+        if self.oom_killed and self.spec.memory_mb:
+            return self.spec.memory_mb * 1024 * 1024  # the kernel killed it at its limit
+        if self._peak_bytes is not None:
+            return self._peak_bytes
         try:
             return peak_memory_from_stats(self._engine.stats(self.id))
         except ContainerError as e:

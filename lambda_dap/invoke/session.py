@@ -15,9 +15,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import signal
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from lambda_dap.container.engine import ensure_network, network_gateway
@@ -162,29 +164,27 @@ class InvokeSession:
                 ensure_network(network)
             host = "127.0.0.1" if network == "host" else network_gateway("bridge")
             listener = reserve(host)
-            run_dir = RunDirectory(container_files())
-            relay = pipes = None
-            try:
-                pipes = OutputPipes(run_dir.path, self._on_runtime_output)
+            try:  # each part is recorded as soon as it exists: whatever interrupts, _remove_container finds it
+                self._run_dir = run_dir = RunDirectory(container_files())
+                self._pipes = OutputPipes(run_dir.path, self._on_runtime_output)
                 spec = container_spec(
                     self.request, plan, self._image_details, run_dir=run_dir.path, runtime_api=address_of(listener)
                 )
-                relay = self._open_relay(plan)
+                self._relay = relay = self._open_relay(plan)
                 self._container_started_at = time.monotonic()
                 self._init_reported = False
-                container = Container(spec)
-                self._container = container.start()
+                self._container = container = Container(spec)
+                container.start()
+                # While the container boots, bring up the server on the reserved address (the runtime waits in the
+                # listen backlog meanwhile) and the watch over its extensions; clear away what a killed run left.
+                self._sandbox = sandbox = self._new_sandbox(plan, run_dir)
+                self._start_server(sandbox, listener)
             except BaseException:
-                listener.close()
-                for part in (pipes, relay, run_dir):
-                    if part is not None:
-                        part.close()
+                with signals_held():
+                    if self._server is None:
+                        listener.close()
+                    self._remove_container()
                 raise
-            self._run_dir, self._pipes = run_dir, pipes
-            # While the container boots, bring up the server on the reserved address (the runtime waits in the
-            # listen backlog meanwhile) and the watch over its extensions; clear away what a killed run left.
-            self._sandbox = sandbox = self._new_sandbox(plan, run_dir)
-            self._start_server(sandbox, listener)
             self._removing = False
             container.stream_output(self._on_container_output, self._on_container_exit)
             sandbox.start()
@@ -192,7 +192,7 @@ class InvokeSession:
                 self._reaper = threading.Thread(target=reap, name="reaper", daemon=True)
                 self._reaper.start()
             if relay is not None:
-                self._relay = relay.start(lambda: self._debugger_address(container))
+                relay.start(lambda: self._debugger_address(container))
             self._emit(
                 events.ContainerStarted(
                     container_id=container.id or "", image=plan.image, function=plan.function.full_path
@@ -324,7 +324,7 @@ class InvokeSession:
         current = self._current
         if current is not None and not current.done:
             self.cancel()
-        with self._lock:
+        with self._lock, signals_held():
             self._closed = True
             try:
                 self._remove_container()
@@ -395,7 +395,7 @@ class InvokeSession:
                 raise InvocationCancelled("The invocation was cancelled; its container was removed")
         except BaseException:
             self._current = None
-            with self._lock:
+            with self._lock, signals_held():
                 self._remove_container()
             raise
         return self._finish(plan, api, sandbox, invocation, last)
@@ -453,7 +453,7 @@ class InvokeSession:
                 # The debugger answers `continue` after resuming the handler: let that answer out before the stop.
                 api.waiting_in_next.wait(NEXT_WAIT_S)
                 time.sleep(DEBUGGER_FLUSH_S)
-            with self._lock:
+            with self._lock, signals_held():
                 self._remove_container(graceful=bool(self.debug))
         return self._result(invocation, init_ms, used_mb, extension_failure)
 
@@ -634,6 +634,20 @@ class InvokeSession:
             "Runtime.ExitError",
             f"RequestId: {current.request_id} Error: Runtime exited with error: exit status {status}",
         )
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP back while a clean-up runs (in the main thread, where Python handles them):
+    they arrive once it is complete, never halfway through removing a container."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def attach_timeout_s() -> float:

@@ -6,9 +6,11 @@ The container's own bootstrap (awslambdaric, a custom runtime, lambda-dap's runt
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
+import select
 import socket
 import threading
 import time
@@ -33,6 +35,7 @@ _EXTENSION = "/2020-01-01/extension"
 _SUBSCRIBE = {"/2022-07-01/telemetry": "telemetry", "/2020-08-15/logs": "logs"}
 
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
+HOLD_NEXT_S = 30.0  # how long a `next` after the end stays unanswered before the server lets it go
 
 
 class RuntimeApi:
@@ -180,6 +183,13 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
+    def _hold_until_gone(self) -> None:
+        """Answer nothing (an answer would make the runtime log an error); return once the runtime hangs up, as
+        its container is removed, or after a bounded while."""
+        self.close_connection = True
+        with contextlib.suppress(OSError, ValueError):
+            select.select([self.connection], [], [], HOLD_NEXT_S)
+
     def _send(
         self, status: int, body: bytes, headers: dict[str, str] | None = None, content_type: str = "application/json"
     ) -> None:
@@ -199,12 +209,8 @@ class _Handler(BaseHTTPRequestHandler):
         api = self.server.api
         if _NEXT.match(self.path):
             invocation = api.next_invocation()
-            if invocation is None:
-                self._send_json(
-                    HTTPStatus.GONE,
-                    {"errorMessage": "The environment is shutting down", "errorType": "Runtime.ShuttingDown"},
-                )
-                self.close_connection = True
+            if invocation is None:  # shutting down: the runtime waits, as in Lambda, until its sandbox goes
+                self._hold_until_gone()
                 return
             headers = {
                 "Lambda-Runtime-Aws-Request-Id": invocation.request_id,

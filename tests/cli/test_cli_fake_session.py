@@ -308,18 +308,20 @@ def test_ctrl_c_exits_130(project, script):
     script.raises = KeyboardInterrupt()
     outcome = run()
     assert outcome.exit_code == 130
-    assert stderr_lines(outcome) == [START, "Aborted: interrupted; the function container was removed."]
+    assert stderr_lines(outcome) == [START, "Aborted: SIGINT; everything lambda-dap had started is removed."]
     assert script.closed == 1
 
 
 def test_sigterm_exits_143(project, script):
-    from lambda_dap.cli.guard import Terminated
+    import signal
+
+    from lambda_dap.cli.signals import Interrupted
 
     script.events = []
-    script.raises = Terminated()
+    script.raises = Interrupted(signal.SIGTERM)
     outcome = run()
     assert outcome.exit_code == 143
-    assert stderr_lines(outcome) == ["Aborted: interrupted; the function container was removed."]
+    assert stderr_lines(outcome) == ["Aborted: SIGTERM; everything lambda-dap had started is removed."]
 
 
 def test_bad_event_json_fails_before_any_session(project, script):
