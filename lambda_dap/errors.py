@@ -98,6 +98,19 @@ class OptionError(LambdaDapError):
     code = 2007
 
 
+class OptionValueError(OptionError):
+    """A command-line option's value (or its SAM environment variable's) is unusable: a usage error, exit 2."""
+
+    code = 2008
+    exit_code = 2
+
+
+class SettingError(LambdaDapError):
+    """A `LAMBDA_DAP_*` environment variable holds a value lambda-dap cannot use."""
+
+    code = 2009
+
+
 # --- container and Docker (3xxx) ---------------------------------------------------------------------------------
 
 

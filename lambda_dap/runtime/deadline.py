@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
+from collections.abc import Mapping
+
+from lambda_dap.errors import SettingError
+
+# Every duration a user may set in the environment, in seconds (read where it is used, checked up front).
+DURATION_SETTINGS = ("LAMBDA_DAP_DEBUGGER_TIMEOUT", "LAMBDA_DAP_EXTENSION_INIT_TIMEOUT")
 
 
-def seconds_from_env(name: str, default: float) -> float:
-    """A duration a user may set in the environment (`default` when unset or not a number)."""
-    try:
-        return float(os.environ.get(name, default))
-    except ValueError:
+def seconds_from_env(name: str, default: float, environ: Mapping[str, str] | None = None) -> float:
+    """A duration a user may set in the environment: `default` when unset or empty; SettingError when it is not a
+    positive number of seconds."""
+    text = (os.environ if environ is None else environ).get(name, "").strip()
+    if not text:
         return default
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise SettingError(f"${name}: expected a positive number of seconds such as 30 or 2.5, got {text!r}")
+    return seconds
+
+
+def check_duration_settings(environ: Mapping[str, str] | None = None) -> None:
+    """Fail before anything starts when one of DURATION_SETTINGS is set to something that is not a duration."""
+    for name in DURATION_SETTINGS:
+        seconds_from_env(name, 0.0, environ)
 
 
 class Deadline:
