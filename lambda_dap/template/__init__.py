@@ -5,7 +5,7 @@ Typical use: `load_functions(default_template_path(cwd), parameter_overrides=...
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from lambda_dap.template.catalog import FunctionCatalog
@@ -20,13 +20,15 @@ def load_functions(
     *,
     parameter_overrides: Mapping[str, str] | None = None,
     base_dir: Path | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> FunctionCatalog:
     """Every function of the template (nested stacks included) with Globals merged and intrinsics resolved.
 
     `parameter_overrides` win over Defaults (`AWS::Region` and other `AWS::*` names set pseudo parameters in
-    every stack); `base_dir` replaces the template's directory as the start of relative CodeUri paths.
+    every stack); `base_dir` replaces the template's directory as the start of relative CodeUri paths. `warn` gets
+    one line (file, field or line, problem) per input SAM accepts but that is most likely a mistake.
     """
-    functions = load_stack_functions(Path(template_path), parameter_overrides or {}, base_dir)
+    functions = load_stack_functions(Path(template_path), parameter_overrides or {}, base_dir, warn)
     return FunctionCatalog(absolute(Path(template_path)), functions)
 
 

@@ -13,6 +13,45 @@ from typing import Any
 
 FUNCTION_TYPES = frozenset({"AWS::Serverless::Function", "AWS::Lambda::Function"})
 
+# Every intrinsic function and condition CloudFormation knows (with AWS::LanguageExtensions and Rules), resolvable
+# here or not: a short-form tag outside this set is a typo or an unknown function.
+KNOWN_INTRINSICS = frozenset(
+    {
+        "Ref",
+        "Condition",
+        *(
+            f"Fn::{name}"
+            for name in [
+                "And",
+                "Base64",
+                "Cidr",
+                "Contains",
+                "EachMemberEquals",
+                "EachMemberIn",
+                "Equals",
+                "FindInMap",
+                "ForEach",
+                "GetAZs",
+                "GetAtt",
+                "If",
+                "ImportValue",
+                "Join",
+                "Length",
+                "Not",
+                "Or",
+                "RefAll",
+                "Select",
+                "Split",
+                "Sub",
+                "ToJsonString",
+                "Transform",
+                "ValueOf",
+                "ValueOfAll",
+            ]
+        ),
+    }
+)
+
 
 class _NoValue:
     """`Ref: AWS::NoValue`: the enclosing key or list item is removed."""

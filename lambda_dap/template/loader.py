@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,16 +11,17 @@ from lambda_dap.errors import TemplateError, TemplateNotFound
 from lambda_dap.template.paths import display_path
 
 
-def load_template(path: Path) -> dict[str, Any]:
-    """The template at `path` as plain data; short-form tags become `{"Fn::X": ...}` / `{"Ref": ...}`."""
+def load_template(path: Path, warn: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """The template at `path` as plain data; short-form tags become `{"Fn::X": ...}` / `{"Ref": ...}`. `warn` gets
+    a line per duplicate key or unknown tag."""
     source = display_path(path)
     text = _read(Path(path), source)
-    template = parse_template(text, source, is_json=Path(path).suffix.lower() == ".json")
+    template = parse_template(text, source, is_json=Path(path).suffix.lower() == ".json", warn=warn)
     _check_shape(template, source)
     return template
 
 
-def parse_template(text: str, source: str, *, is_json: bool = False) -> Any:
+def parse_template(text: str, source: str, *, is_json: bool = False, warn: Callable[[str], None] | None = None) -> Any:
     """Parse template text: `json.loads` when it looks like JSON (much faster), else YAML."""
     if text.lstrip().startswith("{"):
         try:
@@ -29,7 +31,7 @@ def parse_template(text: str, source: str, *, is_json: bool = False) -> Any:
                 raise TemplateError(f"{source}:{error.lineno}: invalid JSON: {error.msg}") from None
     from lambda_dap.template.yamlload import parse_yaml  # imports yaml only when needed
 
-    return parse_yaml(text, source)
+    return parse_yaml(text, source, warn)
 
 
 def _read(path: Path, source: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ class _Walk:
     base_dir: Path | None  # --docker-volume-basedir: replaces root_dir for code paths
     pseudo_overrides: Mapping[str, str]  # AWS::* overrides apply in every stack
     environ: Mapping[str, str]
+    warn: Callable[[str], None] | None = None
 
     def code_base(self, template_dir: Path) -> Path:
         """Where a stack's CodeUri/ContentUri start: its directory, moved under base_dir when one is given."""
@@ -46,7 +47,10 @@ class _Walk:
 
 
 def load_stack_functions(
-    template_path: Path, parameter_overrides: Mapping[str, str], base_dir: Path | None
+    template_path: Path,
+    parameter_overrides: Mapping[str, str],
+    base_dir: Path | None,
+    warn: Callable[[str], None] | None = None,
 ) -> list[Function]:
     """Every function of the template and of its local nested stacks, in template order."""
     template_path = absolute(template_path)
@@ -55,6 +59,7 @@ def load_stack_functions(
         base_dir=absolute(base_dir) if base_dir is not None else None,
         pseudo_overrides={k: v for k, v in parameter_overrides.items() if k.startswith("AWS::")},
         environ=os.environ,
+        warn=warn,
     )
     functions: list[Function] = []
     _collect(template_path, parameter_overrides, "", (), walk, functions)
@@ -69,8 +74,10 @@ def _collect(
     walk: _Walk,
     functions: list[Function],
 ) -> None:
-    template = load_template(template_path)
+    template = load_template(template_path, walk.warn)
     where = FieldPath(display_path(template_path))
+    if walk.warn is not None and not prefix:
+        _warn_on_unknown_overrides(template.get("Parameters"), overrides, where.source, walk.warn)
     scope = _scope(template, template_path, {**walk.pseudo_overrides, **overrides}, prefix, walk, where)
     globals_ = function_globals(template, where)
     for logical_id, resource, properties in _resources(template["Resources"], scope):
@@ -101,7 +108,7 @@ def _scope(
 ) -> StackScope:
     symbols = {
         **pseudo_parameters(overrides, walk.environ),
-        **parameter_values(template.get("Parameters"), overrides, where.child("Parameters")),
+        **parameter_values(template.get("Parameters"), overrides, where.child("Parameters"), walk.warn),
     }
     resolver = Resolver(
         symbols=symbols,
@@ -117,6 +124,17 @@ def _scope(
         code_base=walk.code_base(template_path.parent),
         prefix=prefix,
     )
+
+
+def _warn_on_unknown_overrides(
+    declared: Any, overrides: Mapping[str, str], source: str, warn: Callable[[str], None]
+) -> None:
+    """Overrides that name no parameter of the template: SAM ignores them without a word (a typo, most often)."""
+    names = declared if isinstance(declared, dict) else {}
+    for name in overrides:
+        if not name.startswith("AWS::") and name not in names:
+            known = ", ".join(map(str, names)) or "none"
+            warn(f"--parameter-overrides: {source} has no parameter {name} (parameters: {known}); ignored")
 
 
 def _section(template: dict[str, Any], name: str, where: FieldPath) -> dict[str, Any]:
