@@ -163,7 +163,9 @@ def _json_type(value: Any) -> str:
 
 def _load(path: Path, option: str) -> Any:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM (Windows editors) is no error
+    except IsADirectoryError as e:
+        raise EnvVarsFileError(f"{option} file {path}: expected a JSON or .env file, got a directory") from e
     except FileNotFoundError as e:
         raise EnvVarsFileError(f"{option} file {path} does not exist") from e
     except (OSError, UnicodeDecodeError) as e:

@@ -7,6 +7,7 @@ not in the file is an error rather than silently ignored.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +36,21 @@ def find_config_file(explicit: str | None, template_dir: Path, cwd: Path) -> Pat
     return None
 
 
-def load_command_parameters(path: Path, env: str = DEFAULT_ENV, command: str = "local_invoke") -> dict[str, Any]:
+def load_command_parameters(
+    path: Path,
+    env: str = DEFAULT_ENV,
+    command: str = "local_invoke",
+    *,
+    known: Collection[str] | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     """`[env.global.parameters]` overlaid with `[env.<command>.parameters]`.
 
-    A missing `default` env gives {}; another env that the file lacks is an error listing the envs it has."""
+    A missing `default` env gives {}; another env that the file lacks is an error listing the envs it has; a
+    `version` that is not a number is an error, as in SAM. `warn` gets a line per key of the command's own table
+    that is not in `known` (SAM ignores them without a word; `global` keys may belong to other commands)."""
     document = _read(path)
+    _check_version(document, path)
     envs = {name: value for name, value in document.items() if isinstance(value, dict)}
     if env not in envs:
         if env == DEFAULT_ENV:
@@ -48,9 +59,32 @@ def load_command_parameters(path: Path, env: str = DEFAULT_ENV, command: str = "
         raise ConfigFileError(f"Config environment '{env}' not found in {path} (environments present: {present})")
     section = envs[env]
     merged: dict[str, Any] = {}
-    for key in ("global", command.replace(" ", "_").replace("-", "_")):
-        merged.update(_parameters(section, key, env, path))
+    command_key = command.replace(" ", "_").replace("-", "_")
+    for key in ("global", command_key):
+        parameters = _parameters(section, key, env, path)
+        if key == command_key and known is not None and warn is not None:
+            _warn_on_unknown(parameters, known, f"{path}: [{env}.{key}.parameters]", warn)
+        merged.update(parameters)
     return merged
+
+
+def _check_version(document: dict[str, Any], path: Path) -> None:
+    """SAM refuses a samconfig whose `version` is not a number (SamConfigVersionException); so does lambda-dap."""
+    version = document.get("version")
+    if version is None or (isinstance(version, (int, float)) and not isinstance(version, bool)):
+        return
+    raise ConfigFileError(f"Invalid config file {path}: version: expected a number such as 0.1, got {version!r}")
+
+
+def _warn_on_unknown(
+    parameters: dict[str, Any], known: Collection[str], table: str, warn: Callable[[str], None]
+) -> None:
+    for key in parameters:
+        if key in known:
+            continue
+        spelled = str(key).replace("-", "_")
+        hint = f" (did you mean {spelled}?)" if spelled in known else ""
+        warn(f"{table}: {key}: not an option of `invoke`{hint}; ignored")
 
 
 def _read(path: Path) -> dict[str, Any]:

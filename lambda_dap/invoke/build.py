@@ -10,14 +10,16 @@ template: `handler`, `code_dir`, `runtime`, `memory_mb`, `timeout_s`, `environme
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from lambda_dap.errors import EventError, OptionError
+from lambda_dap.errors import EventError, LambdaDapError, OptionError, OptionValueError
 from lambda_dap.invoke.request import CodeTarget, DebugOptions, InvokeRequest
 
 PATH, TEXT, FLAG, PORTS, TEXTS = "path", "text", "flag", "ports", "texts"
@@ -58,6 +60,41 @@ _TRUE = {"1", "true", "t", "yes", "y", "on"}
 _FALSE = {"0", "false", "f", "no", "n", "off", ""}
 DEFAULT_HOST_INTERFACE = "127.0.0.1"
 STDIN_NOTICE = "Reading invoke payload from stdin (you can also pass it from file with --event)"
+# Option names whose command-line spelling is not `--name-with-dashes`.
+_FLAGS = {"template_file": "--template", "function_identifier": "FUNCTION_IDENTIFIER"}
+# Options of `sam local invoke` that lambda-dap takes from samconfig without using them.
+SAM_ONLY_OPTIONS = frozenset(
+    {
+        "beta_features",
+        "container_host",
+        "durable_execution_name",
+        "hook_name",
+        "language_extensions",
+        "mount_symlinks",
+        "save_params",
+        "skip_prepare_infra",
+        "tenant_id",
+        "terraform_plan_file",
+    }
+)
+_REGION = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?$")  # botocore's validate_region_name
+
+
+class _Sources(dict):
+    """Where each option's value came from, to name it in an error: `--flag`, `$SAM_VARIABLE` or
+    `samconfig.toml: name`; a bad value from the first two is a usage error (exit 2), from a file exit 1."""
+
+    def label(self, name: str) -> str:
+        return self.get(name, _flag(name))
+
+    def error(self, name: str, problem: str) -> LambdaDapError:
+        label = self.label(name)
+        kind = OptionValueError if label.startswith(("-", "$")) or name not in self else OptionError
+        return kind(f"{label}: {problem}")
+
+
+def _flag(name: str) -> str:
+    return _FLAGS.get(name, "--" + name.replace("_", "-"))
 
 
 def build_request(
@@ -67,23 +104,34 @@ def build_request(
     environ: Mapping[str, str] | None = None,
     stdin: IO[bytes] | None = None,
     notice: Callable[[str], None] = lambda text: None,
+    warn: Callable[[str], None] | None = None,
 ) -> InvokeRequest:
-    """The request `options` describe; raises a LambdaDapError (one line, naming the option) on bad input."""
+    """The request `options` describe; raises a LambdaDapError (one line, naming the option) on bad input.
+
+    `warn` gets one line per input SAM accepts but that is most likely a mistake (without it, `notice` gets them
+    as `Warning: ...` lines)."""
+    from lambda_dap.runtime.deadline import check_duration_settings
+
+    if warn is None:
+        warn = lambda text: notice(f"Warning: {text}")  # noqa: E731
     cwd = (cwd or Path.cwd()).resolve()
     environ = os.environ if environ is None else environ
-    values = _given(options, environ)
+    check_duration_settings(environ)
+    sources = _Sources()
+    values = _given(options, environ, sources)
     code = _code_target(options, cwd)
     template = None if code is not None else _template(values, cwd)
     template_given = "template_file" in values
-    _apply_samconfig(values, template.parent if template is not None else cwd, cwd)
+    _apply_samconfig(values, template.parent if template is not None else cwd, cwd, sources, warn)
     if template is not None and not template_given and values.get("template_file"):
         template = _path(values["template_file"], cwd)
-    debug = _debug_options(values, options, cwd)
+    _check_values(values, sources, cwd)
+    debug = _debug_options(values, options, cwd, sources)
     return InvokeRequest(
         template=template,
         function_id=values.get("function_identifier"),
         code=code,
-        event=_event(values, options, cwd, stdin, notice),
+        event=_event(values, options, cwd, stdin, notice, warn, sources),
         env_vars_file=_optional_path(values.get("env_vars"), cwd),
         env_vars=values["env_vars"] if isinstance(values.get("env_vars"), Mapping) else None,
         parameter_overrides=_overrides(values.get("parameter_overrides"), template.parent if template else cwd),
@@ -100,22 +148,24 @@ def build_request(
         runtime=values.get("runtime") if code is None else None,
         debug=debug,
         memory_limit=not values.get("no_memory_limit"),
-        extra_hosts=parse_add_hosts(values.get("add_host") or ()),
+        extra_hosts=parse_add_hosts(values.get("add_host") or (), sources.label("add_host")),
         dns=list(values.get("container_dns") or ()),
         log_file=_optional_path(values.get("log_file"), cwd),
         debug_logging=bool(values.get("debug")),
     )
 
 
-def _given(options: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+def _given(options: Mapping[str, Any], environ: Mapping[str, str], sources: _Sources) -> dict[str, Any]:
     """The options given, then those SAM's environment variables give; typed and checked."""
     values: dict[str, Any] = {}
     for name, (kind, variable) in OPTIONS.items():
         value = options.get(name)
         if _is_given(value):
             values[name] = value
+            sources[name] = _flag(name)
         elif variable and environ.get(variable, "") != "":
-            values[name] = _convert(environ[variable], kind, f"${variable}")
+            values[name] = _convert(environ[variable], kind, f"${variable}", OptionValueError)
+            sources[name] = f"${variable}"
     return values
 
 
@@ -130,14 +180,19 @@ def _template(values: dict[str, Any], cwd: Path) -> Path | None:
     return _path(given, cwd) if given else default_template_path(cwd)
 
 
-def _apply_samconfig(values: dict[str, Any], template_dir: Path, cwd: Path) -> None:
+def _apply_samconfig(
+    values: dict[str, Any], template_dir: Path, cwd: Path, sources: _Sources, warn: Callable[[str], None]
+) -> None:
     """Fill what is still missing from the samconfig file (paths in it are relative to the file)."""
     from lambda_dap.config.samconfig import DEFAULT_ENV, find_config_file, load_command_parameters
 
     config_path = find_config_file(values.get("config_file"), template_dir, cwd)
     if config_path is None:
         return
-    for name, raw in load_command_parameters(config_path, values.get("config_env") or DEFAULT_ENV).items():
+    parameters = load_command_parameters(
+        config_path, values.get("config_env") or DEFAULT_ENV, known=(*OPTIONS, *SAM_ONLY_OPTIONS), warn=warn
+    )
+    for name, raw in parameters.items():
         kind = OPTIONS.get(name, (None, None))[0]
         if kind is None or name in _NOT_FROM_CONFIG or name in values:
             continue
@@ -148,9 +203,45 @@ def _apply_samconfig(values: dict[str, Any], template_dir: Path, cwd: Path) -> N
             value = str(config_path.parent / str(value))
         if _is_given(value):
             values[name] = value
+            sources[name] = f"{config_path}: {name}"
 
 
-def _convert(raw: Any, kind: str, where: str) -> Any:
+def _check_values(values: dict[str, Any], sources: _Sources, cwd: Path) -> None:
+    """What click's types cannot check: IP addresses, a directory option naming a file, a runtime, a region."""
+    for name in ("container_dns", "container_host_interface"):
+        for value in _as_tuple(values.get(name)):
+            if not _is_ip(value):
+                raise sources.error(name, f"'{value}' is not an IP address (expected one such as 127.0.0.1)")
+    cache = values.get("layer_cache_basedir")
+    if cache and _path(cache, cwd).exists() and not _path(cache, cwd).is_dir():
+        raise sources.error("layer_cache_basedir", f"'{cache}' is a file; expected a directory (or a new path)")
+    runtime = values.get("runtime")
+    if runtime:
+        from lambda_dap.invoke.plan import runtime_problem
+
+        problem = runtime_problem(str(runtime))
+        if problem is not None:
+            raise sources.error("runtime", problem)
+    region = values.get("region")
+    if region and not _REGION.match(str(region)):
+        raise sources.error("region", f"'{region}' is not a region name (expected one such as us-east-1)")
+
+
+def _as_tuple(value: Any) -> tuple[Any, ...]:
+    if value is None:
+        return ()
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+
+
+def _is_ip(value: Any) -> bool:
+    try:
+        ipaddress.ip_address(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _convert(raw: Any, kind: str, where: str, error: type[OptionError] = OptionError) -> Any:
     """A value from the environment or a config file, as its option's kind wants it."""
     if kind == FLAG:
         if isinstance(raw, bool):
@@ -158,25 +249,25 @@ def _convert(raw: Any, kind: str, where: str) -> Any:
         text = str(raw).strip().lower()
         if text in _TRUE or text in _FALSE:
             return text in _TRUE
-        raise OptionError(f"{where}: expected true or false, not {raw!r}")
+        raise error(f"{where}: expected true or false, not {raw!r}")
     if kind == PORTS:
         items = raw if isinstance(raw, (list, tuple)) else str(raw).split()
-        return tuple(_port(item, where) for item in items)
+        return tuple(_port(item, where, error) for item in items)
     if kind == TEXTS:
         items = raw if isinstance(raw, (list, tuple)) else [raw]
         return tuple(str(item) for item in items)
     if isinstance(raw, (dict, list)):
-        raise OptionError(f"{where}: expected a string, not {type(raw).__name__}")
+        raise error(f"{where}: expected a string, not {type(raw).__name__}")
     return str(raw)
 
 
-def _port(value: Any, where: str) -> int:
+def _port(value: Any, where: str, error: type[OptionError] = OptionError) -> int:
     try:
         port = int(value)
     except (TypeError, ValueError):
-        raise OptionError(f"{where}: '{value}' is not a port number") from None
+        raise error(f"{where}: '{value}' is not a port number") from None
     if not 0 <= port < 65536:
-        raise OptionError(f"{where}: port {port} is not between 1 and 65535 (or 0: any free port)")
+        raise error(f"{where}: port {port} is not between 1 and 65535 (or 0: any free port)")
     return port
 
 
@@ -216,16 +307,22 @@ def _overrides(value: Any, base_dir: Path) -> dict[str, str]:
     return parse_parameter_overrides(value if isinstance(value, Mapping) else [value], base_dir)
 
 
-def _debug_options(values: dict[str, Any], options: Mapping[str, Any], cwd: Path) -> DebugOptions | None:
+def _debug_options(
+    values: dict[str, Any], options: Mapping[str, Any], cwd: Path, sources: _Sources
+) -> DebugOptions | None:
     ports = values.get("debug_port")
     if not ports:
-        if values.get("debugger_path") or values.get("debug_args"):
-            raise OptionError("--debugger-path and --debug-args need --debug-port")
+        for name in ("debugger_path", "debug_args"):
+            if values.get(name):
+                raise sources.error(name, "--debugger-path and --debug-args need --debug-port")
         return None
     host_ip = values.get("container_host_interface") or DEFAULT_HOST_INTERFACE
-    ports = tuple(_port(port, "--debug-port") or free_port(host_ip) for port in ports)
-    if len(set(ports)) != len(ports):
-        raise OptionError(f"--debug-port: each port may be given once, not {', '.join(map(str, ports))}")
+    label = sources.label("debug_port")
+    kind = OptionValueError if label.startswith(("-", "$")) else OptionError
+    given = tuple(_port(port, label, kind) for port in ports)
+    if len({port for port in given if port}) != len([port for port in given if port]):
+        raise kind(f"{label}: each port may be given once, not {', '.join(map(str, given))}")
+    ports = tuple(port or free_port(host_ip) for port in given)
     debugger_path = None
     if values.get("debugger_path"):
         debugger_path = _path(values["debugger_path"], cwd)
@@ -274,6 +371,8 @@ def _event(
     cwd: Path,
     stdin: IO[bytes] | None,
     notice: Callable[[str], None],
+    warn: Callable[[str], None],
+    sources: _Sources,
 ) -> bytes:
     inline = options.get("event_data")
     if inline is not None:
@@ -281,6 +380,8 @@ def _event(
             return load_event_bytes(bytes(inline), "the launch configuration's event")
         return json.dumps(inline).encode()
     source = values.get("event")
+    if source and values.get("no_event"):
+        warn(f"{sources.label('no_event')} wins over {sources.label('event')} {source}: the event is {{}}")
     if not source or values.get("no_event"):
         return b"{}"
     if source == "-":
@@ -291,6 +392,8 @@ def _event(
 
 def load_event(path: Path, *, shown: str | None = None) -> bytes:
     """An event file's bytes, checked to be JSON as Lambda requires."""
+    if path.is_dir():
+        raise EventError(f"--event {shown or path}: expected a JSON file, got a directory")
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -318,11 +421,15 @@ def parse_invoke_images(values: tuple[str, ...] | list[str]) -> dict[str | None,
     return images
 
 
-def parse_add_hosts(values: tuple[str, ...] | list[str]) -> dict[str, str]:
+def parse_add_hosts(values: tuple[str, ...] | list[str], label: str = "--add-host") -> dict[str, str]:
+    """`HOST:IP` (IP may be an IPv6 address, or Docker's `host-gateway`)."""
     hosts: dict[str, str] = {}
+    kind = OptionValueError if label.startswith(("-", "$")) else OptionError
     for value in values:
         host, sep, address = value.partition(":")
         if not sep or not host or not address:
-            raise OptionError(f"Invalid --add-host '{value}': expected HOST:IP")
+            raise kind(f"{label}: '{value}' is not HOST:IP (expected e.g. db.local:10.0.0.5)")
+        if address != "host-gateway" and not _is_ip(address):
+            raise kind(f"{label}: '{address}' in '{value}' is not an IP address (or host-gateway)")
         hosts[host] = address
     return hosts

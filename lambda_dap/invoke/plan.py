@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,22 +16,34 @@ from typing import TYPE_CHECKING, Any
 from lambda_dap import LOCAL_ACCOUNT_ID
 from lambda_dap.config.credentials import AwsContext, resolve_aws
 from lambda_dap.config.envvars import (
+    PARAMETERS_KEY,
     FunctionSettings,
+    file_overrides,
     lambda_environment,
     load_container_env_vars_file,
     load_env_vars_file,
 )
-from lambda_dap.errors import OptionError, UnsupportedFunction
+from lambda_dap.errors import FunctionNotFound, LambdaDapError, OptionError, UnsupportedFunction
 from lambda_dap.invoke.code import CodeDirectory
 from lambda_dap.invoke.request import CodeTarget, InvokeRequest
 from lambda_dap.invoke.runtimes import default_image, runtime_family, runtime_of_image
 from lambda_dap.template import load_functions
+from lambda_dap.template.intrinsics import KNOWN_INTRINSICS, intrinsic_name
+from lambda_dap.template.location import show
 from lambda_dap.template.model import Function
+from lambda_dap.template.paths import display_path
 
 if TYPE_CHECKING:
     from lambda_dap.debug.settings import DebugSettings
 
 log = logging.getLogger(__name__)
+
+Warn = Callable[[str], None]
+
+# Lambda's limits (a deployed function outside them is refused; SAM runs it anyway, so lambda-dap warns).
+MEMORY_RANGE_MB = (128, 10240)
+MAX_TIMEOUT_S = 900
+RUNTIME_EXAMPLES = "python3.12, nodejs20.x, java21, dotnet8, ruby3.3 or provided.al2023"
 
 
 @dataclass
@@ -86,23 +99,37 @@ class FunctionPlan:
 
 
 def plan_function(
-    request: InvokeRequest, *, notice: Callable[[str], None], host_env: Mapping[str, str] | None = None
+    request: InvokeRequest,
+    *,
+    notice: Callable[[str], None],
+    host_env: Mapping[str, str] | None = None,
+    warn: Warn | None = None,
 ) -> FunctionPlan:
-    """Resolve the function and what its container needs; raises `LambdaDapError` on any bad input."""
+    """Resolve the function and what its container needs; raises `LambdaDapError` on any bad input.
+
+    `warn` gets one line per input that SAM accepts but Lambda would not, or that cannot be resolved locally
+    (without it, warnings go to `notice` as `Warning: ...` lines)."""
+    if warn is None:
+        warn = lambda text: notice(f"Warning: {text}")  # noqa: E731
     host_env = os.environ if host_env is None else host_env
     aws = resolve_aws(request.profile, request.region, host_env)
-    function = _find_function(request, aws)
+    function = _find_function(request, aws, warn)
     runtime = request.runtime or function.runtime
+    if function.package_type != "Image":
+        _check_runtime(request, function, runtime)
     image = _choose_image(request, function, runtime)
+    _warn_on_limits(request, function, warn)
 
     env_file = request.env_vars
     if env_file is None and request.env_vars_file:
         env_file = load_env_vars_file(request.env_vars_file)
+    settings = function_settings(function)
+    _warn_on_environment(request, function, settings, env_file, host_env, warn)
     container_env = request.container_env_vars
     if container_env is None and request.container_env_vars_file:
         container_env = load_container_env_vars_file(request.container_env_vars_file)
     environment = lambda_environment(
-        function_settings(function), env_file=env_file, host_env=host_env, aws=aws, timeout_s=function.timeout_s
+        settings, env_file=env_file, host_env=host_env, aws=aws, timeout_s=function.timeout_s
     )
     if function.package_type != "Image":
         environment.update(_runtime_variables(function, runtime))
@@ -117,7 +144,9 @@ def plan_function(
 
     code = CodeDirectory(function, runtime)
     try:
-        _check_handler_file(function, runtime, code.path)
+        _check_handler_file(
+            function, runtime, code.path, "handler" if request.code is not None else _field(function, "Handler")
+        )
         opt_dir = _prepare_layers(request, function, aws, notice)
     except BaseException:
         code.close()
@@ -138,7 +167,7 @@ def plan_function(
     )
 
 
-def _find_function(request: InvokeRequest, aws: AwsContext) -> Function:
+def _find_function(request: InvokeRequest, aws: AwsContext, warn: Warn) -> Function:
     if request.code is not None:
         return code_target_function(request.code)
     if request.template is None:
@@ -147,8 +176,131 @@ def _find_function(request: InvokeRequest, aws: AwsContext) -> Function:
     if request.region:
         overrides["AWS::Region"] = request.region
     overrides.setdefault("AWS::Region", aws.region)
-    catalog = load_functions(request.template, parameter_overrides=overrides, base_dir=request.docker_volume_basedir)
+    catalog = load_functions(
+        request.template, parameter_overrides=overrides, base_dir=request.docker_volume_basedir, warn=warn
+    )
+    for name, image in request.invoke_images.items():
+        if name is not None and catalog.get(name) is None:
+            raise FunctionNotFound(
+                f"--invoke-image {name}={image}: no function {name} in {display_path(request.template)} "
+                f"(functions: {', '.join(catalog.full_paths) or 'none'}); give IMAGE alone for every function"
+            )
     return catalog.find(request.function_id)
+
+
+def _field(function: Function, key: str) -> str:
+    """A function's property as messages name it: `template.yaml: Resources.Fn.Properties.Key`."""
+    return f"{display_path(function.template_path)}: Resources.{function.logical_id}.Properties.{key}"
+
+
+# Each family's identifiers, and the versions Lambda has had (or may have: later ones pass).
+_RUNTIME_VERSIONS: dict[str, tuple[re.Pattern[str], Callable[[tuple[int, ...]], bool]]] = {
+    "python": (re.compile(r"^python(\d+)\.(\d+)$"), lambda v: v == (2, 7) or (v[0] == 3 and v[1] >= 6)),
+    "nodejs": (re.compile(r"^nodejs(\d+)\.x$"), lambda v: v[0] >= 10),
+    "java": (re.compile(r"^java(\d+)"), lambda v: v[0] >= 8),
+    "dotnet": (re.compile(r"^dotnet(\d+)$"), lambda v: v[0] >= 6),
+    "ruby": (re.compile(r"^ruby(\d+)\.(\d+)$"), lambda v: v in ((2, 5), (2, 7)) or v[0] >= 3),
+}
+
+
+def runtime_problem(runtime: str) -> str | None:
+    """Why `runtime` is not a Lambda runtime identifier, or None when it is one (past, current or to come)."""
+    try:
+        family = runtime_family(runtime)
+    except LambdaDapError:
+        family = None
+    if family is not None and family not in _RUNTIME_VERSIONS:
+        return None  # provided, provided.al2, provided.al2023, go1.x
+    if family is not None:
+        pattern, known = _RUNTIME_VERSIONS[family]
+        match = pattern.match(runtime)
+        if match and known(tuple(int(part) for part in match.groups())):
+            return None
+    return f"'{runtime}' is not a Lambda runtime; expected one such as {RUNTIME_EXAMPLES}"
+
+
+def _check_runtime(request: InvokeRequest, function: Function, runtime: str | None) -> None:
+    """A Zip function runs on a known runtime, even in a given image: SAM refuses it otherwise too
+    ("Unsupported Runtime", LambdaContainer); --runtime itself is checked with the other options."""
+    if request.code is not None or (request.runtime and runtime_problem(request.runtime) is None):
+        return
+    if not runtime:
+        raise UnsupportedFunction(
+            f"{_field(function, 'Runtime')}: a Zip function needs a Runtime such as python3.12 (or pass --runtime)"
+        )
+    problem = runtime_problem(runtime)
+    if problem is not None:
+        raise UnsupportedFunction(f"{_field(function, 'Runtime')}: {problem}")
+
+
+def _warn_on_limits(request: InvokeRequest, function: Function, warn: Warn) -> None:
+    """MemorySize and Timeout beyond what Lambda allows: SAM runs them as given, and so does lambda-dap."""
+    low, high = MEMORY_RANGE_MB
+    memory_field = "memory_mb" if request.code is not None else _field(function, "MemorySize")
+    timeout_field = "timeout_s" if request.code is not None else _field(function, "Timeout")
+    if not low <= function.memory_mb <= high:
+        warn(
+            f"{memory_field}: {function.memory_mb} MB is outside Lambda's {low}-{high} MB, so Lambda would refuse "
+            f"it; running with {function.memory_mb} MB"
+        )
+    if function.timeout_s > MAX_TIMEOUT_S:
+        warn(
+            f"{timeout_field}: {function.timeout_s} seconds is beyond Lambda's {MAX_TIMEOUT_S}-second limit, so "
+            f"Lambda would refuse it; running with {function.timeout_s} seconds"
+        )
+
+
+def _warn_on_environment(
+    request: InvokeRequest,
+    function: Function,
+    settings: FunctionSettings,
+    env_file: Any,
+    host_env: Mapping[str, str],
+    warn: Warn,
+) -> None:
+    """Values that become "" in the container, as SAM makes them: an intrinsic that cannot be resolved locally in
+    the template (unless the shell or the env-vars file gives the variable), an object or a list in the env-vars
+    file."""
+    replaced = set(host_env) | set(file_overrides(settings, env_file if isinstance(env_file, Mapping) else {}))
+    if request.code is None:
+        for name, value in function.environment.items():
+            if isinstance(value, (dict, list)) and name not in replaced:
+                why = _unresolved(value)
+                warn(f"{_field(function, f'Environment.Variables.{name}')}: {why}; {name} is set to an empty string")
+    if not isinstance(env_file, Mapping):
+        return
+    source = display_path(request.env_vars_file) if request.env_vars_file and request.env_vars is None else "envVars"
+    blocks = [PARAMETERS_KEY, next((key for key in settings.names if isinstance(env_file.get(key), Mapping)), None)]
+    for block in dict.fromkeys(key for key in blocks if key is not None):
+        values = env_file.get(block)
+        if not isinstance(values, Mapping):
+            continue
+        for name, value in values.items():
+            if isinstance(value, (dict, list)):
+                kind = "an object" if isinstance(value, dict) else "a list"
+                warn(
+                    f"{source}: {block}.{name}: expected a string, number or boolean, got {kind}; "
+                    f"{name} is set to an empty string"
+                )
+
+
+def _unresolved(value: Any) -> str:
+    """Why an environment value is not text: the intrinsic that cannot be resolved, or its type."""
+    name = intrinsic_name(value)
+    if name is None:
+        kind = "an object" if isinstance(value, dict) else "a list"
+        return f"expected a string, number or boolean, got {kind} {show(value)}"
+    tag = "!" + name.removeprefix("Fn::")
+    argument = value[name]
+    if name == "Ref":
+        shown = argument if isinstance(argument, str) else show(argument)
+        return f"{tag} {shown} names no parameter with a value, pseudo parameter or resource"
+    if name == "Fn::GetAtt":
+        shown = ".".join(map(str, argument)) if isinstance(argument, list) else show(argument)
+        return f"{tag} {shown} cannot be resolved locally (only a function's Arn can)"
+    if name not in KNOWN_INTRINSICS:
+        return f"{tag} is not a CloudFormation intrinsic function"
+    return f"{tag} {show(argument)} cannot be resolved locally"
 
 
 def code_target_function(target: CodeTarget) -> Function:
@@ -202,8 +354,7 @@ def _choose_image(request: InvokeRequest, function: Function, runtime: str | Non
         return function.image_uri
     if not runtime:
         raise UnsupportedFunction(
-            f"{function.template_path.name}: Resources.{function.logical_id}.Properties.Runtime: "
-            "a Zip function needs a Runtime (or pass --runtime)"
+            f"{_field(function, 'Runtime')}: a Zip function needs a Runtime such as python3.12 (or pass --runtime)"
         )
     runtime_family(runtime)
     return default_image(runtime, function.architecture)
@@ -241,24 +392,35 @@ def handler_module_file(handler: str, family: str) -> str | None:
     return f"{directory}/{module}" if directory else module
 
 
-def _check_handler_file(function: Function, runtime: str | None, code_dir: Path | None) -> None:
-    """Catch a Handler naming a file that is not in the code directory before any container starts.
+def _check_handler_file(function: Function, runtime: str | None, code_dir: Path | None, field: str) -> None:
+    """Catch a Handler that cannot name a file in the code directory before any container starts.
 
-    Only for Python and Node.js functions without layers (a layer may provide the module).
+    Only for Python and Node.js functions; the file's existence only without layers (a layer may provide it).
     """
-    if code_dir is None or function.layers or not runtime or not function.handler:
+    if not runtime or not function.handler or function.package_type == "Image":
         return
     family = runtime_family(runtime)
     suffixes = _HANDLER_SUFFIXES.get(family)
-    module = handler_module_file(function.handler, family) if suffixes else None
-    if not suffixes or not module:
+    if not suffixes:
+        return
+    handler = function.handler
+    module = handler_module_file(handler, family)
+    if not module or not handler.rpartition(".")[2]:
+        raise UnsupportedFunction(
+            f"{field}: '{handler}' is not FILE.FUNCTION; a handler names a module in the code directory and its "
+            "function, such as app.lambda_handler"
+        )
+    parts = handler.rpartition(".")[0].replace(".", "/").split("/") if family == "python" else module.split("/")
+    if handler.startswith("/") or any(part in ("", "..") for part in parts):
+        raise UnsupportedFunction(
+            f"{field}: '{handler}' does not name a module inside the code directory; a handler must (such as "
+            "app.lambda_handler or dir/app.lambda_handler), without '..' or a leading '/'"
+        )
+    if code_dir is None or function.layers:
         return
     if any((code_dir / f"{module}{suffix}").exists() for suffix in suffixes):
         return
-    raise UnsupportedFunction(
-        f"{function.template_path.name}: Resources.{function.logical_id}.Properties.Handler: "
-        f"'{function.handler}' names {module}{suffixes[0]}, which does not exist in {code_dir}"
-    )
+    raise UnsupportedFunction(f"{field}: '{handler}' names {module}{suffixes[0]}, which does not exist in {code_dir}")
 
 
 def _prepare_layers(
