@@ -8,28 +8,28 @@ from collections.abc import Callable
 
 import click
 
+from lambda_dap.cli.signals import Guard, Interrupted
+from lambda_dap.errors import LambdaDapError
+
 
 def run_guarded(action: Callable[[], int], *, debug: bool) -> int:
-    """Run a command body: one `Error:` line and an exit code for every failure, a traceback only with --debug."""
-    from lambda_dap.cli.signals import Guard
-
-    with Guard():
-        return _outcome_of(action, debug)
+    """Run a command body: one `Error:` line and an exit code for every failure, a traceback only with --debug;
+    a signal at any moment unwinds it (everything it started is removed on the way) and exits 128 + its number."""
+    try:
+        with Guard():
+            return _outcome_of(action, debug)
+    except Interrupted as e:
+        click.echo(f"Aborted: {e.name}; everything lambda-dap had started is removed.", err=True)
+        return e.exit_code
 
 
 def _outcome_of(action: Callable[[], int], debug: bool) -> int:
-    from lambda_dap.cli.signals import Interrupted
-    from lambda_dap.errors import LambdaDapError
-
     try:
         return action()
     except LambdaDapError as e:
         if debug:
             logging.getLogger("lambda_dap").exception("failed")
         click.echo(f"Error: {e.message}", err=True)
-        return e.exit_code
-    except Interrupted as e:
-        click.echo(f"Aborted: {e.name}; everything lambda-dap had started is removed.", err=True)
         return e.exit_code
     except KeyboardInterrupt:  # raised by code that installed its own SIGINT handler
         click.echo("Aborted: SIGINT; everything lambda-dap had started is removed.", err=True)

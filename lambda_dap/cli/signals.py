@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from types import FrameType
+from typing import Any
 
 HANDLED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -43,13 +45,28 @@ def quiet_exit_until_guarded() -> None:
 
 
 class Guard:
-    """While active, the first signal raises Interrupted; later ones are ignored (the clean-up must finish)."""
+    """While active, the first signal raises Interrupted; later ones are ignored (the clean-up must finish).
+
+    Python runs a signal handler wherever the main thread is, also inside a callback whose exceptions it only
+    reports as "Exception ignored" (an import lock's weakref callback, a finaliser): the interruption would be
+    lost. Such an Interrupted is sent again, to be raised where it counts.
+    """
 
     def __enter__(self) -> Guard:
         self._previous = {signum: signal.getsignal(signum) for signum in HANDLED}
+        self._previous_hook = sys.unraisablehook
+        sys.unraisablehook = self._unraisable
         for signum in HANDLED:
             signal.signal(signum, self._interrupt)
         return self
+
+    def _unraisable(self, unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, Interrupted):
+            for signum in HANDLED:
+                signal.signal(signum, self._interrupt)
+            os.kill(os.getpid(), unraisable.exc_value.signum)
+            return
+        self._previous_hook(unraisable)
 
     def _interrupt(self, signum: int, frame: FrameType | None) -> None:
         for other in HANDLED:
@@ -57,5 +74,6 @@ class Guard:
         raise Interrupted(signum)
 
     def __exit__(self, *exc_info: object) -> None:
+        sys.unraisablehook = self._previous_hook
         for signum, handler in self._previous.items():
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)

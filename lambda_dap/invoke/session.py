@@ -83,6 +83,7 @@ class InvokeSession:
         self._init_reported = False
         self._removing = False
         self._closed = False
+        self._aborting = False  # cancelled or interrupted: what the runtime says while it is torn down is noise
         self._relay: DebugRelay | None = None
         self._sandbox: Sandbox | None = None
         self._current: Invocation | None = None
@@ -163,29 +164,17 @@ class InvokeSession:
             if network and network != "host":
                 ensure_network(network)
             host = "127.0.0.1" if network == "host" else network_gateway("bridge")
-            listener = reserve(host)
             try:  # each part is recorded as soon as it exists: whatever interrupts, _remove_container finds it
-                self._run_dir = run_dir = RunDirectory(container_files())
-                self._pipes = OutputPipes(run_dir.path, self._on_runtime_output)
-                spec = container_spec(
-                    self.request, plan, self._image_details, run_dir=run_dir.path, runtime_api=address_of(listener)
-                )
-                self._relay = relay = self._open_relay(plan)
-                self._container_started_at = time.monotonic()
-                self._init_reported = False
-                self._container = container = Container(spec)
-                container.start()
-                # While the container boots, bring up the server on the reserved address (the runtime waits in the
-                # listen backlog meanwhile) and the watch over its extensions; clear away what a killed run left.
-                self._sandbox = sandbox = self._new_sandbox(plan, run_dir)
-                self._start_server(sandbox, listener)
+                with signals_held():  # and a signal waits until they are all recorded
+                    self._acquire(plan, host)
             except BaseException:
+                self._aborting = True
                 with signals_held():
-                    if self._server is None:
-                        listener.close()
                     self._remove_container()
                 raise
-            self._removing = False
+            container, sandbox, relay = self._container, self._sandbox, self._relay
+            assert container is not None and sandbox is not None
+            self._removing = self._aborting = False
             container.stream_output(self._on_container_output, self._on_container_exit)
             sandbox.start()
             if self._reaper is None:
@@ -200,6 +189,30 @@ class InvokeSession:
             )
             if plan.debug is not None and self.debug is not None:
                 self._announce_debugger(plan, container)
+
+    def _acquire(self, plan: FunctionPlan, host: str) -> None:
+        """The container and everything around it, each recorded on the session the moment it exists."""
+        assert self._image_details is not None
+        listener = reserve(host)
+        try:
+            self._run_dir = run_dir = RunDirectory(container_files())
+            self._pipes = OutputPipes(run_dir.path, self._on_runtime_output)
+            spec = container_spec(
+                self.request, plan, self._image_details, run_dir=run_dir.path, runtime_api=address_of(listener)
+            )
+            self._relay = self._open_relay(plan)
+            self._container_started_at = time.monotonic()
+            self._init_reported = False
+            self._container = container = Container(spec)
+            container.start()
+            # While the container boots, bring up the server on the reserved address (the runtime waits in the
+            # listen backlog meanwhile) and the watch over its extensions.
+            self._sandbox = sandbox = self._new_sandbox(plan, run_dir)
+            self._start_server(sandbox, listener)
+        except BaseException:
+            if self._server is None:
+                listener.close()
+            raise
 
     def _announce_debugger(self, plan: FunctionPlan, container: Container) -> None:
         from lambda_dap.debug.attach import attach_configuration, waiting_line
@@ -323,6 +336,7 @@ class InvokeSession:
         """Remove the container, stop the server and delete temporary files. Safe to call more than once."""
         current = self._current
         if current is not None and not current.done:
+            self._aborting = True
             self.cancel()
         with self._lock, signals_held():
             self._closed = True
@@ -394,6 +408,7 @@ class InvokeSession:
             if self._cancelled.is_set():
                 raise InvocationCancelled("The invocation was cancelled; its container was removed")
         except BaseException:
+            self._aborting = True
             self._current = None
             with self._lock, signals_held():
                 self._remove_container()
@@ -596,6 +611,8 @@ class InvokeSession:
 
     def _on_runtime_output(self, stream: str, data: bytes) -> None:
         """Bytes from the runtime's pipes, in order (the pipes' own lock serialises the calls)."""
+        if self._aborting:
+            return
         self._emit(events.FunctionOutput("stderr" if stream == "stderr" else "stdout", data))
         self._lines[stream].feed(data)
 

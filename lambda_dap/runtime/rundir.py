@@ -24,11 +24,15 @@ MOUNT = "/var/lambda-dap"
 class RunDirectory:
     def __init__(self, files: Iterable[Path] = ()) -> None:
         self.path = Path(tempfile.mkdtemp(prefix=f"lambda-dap-run-{os.getpid()}-"))
-        self.path.chmod(0o777)
-        for file in files:
-            shutil.copy2(file, self.path / file.name)
-        self._go = self.path / "go"
-        os.mkfifo(self._go, 0o666)
+        try:
+            self.path.chmod(0o777)
+            for file in files:
+                shutil.copy2(file, self.path / file.name)
+            self._go = self.path / "go"
+            os.mkfifo(self._go, 0o666)
+        except BaseException:
+            shutil.rmtree(self.path, ignore_errors=True)
+            raise
         self._offsets: dict[str, int] = {}
         self._seen_exits: set[str] = set()
         self._released = False
