@@ -9,14 +9,23 @@ import click
 from lambda_dap import __version__
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True,
-             no_args_is_help=True)
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True, no_args_is_help=True
+)
 @click.version_option(__version__, prog_name="lambda-dap")
 @click.option("--stdio", is_flag=True, help="Serve the Debug Adapter Protocol on stdin/stdout.")
-@click.option("--port", type=click.IntRange(0, 65535), metavar="N",
-              help="Serve the Debug Adapter Protocol on 127.0.0.1:N, one session per connection (0: any free port).")
-@click.option("--dap-log", type=click.Path(dir_okay=False), metavar="FILE",
-              help="With --stdio/--port: write the adapter's debug log to FILE (default: warnings on stderr).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    metavar="N",
+    help="Serve the Debug Adapter Protocol on 127.0.0.1:N, one session per connection (0: any free port).",
+)
+@click.option(
+    "--dap-log",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="With --stdio/--port: write the adapter's debug log to FILE (default: warnings on stderr).",
+)
 @click.pass_context
 def cli(ctx: click.Context, stdio: bool, port: int | None, dap_log: str | None) -> None:
     """Run and debug AWS Lambda functions locally.
