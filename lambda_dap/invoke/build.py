@@ -134,7 +134,7 @@ def build_request(
         event=_event(values, options, cwd, stdin, notice, warn, sources),
         env_vars_file=_optional_path(values.get("env_vars"), cwd),
         env_vars=values["env_vars"] if isinstance(values.get("env_vars"), Mapping) else None,
-        parameter_overrides=_overrides(values.get("parameter_overrides"), template.parent if template else cwd),
+        parameter_overrides=_overrides(values, template.parent if template else cwd, sources),
         docker_volume_basedir=_optional_path(values.get("docker_volume_basedir"), cwd),
         docker_network=values.get("docker_network"),
         container_env_vars_file=_optional_path(values.get("container_env_vars"), cwd),
@@ -299,12 +299,19 @@ def _string_map(value: Any, name: str) -> dict[str, str] | None:
     return {str(key): stringify(item) for key, item in value.items()}
 
 
-def _overrides(value: Any, base_dir: Path) -> dict[str, str]:
+def _overrides(values: dict[str, Any], base_dir: Path, sources: _Sources) -> dict[str, str]:
+    value, label = values.get("parameter_overrides"), sources.label("parameter_overrides")
     if not value:
         return {}
     from lambda_dap.config.overrides import parse_parameter_overrides
+    from lambda_dap.errors import ParameterOverrideError
 
-    return parse_parameter_overrides(value if isinstance(value, Mapping) else [value], base_dir)
+    try:
+        return parse_parameter_overrides(value if isinstance(value, Mapping) else [value], base_dir)
+    except ParameterOverrideError as e:
+        if label.startswith("-") and "file://" not in str(value):
+            raise OptionValueError(e.message) from e  # the command line's own text: a usage error
+        raise
 
 
 def _debug_options(
