@@ -73,7 +73,7 @@ def test_malformed_env_vars_file(invoke_cli, tmp_path):
 
 def test_malformed_parameter_override(invoke_cli):
     run = invoke_cli("Kitchen", *TEMPLATE, "--parameter-overrides", "ParameterKey=Color,Oops")
-    assert_one_line_error(run, "parameter")
+    assert_one_line_error(run, "parameter", code=2)  # a bad command-line option value is a usage error
 
 
 def test_missing_handler_file_is_reported_before_any_container_starts(invoke_cli, tmp_path):
