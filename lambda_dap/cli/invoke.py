@@ -180,7 +180,12 @@ def _invoke(given: dict[str, Any]) -> int:
     from lambda_dap.cli.render import InvokeRenderer
     from lambda_dap.invoke import InvokeSession, build_request
 
-    request = build_request(given, cwd=Path.cwd(), notice=lambda text: click.echo(text, err=True))
+    request = build_request(
+        given,
+        cwd=Path.cwd(),
+        notice=lambda text: click.echo(text, err=True),
+        warn=lambda text: click.echo(f"Warning: {text}", err=True),
+    )
     if request.debug_logging:
         configure_logging(True)
     with InvokeRenderer(request.log_file) as render, InvokeSession(request, on_event=render) as session:

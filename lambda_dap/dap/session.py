@@ -325,9 +325,12 @@ class DapSession:
                 options["debug_port"] = (free_port(),)
         return options
 
+    def _warn(self, text: str) -> None:
+        self._send(messages.output(f"Warning: {text}\n"))
+
     def _new_invoke_session(self, options: dict[str, Any]) -> Any:
         engine = self._engine or default_engine()
-        invoke_request = engine.build_request(options, cwd=self._workspace(), environ=dict(os.environ))
+        invoke_request = engine.build_request(options, cwd=self._workspace(), environ=dict(os.environ), warn=self._warn)
         session = engine.new_session(invoke_request, self._on_engine_event)
         with self._lock:
             if self._ending:
@@ -382,7 +385,8 @@ class DapSession:
         options.pop("debug_port", None)
         engine = self._engine or default_engine()
         session = engine.new_session(
-            engine.build_request(options, cwd=self._workspace(), environ=dict(os.environ)), lambda event: None
+            engine.build_request(options, cwd=self._workspace(), environ=dict(os.environ), warn=self._warn),
+            lambda event: None,
         )
         try:
             code = session.plan.code.path

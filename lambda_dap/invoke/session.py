@@ -104,7 +104,11 @@ class InvokeSession:
     def plan(self) -> FunctionPlan:
         """The resolved function (template, env, image, mounts); resolving it raises on bad input."""
         if self._plan is None:
-            self._plan = plan_function(self.request, notice=lambda text: self._emit(events.Notice(text)))
+            self._plan = plan_function(
+                self.request,
+                notice=lambda text: self._emit(events.Notice(text)),
+                warn=lambda text: self._emit(events.Warning(text)),
+            )
         return self._plan
 
     @property

@@ -172,7 +172,9 @@ class FakeEngine:
         self.sessions: list[FakeSessionBase] = []
         self.requests: list[FakeRequest] = []
 
-    def build_request(self, options: dict[str, Any], *, cwd: Path, environ: dict[str, str]) -> FakeRequest:
+    def build_request(
+        self, options: dict[str, Any], *, cwd: Path, environ: dict[str, str], warn: Any = None
+    ) -> FakeRequest:
         if options.get("function_identifier") == "Missing":
             from lambda_dap.errors import FunctionNotFound
 
