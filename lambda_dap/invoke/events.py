@@ -6,6 +6,7 @@ them onto `progress*`, `output`, `process` and `exited`. Events arrive from the 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -104,10 +105,11 @@ class ResultPosted(Event):
 class TimedOut(Event):
     request_id: str
     timeout_s: float
+    at: float = field(default_factory=time.time)  # when it timed out (epoch seconds)
 
     @property
     def text(self) -> str | None:
-        return report.timeout_line(self.request_id, self.timeout_s)
+        return report.timeout_line(self.request_id, self.timeout_s, self.at)
 
 
 @dataclass(frozen=True)

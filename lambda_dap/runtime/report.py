@@ -44,6 +44,8 @@ def timeout_message(timeout_s: float) -> str:
     return f"Task timed out after {timeout_s:.2f} seconds"
 
 
-def timeout_line(request_id: str, timeout_s: float) -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+def timeout_line(request_id: str, timeout_s: float, at: float | None = None) -> str:
+    """Lambda's timeout line, stamped with when it timed out (`at`, epoch seconds; now when not given)."""
+    moment = datetime.fromtimestamp(at, timezone.utc) if at is not None else datetime.now(timezone.utc)
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     return f"{stamp} {request_id} {timeout_message(timeout_s)}"
