@@ -1,6 +1,7 @@
 // The client of `lambda-dap lsp` (stdio), started with the same executable as the debug adapter. The server's own
 // commands (code lenses, code actions) reach it through workspace/executeCommand, which vscode-languageclient wires
-// up from the server's capabilities; nothing here knows their names.
+// up from the server's capabilities; nothing here knows their names. A command whose result carries a launch
+// configuration (`{configuration, workspaceFolder}`) has it started, as lambdaDap.startDebugging does.
 
 import type { LanguageClient } from 'vscode-languageclient/node';
 import * as vscode from 'vscode';
@@ -69,6 +70,7 @@ export class LanguageServer implements vscode.Disposable {
         {
           documentSelector: DOCUMENT_SELECTOR,
           synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*template*.{yaml,yml,json}') },
+          middleware: { executeCommand: startReturnedConfiguration },
         },
       );
       await this.client.start();
@@ -89,18 +91,29 @@ export class LanguageServer implements vscode.Disposable {
   }
 }
 
+/** After a server command: start the launch configuration it returned, if it returned one. */
+export async function startReturnedConfiguration(
+  command: string,
+  args: unknown[],
+  next: (command: string, args: unknown[]) => unknown,
+): Promise<unknown> {
+  const result = await next(command, args);
+  if (isRecord(result) && isLaunchConfiguration(result.configuration)) await startDebugging(result);
+  return result;
+}
+
 /**
  * `lambdaDap.startDebugging(configuration, folder?)`: start a launch configuration the server handed over (a code
  * lens's arguments). `folder` is a workspace folder's URI (string or Uri); without it, the folder holding the
- * configuration's template, else the active editor's, else the first. A single `{configuration, folder}` argument
- * works too.
+ * configuration's template, else the active editor's, else the first. A single `{configuration, folder}` (or
+ * `workspaceFolder`) argument works too: what the language server's launch commands return.
  */
 export async function startDebugging(configuration: unknown, folder?: unknown): Promise<boolean> {
   if (isRecord(configuration) && isRecord(configuration.configuration) && configuration.type === undefined) {
-    folder = configuration.folder;
+    folder = configuration.folder ?? configuration.workspaceFolder;
     configuration = configuration.configuration;
   }
-  if (!isRecord(configuration) || typeof configuration.type !== 'string' || typeof configuration.request !== 'string') {
+  if (!isLaunchConfiguration(configuration)) {
     await vscode.window.showErrorMessage('lambda-dap: startDebugging: expected a launch configuration with type and request');
     return false;
   }
@@ -124,6 +137,10 @@ function workspaceFolderFor(configuration: vscode.DebugConfiguration, folder: un
     if (found) return found;
   }
   return vscode.workspace.workspaceFolders?.[0];
+}
+
+function isLaunchConfiguration(value: unknown): value is Record<string, any> {
+  return isRecord(value) && typeof value.type === 'string' && typeof value.request === 'string';
 }
 
 function isRecord(value: unknown): value is Record<string, any> {

@@ -149,3 +149,26 @@ test('lambdaDap.startDebugging starts a configuration the server returns, in the
   assert.equal(await vscode.commands.executeCommand('lambdaDap.startDebugging', 'not a configuration'), false);
   assert.match(state.messages.at(-1).text, /startDebugging: expected a launch configuration with type and request/);
 });
+
+test('a server command returning {configuration, workspaceFolder} (the lenses\' Debug and Invoke) has it started', async () => {
+  const { clients } = require('./support/fake-languageclient');
+  clients.length = 0;
+  const a = workspace({ 'template.yaml': TWO_FUNCTIONS });
+  const b = workspace({ 'template.yaml': TWO_FUNCTIONS });
+  const { api, state } = activate({ folders: [a, b] });
+  await api.languageServer.settled();
+  const { executeCommand } = clients[0].clientOptions.middleware;
+  const configuration = { type: 'lambda', request: 'launch', name: 'lambda-dap: Worker', template: '${workspaceFolder}/template.yaml', function: 'Worker', noDebug: true };
+  const answer = { configuration, launchJson: `file://${b}/.vscode/launch.json`, workspaceFolder: `file://${b}`, written: true };
+  const sent = [];
+  const result = await executeCommand('lambda-dap.invoke', [{ template: `file://${b}/template.yaml`, function: 'Worker' }], (command, args) => {
+    sent.push([command, args]);
+    return Promise.resolve(answer);
+  });
+  assert.equal(result, answer, 'the server\'s result is passed on');
+  assert.deepEqual(sent, [['lambda-dap.invoke', [{ template: `file://${b}/template.yaml`, function: 'Worker' }]]]);
+  assert.deepEqual(state.started.map((s) => [s.folder.uri.fsPath, s.configuration]), [[path.resolve(b), configuration]]);
+  await executeCommand('other.command', [], () => ({ written: true }));
+  await executeCommand('other.command', [], () => undefined);
+  assert.equal(state.started.length, 1, 'results without a configuration start nothing');
+});
