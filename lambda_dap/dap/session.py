@@ -628,8 +628,6 @@ class DapSession:
             raise RequestRefused(f"{command}: nothing is launched in this session")
         if not getattr(self._config, "keep_alive", False):
             raise RequestRefused(f"{command}: needs a launch with `keepAlive: true`")
-        if self._invoking():
-            raise RequestRefused(f"{command}: an invocation is still running; wait for it to end")
 
     def _event_argument(self, arguments: dict[str, Any]) -> bytes | None:
         if "event" in arguments and "eventFile" in arguments:
@@ -647,16 +645,28 @@ class DapSession:
         return None
 
     def _start_invocation(self, event: bytes | None, *, reply_to: Message | None) -> None:
+        """Run an invocation in its own thread; one asked for while another runs waits its turn (an editor's
+        "invoke again" may come before the last invocation's end has reached it)."""
         with self._lock:
             if self._ending:
                 return
+            previous = self._invocation
             thread = threading.Thread(
-                target=self._invocation_thread, args=(event, reply_to), name=f"{self.name}-invoke", daemon=True
+                target=self._invocation_thread,
+                args=(event, reply_to, previous),
+                name=f"{self.name}-invoke",
+                daemon=True,
             )
             self._invocation = thread
         thread.start()
 
-    def _invocation_thread(self, event: bytes | None, reply_to: Message | None) -> None:
+    def _invocation_thread(
+        self, event: bytes | None, reply_to: Message | None, previous: threading.Thread | None = None
+    ) -> None:
+        if previous is not None:
+            previous.join()
+        if self._ending:
+            return
         session = self._invoke_session
         keep_alive = bool(getattr(self._config, "keep_alive", False))
         try:

@@ -328,17 +328,18 @@ def test_keep_alive_invokes_again_in_the_same_container(dap: Harness, tmp_path: 
     dap.client.wait_output("REPORT", category="console")
     busy_check = dap.client.send_request("invoke", {"event": {"n": 1}})
     assert dap.fake.invoking.wait(5)
-    refused = dap.client.try_request("invoke", {"event": {"n": 2}})
-    assert not refused["success"] and "still running" in refused["message"]
+    queued = dap.client.send_request("invoke", {"event": {"n": 2}})  # waits for the running one, not refused
     dap.fake.finish.release()
     answered = dap.client.wait_response(busy_check)
     assert answered["success"] and answered["body"]["exitCode"] == 0
+    dap.fake.finish.release()
+    assert dap.client.wait_response(queued)["body"]["payload"] == '{"n": 2}'
     (tmp_path / "event.json").write_text('{"n": "file"}')
     dap.fake.finish.release()
     assert dap.client.request("invoke", {"eventFile": "event.json"})["body"]["payload"] == '{"n": "file"}'
     dap.fake.finish.release()
     assert dap.client.request("restart")["body"]["payload"] == '{"n": 0}'
-    assert dap.fake.invoked == [b'{"n": 0}', b'{"n": 1}', b'{"n": "file"}', b'{"n": 0}']
+    assert dap.fake.invoked == [b'{"n": 0}', b'{"n": 1}', b'{"n": 2}', b'{"n": "file"}', b'{"n": 0}']
     assert all(call != "invoke(last=True)" for call in dap.fake.calls)
     assert dap.client.events_named("exited") == [] and dap.client.events_named("terminated") == []
     assert len([s for s in dap.engine.sessions]) == 1 and not dap.fake.closed.is_set()
