@@ -194,6 +194,7 @@ def test_responses_and_reverse_requests_are_renumbered_both_ways(dap: Harness, m
     initialize = dap.debuggee.received[0]["arguments"]
     assert initialize["supportsRunInTerminalRequest"] is True and initialize["supportsStartDebuggingRequest"] is False
     dap.client.on_request("runInTerminal", lambda request: {"processId": 42})
+    dap.debuggee._seq += 1000  # the debugger's numbering far from the adapter's: a relayed seq can't match by chance
     upstream_seq = dap.debuggee.reverse_request("runInTerminal", {"cwd": "/", "args": ["true"]})
     dap.debuggee.wait_for(lambda: bool(dap.debuggee.responses))
     answer = dap.debuggee.responses[0]
