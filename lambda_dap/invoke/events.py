@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from lambda_dap.invoke.request import InvocationResult
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # events compare by identity: no __eq__/__hash__ to build at import
 class Event:
     @property
     def text(self) -> str | None:
@@ -25,7 +25,7 @@ class Event:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ImagePull(Event):
     """Progress of an image pull; `layer` empty for the pull as a whole, `done` on its last event."""
 
@@ -45,14 +45,14 @@ class ImagePull(Event):
         return f"  {self.layer}: {self.status}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ContainerStarted(Event):
     container_id: str
     image: str
     function: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DebuggerEndpoint:
     """Where a function's debugger waits, and what an editor needs to attach to it."""
 
@@ -66,7 +66,7 @@ class DebuggerEndpoint:
     ports: tuple[int, ...] = ()  # every published port
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DebuggerListening(Event):
     endpoint: DebuggerEndpoint
     announcement: str = ""
@@ -76,7 +76,7 @@ class DebuggerListening(Event):
         return self.announcement or None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FunctionOutput(Event):
     """Bytes the function's runtime (or an extension, `source` its name) wrote, exactly as written."""
 
@@ -85,7 +85,7 @@ class FunctionOutput(Event):
     source: str = "function"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class InvocationStarted(Event):
     request_id: str
 
@@ -94,14 +94,14 @@ class InvocationStarted(Event):
         return report.start_line(self.request_id)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ResultPosted(Event):
     """The function's answer, as soon as the runtime posts it (extensions may still be working)."""
 
     result: InvocationResult
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TimedOut(Event):
     request_id: str
     timeout_s: float
@@ -112,7 +112,7 @@ class TimedOut(Event):
         return report.timeout_line(self.request_id, self.timeout_s, self.at)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class InvocationEnded(Event):
     request_id: str
 
@@ -121,7 +121,7 @@ class InvocationEnded(Event):
         return report.end_line(self.request_id)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Reported(Event):
     """The REPORT figures: measured duration, the container's peak memory, the cold start."""
 
@@ -146,7 +146,7 @@ class Reported(Event):
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PlatformLog(Event):
     """A line Lambda itself writes to the function's log (EXTENSION, TELEMETRY, an extension's [ERROR])."""
 
@@ -157,7 +157,7 @@ class PlatformLog(Event):
         return self.line
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Notice(Event):
     """lambda-dap's own message to its user (layer downloads, ...)."""
 
@@ -168,7 +168,7 @@ class Notice(Event):
         return self.message
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Warning(Event):
     message: str
 
