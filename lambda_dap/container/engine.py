@@ -216,7 +216,9 @@ def ensure_network(network: str) -> None:
         engine().inspect_network(network)
     except EngineError as e:
         if e.status == 404:
-            raise NetworkNotFound(f"Docker network '{network}' (--docker-network) does not exist") from e
+            raise NetworkNotFound(
+                f"Docker network '{network}' (--docker-network) does not exist: network {network} not found"
+            ) from e
         raise ContainerError(f"Cannot inspect the Docker network '{network}': {e.message}") from e
 
 

@@ -131,7 +131,9 @@ class Container:
             self._engine.connect_network(self.id, network)
         except EngineError as e:
             if e.status == 404:
-                raise NetworkNotFound(f"Docker network '{network}' (--docker-network) does not exist") from e
+                raise NetworkNotFound(
+                    f"Docker network '{network}' (--docker-network) does not exist: network {network} not found"
+                ) from e
             raise ContainerError(f"Cannot connect the container to network '{network}': {e.message}") from e
 
     def _raise_start_error(self, error: EngineError) -> None:

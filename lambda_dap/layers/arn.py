@@ -30,7 +30,7 @@ class LayerArn:
         match = _ARN.fullmatch(arn.strip())
         if not match:
             raise LayerError(
-                f"Invalid layer ARN '{arn}': expected arn:aws:lambda:<region>:<account>:layer:<name>:<version>"
+                f"'{arn}' is an Invalid Layer Arn. Expected arn:aws:lambda:<region>:<account>:layer:<name>:<version>"
             )
         return cls(arn.strip(), **{**match.groupdict(), "version": int(match["version"])})
 

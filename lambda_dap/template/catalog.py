@@ -63,7 +63,9 @@ class FunctionCatalog:
         """
         function = self._only() if not identifier else self.get(identifier)
         if function is None:
-            raise FunctionNotFound(f"Function '{identifier}' not found in {self._source}. Functions: {self._listing}")
+            raise FunctionNotFound(
+                f"Function '{identifier}' not found in template: {self._source}. Functions: {self._listing}"
+            )
         if function.unsupported_reason:
             source, reason = display_path(function.template_path), function.unsupported_reason
             raise UnsupportedFunction(f"Function '{function.full_path}' in {source} cannot run locally: {reason}")

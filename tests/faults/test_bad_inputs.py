@@ -189,7 +189,7 @@ ERRORS = [
         1,
         r"--invoke-image Nope=IMG: no function Nope in template\.yaml \(functions: Fn\); give IMAGE alone for every function",
     ),
-    Case("function-not-found", ("Nope",), 1, r"Function 'Nope' not found in template\.yaml\. Functions: Fn"),
+    Case("function-not-found", ("Nope",), 1, r"Function 'Nope' not found in template: template\.yaml\. Functions: Fn"),
     Case("event-is-a-directory", ("-e", "src"), 1, r"--event src: expected a JSON file, got a directory"),
     Case("event-missing", ("-e", "gone.json"), 1, r"Cannot read event file gone\.json: No such file or directory"),
     Case(

@@ -52,6 +52,7 @@ def test_unknown_docker_network_is_a_clear_error(invoke_cli):
     run = invoke_cli("Kitchen", *TEMPLATE, "--docker-network", "no-such-network-here")
     assert run.code == 1
     assert "Error: Docker network 'no-such-network-here'" in run.stderr
+    assert "network no-such-network-here not found" in run.stderr  # the engine's (and SAM's) words, for scripts
 
 
 class _Hello(BaseHTTPRequestHandler):

@@ -254,7 +254,7 @@ def test_malformed_arn(tmp_path: Path, arn: str) -> None:
     with pytest.raises(LayerError) as raised:
         prepare([Layer(arn, arn=arn)], tmp_path / "cache")
     assert str(raised.value) == (
-        f"Invalid layer ARN '{arn}': expected arn:aws:lambda:<region>:<account>:layer:<name>:<version>"
+        f"'{arn}' is an Invalid Layer Arn. Expected arn:aws:lambda:<region>:<account>:layer:<name>:<version>"
     )
 
 

@@ -98,7 +98,7 @@ def test_not_found_names_the_template_and_the_functions(tmp_path: Path, monkeypa
     with pytest.raises(FunctionNotFound) as caught:
         catalog_of("A", "B", "Child/C").find("Missing")
 
-    assert str(caught.value) == "Function 'Missing' not found in /project/template.yaml. Functions: A, B, Child/C"
+    assert str(caught.value) == "Function 'Missing' not found in template: /project/template.yaml. Functions: A, B, Child/C"
 
 
 def test_stack_prefix_restricts_the_search() -> None:
@@ -117,7 +117,7 @@ def test_messages_show_template_paths_relative_to_the_working_directory(write_te
     with pytest.raises(FunctionIdentifierRequired) as required:
         catalog.find(None)
 
-    assert str(not_found.value) == "Function 'C' not found in template.yaml. Functions: A, B"
+    assert str(not_found.value) == "Function 'C' not found in template: template.yaml. Functions: A, B"
     assert str(required.value) == "template.yaml has 2 functions; name one of: A, B"
 
 
