@@ -13,6 +13,10 @@ from lambda_dap.template.model import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Func
 from lambda_dap.template.scope import Properties, StackScope
 
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
+# The Metadata `cdk synth` writes on a resource whose code is a local asset (an `asset.<hash>` directory of cdk.out).
+ASSET_PATH = "aws:asset:path"
+ASSET_PROPERTY = "aws:asset:property"
+IMAGE_ASSET_PROPERTY = "Code.ImageUri"  # a Docker image asset: built by `sam build`, not located here
 ARCHITECTURES = ("x86_64", "arm64")
 PACKAGE_TYPES = ("Zip", "Image")
 
@@ -88,7 +92,7 @@ def _lambda_code(properties: Properties, package_type: str, scope: StackScope) -
     if isinstance(code, dict) and "ZipFile" in code:
         return _inline(code["ZipFile"], where.child("ZipFile"))
     if code is None:
-        return _Code(unsupported=f"{where.path} is missing")
+        return _Code(path=scope.local_path("."))  # SAM's default, as for a Serverless function without CodeUri
     return _code_location(code, where, scope)
 
 
@@ -117,6 +121,35 @@ def _code_location(location: Any, where: FieldPath, scope: StackScope) -> _Code:
 
 def _is_s3_location(location: Any) -> bool:
     return isinstance(location, dict) and bool({"Bucket", "Key", "S3Bucket", "S3Key"} & location.keys())
+
+
+def with_asset_paths(resources: dict[Any, Any]) -> dict[Any, Any]:
+    """The resources with each CDK asset path put where its `aws:asset:property` says, as SAM does first.
+
+    SAM's `ResourceMetadataNormalizer` replaces the property (`Code`, `CodeUri`, `Content`, ...) with
+    `Metadata.aws:asset:path`, so the local asset wins over the S3 location CDK synthesized; the path is then
+    relative to the template's directory (cdk.out) like any local code path. Image assets are left alone.
+    """
+    return {key: _with_asset_path(resource) for key, resource in resources.items()}
+
+
+def _with_asset_path(resource: Any) -> Any:
+    metadata = resource.get("Metadata") if isinstance(resource, dict) else None
+    if not isinstance(metadata, dict):
+        return resource
+    path, key = metadata.get(ASSET_PATH), metadata.get(ASSET_PROPERTY)
+    if not (isinstance(path, str) and path and isinstance(key, str) and key) or key == IMAGE_ASSET_PROPERTY:
+        return resource
+    properties = resource.get("Properties")
+    replaced = dict(properties) if isinstance(properties, dict) else {}
+    *parents, last = key.split(".")
+    target = replaced
+    for parent in parents:
+        child = target.get(parent)
+        target[parent] = dict(child) if isinstance(child, dict) else {}
+        target = target[parent]
+    target[last] = path
+    return {**resource, "Properties": replaced}
 
 
 def _environment(properties: Properties) -> dict[str, Any]:

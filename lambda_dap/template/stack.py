@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from lambda_dap.errors import TemplateNotFound
-from lambda_dap.template.functions import SERVERLESS_FUNCTION, build_function
+from lambda_dap.template.functions import SERVERLESS_FUNCTION, build_function, with_asset_paths
 from lambda_dap.template.globals import function_globals, merge_globals
 from lambda_dap.template.intrinsics import FUNCTION_TYPES, Resolver, Unresolvable, text_of
 from lambda_dap.template.loader import load_template
@@ -75,6 +75,7 @@ def _collect(
     functions: list[Function],
 ) -> None:
     template = load_template(template_path, walk.warn)
+    template["Resources"] = with_asset_paths(template["Resources"])  # CDK assets first, as SAM does
     where = FieldPath(display_path(template_path))
     if walk.warn is not None and not prefix:
         _warn_on_unknown_overrides(template.get("Parameters"), overrides, where.source, walk.warn)
