@@ -57,6 +57,27 @@ def handler(event, context):
 
         with urllib.request.urlopen(event["url"], timeout=5) as response:
             return response.read().decode()
+    if action == "bytes":  # returned as bytes: the Lambda runtime posts them as they are
+        return event["text"].encode()
+    if action == "decimal":  # Decimal values: the Lambda runtime writes them as JSON numbers, digits kept
+        from decimal import Decimal
+
+        return {"values": [Decimal(text) for text in event["values"]], "nested": {"bytes": b"raw"}}
+    if action == "context_all":  # every context attribute, as text where the value is an object
+        return {
+            "log_group_name": context.log_group_name,
+            "log_stream_name": context.log_stream_name,
+            "function_name": context.function_name,
+            "memory_limit_in_mb": context.memory_limit_in_mb,
+            "function_version": context.function_version,
+            "invoked_function_arn": context.invoked_function_arn,
+            "tenant_id": context.tenant_id,
+            "client_context": repr(context.client_context),
+            "identity": repr(context.identity),
+            "has_log": callable(getattr(context, "log", None)),
+            "has_request_id": bool(context.aws_request_id),
+            "remaining_positive": context.get_remaining_time_in_millis() > 0,
+        }
     if action == "exit":
         os._exit(event.get("code", 3))
     raise KeyError(f"unknown action {action!r}: {json.dumps(event)}")
