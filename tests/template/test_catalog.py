@@ -98,7 +98,8 @@ def test_not_found_names_the_template_and_the_functions(tmp_path: Path, monkeypa
     with pytest.raises(FunctionNotFound) as caught:
         catalog_of("A", "B", "Child/C").find("Missing")
 
-    assert str(caught.value) == "Function 'Missing' not found in template: /project/template.yaml. Functions: A, B, Child/C"
+    expected = "Function 'Missing' not found in template: /project/template.yaml. Functions: A, B, Child/C"
+    assert str(caught.value) == expected
 
 
 def test_stack_prefix_restricts_the_search() -> None:
