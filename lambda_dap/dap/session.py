@@ -322,7 +322,7 @@ class DapSession:
         else:
             options["debug_relay"] = False
             if not options.get("debug_port"):
-                options["debug_port"] = (free_port(),)
+                options["debug_port"] = (0,)  # the engine picks a free port on the configured interface
         return options
 
     def _warn(self, text: str) -> None:
@@ -820,13 +820,6 @@ def _function_name(session: Any) -> str | None:
         return str(session.plan.function.full_path)
     except (AttributeError, LambdaDapError):
         return None
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now (the engine publishes the debugger on it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def connect_with_retry(host: str, port: int, timeout_s: float) -> socket.socket:

@@ -179,7 +179,12 @@ class FakeEngine:
             from lambda_dap.errors import FunctionNotFound
 
             raise FunctionNotFound("Function Missing not found in template.yaml")
-        request = FakeRequest(dict(options), cwd, options.get("event_data") or b"{}")
+        options = dict(options)
+        if options.get("debug_port"):  # as the engine does: port 0 is any free port
+            from lambda_dap.invoke.build import free_port
+
+            options["debug_port"] = tuple(port or free_port("127.0.0.1") for port in options["debug_port"])
+        request = FakeRequest(options, cwd, options.get("event_data") or b"{}")
         self.requests.append(request)
         return request
 
