@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -13,6 +14,8 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 TEST_IMAGE = "lambda-dap-test/python:3.11"
+HELLO = REPO / "examples" / "hello"  # the debugging benchmarks' function
+HANDLER = HELLO / "hello_world" / "app.py"
 
 
 def parse_runs(doc: str | None, default: int) -> int:
@@ -57,3 +60,15 @@ def alternate(commands: dict[str, tuple[list[str], Path | None]], runs: int, war
             if round_number >= warmup:
                 samples[name].append(elapsed)
     return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def breakpoint_line() -> int:
+    """The handler line the debugging benchmarks break on."""
+    lines = HANDLER.read_text().splitlines()
+    return next(n for n, text in enumerate(lines, start=1) if "a good line for a breakpoint" in text)

@@ -20,27 +20,12 @@ import sys
 import time
 from pathlib import Path
 
-from common import REPO, TEST_IMAGE, lambda_dap_command, parse_runs
+from common import HANDLER, HELLO, REPO, TEST_IMAGE, breakpoint_line, free_port, lambda_dap_command, parse_runs
 
 sys.path.insert(0, str(REPO))
 from tests.dap.client import DapClient
 
-HELLO = REPO / "examples" / "hello"
-HANDLER = HELLO / "hello_world" / "app.py"
 STACK_TRACES = 50
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def breakpoint_line() -> int:
-    lines = HANDLER.read_text().splitlines()
-    return next(n for n, text in enumerate(lines, start=1) if "a good line for a breakpoint" in text)
 
 
 def connect_when_listening(port: int) -> DapClient:

@@ -12,30 +12,25 @@ total (target: under 2 s).
 from __future__ import annotations
 
 import json
-import socket
 import statistics
 import subprocess
 import sys
 import time
 
-from common import REPO, TEST_IMAGE, alternate, lambda_dap_command, parse_runs
+from common import (
+    HANDLER,
+    HELLO,
+    REPO,
+    TEST_IMAGE,
+    alternate,
+    breakpoint_line,
+    free_port,
+    lambda_dap_command,
+    parse_runs,
+)
 
 sys.path.insert(0, str(REPO))
 from tests.debug.dap_client import DapClient
-
-HELLO = REPO / "examples" / "hello"
-HANDLER = HELLO / "hello_world" / "app.py"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def breakpoint_line() -> int:
-    lines = HANDLER.read_text().splitlines()
-    return next(n for n, text in enumerate(lines, start=1) if "a good line for a breakpoint" in text)
 
 
 def one_session() -> tuple[float, float]:
