@@ -153,37 +153,25 @@ def test_an_invalid_configuration_gets_an_error_naming_the_field():
 def test_attach_to_a_function_started_with_invoke_debug_port(lambda_images, docker_client, tmp_path):
     """`request: attach` to `lambda-dap invoke -d PORT`: the template and function give the path mappings."""
     import json
-    import subprocess
 
     from lambda_dap.invoke.build import free_port
-    from tests.invoke.conftest import clean_environment
+    from tests.invoke.conftest import clean_environment, start_invoke
 
     port = free_port("127.0.0.1")
     home = tmp_path / "home"
     home.mkdir()
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"action": "echo", "n": 7}))
-    invoke = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "lambda_dap",
-            "invoke",
-            "Kitchen",
-            "-t",
-            str(KITCHEN / "template.yaml"),
-            "-e",
-            str(event),
-            "-d",
-            str(port),
-            "--invoke-image",
-            lambda_images["python"],
-            "--skip-pull-image",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+    invoke = start_invoke(
+        "Kitchen",
+        "-t",
+        str(KITCHEN / "template.yaml"),
+        "-e",
+        str(event),
+        "-d",
+        str(port),
+        image=lambda_images["python"],
         env=clean_environment(home),
-        cwd=KITCHEN,
     )
     try:
         with spawn() as dap:

@@ -34,6 +34,17 @@ def clean_environment(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def start_invoke(*args: str, image: str, env: dict[str, str], cwd: Path = KITCHEN) -> subprocess.Popen:
+    """`lambda-dap invoke ARGS` on `image` in the background, as a user's shell starts it; stdout/stderr piped."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "lambda_dap", "invoke", *args, "--invoke-image", image, "--skip-pull-image"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=cwd,
+    )
+
+
 @pytest.fixture
 def invoke_cli(tmp_path, lambda_images):
     """Call `lambda-dap invoke ARGS` on the Lambda-like test image; returns a `Run`."""

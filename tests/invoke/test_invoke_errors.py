@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SESSION_LABEL
-from tests.invoke.conftest import KITCHEN, clean_environment, containers_gone
+from tests.invoke.conftest import KITCHEN, clean_environment, containers_gone, start_invoke
 
 pytestmark = pytest.mark.docker
 
@@ -108,24 +108,8 @@ def test_interrupt_during_an_invocation_removes_the_container(tmp_path, lambda_i
     home.mkdir()
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"action": "sleep", "seconds": 60}))
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "lambda_dap",
-            "invoke",
-            "Kitchen",
-            *TEMPLATE,
-            "-e",
-            str(event),
-            "--invoke-image",
-            lambda_images["python"],
-            "--skip-pull-image",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=clean_environment(home),
-        cwd=KITCHEN,
+    process = start_invoke(
+        "Kitchen", *TEMPLATE, "-e", str(event), image=lambda_images["python"], env=clean_environment(home)
     )
     try:
         deadline = time.monotonic() + 30
