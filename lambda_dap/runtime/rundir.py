@@ -15,10 +15,13 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 MOUNT = "/var/lambda-dap"
+CLOSE_ATTEMPTS = 50
+CLOSE_RETRY_S = 0.01
 
 
 class RunDirectory:
@@ -36,6 +39,7 @@ class RunDirectory:
         self._offsets: dict[str, int] = {}
         self._seen_exits: set[str] = set()
         self._released = False
+        self._closed = False
 
     def extension_names(self) -> list[str] | None:
         """The extensions the launcher started, in order; None until it has said."""
@@ -76,6 +80,8 @@ class RunDirectory:
     def write_deadline(self, request_id: str, *, paused: bool, value_ms: int) -> None:
         """What `context.get_remaining_time_in_millis()` answers: `value_ms` left while paused, else the epoch
         deadline in ms. Replaced atomically: the runtime never reads half a file."""
+        if self._closed:
+            return
         staging = self.path / "deadline.new"
         with contextlib.suppress(OSError):
             staging.write_text(f"{request_id} {'paused' if paused else 'running'} {value_ms}\n")
@@ -98,6 +104,13 @@ class RunDirectory:
         return exits
 
     def close(self) -> None:
+        """Delete the directory. A container being killed, or a thread of ours, may still write a file into it
+        while it goes (rmtree then fails on a directory that is no longer empty): try again until it is gone."""
+        self._closed = True
         with contextlib.suppress(OSError):  # unblock a writer thread waiting for a reader that will never come
             os.close(os.open(self._go, os.O_RDONLY | os.O_NONBLOCK))
-        shutil.rmtree(self.path, ignore_errors=True)
+        for _ in range(CLOSE_ATTEMPTS):
+            shutil.rmtree(self.path, ignore_errors=True)
+            if not self.path.exists():
+                return
+            time.sleep(CLOSE_RETRY_S)
