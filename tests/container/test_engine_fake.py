@@ -531,16 +531,17 @@ def test_plain_tcp_is_spoken(monkeypatch, fresh_engine):
 @pytest.mark.parametrize(
     ("host", "tls_verify", "says"),
     [
-        pytest.param("tcp://127.0.0.1:2376", "1", "TLS", id="tcp-tls"),
-        pytest.param("ssh://me@build-host", None, "not supported", id="ssh"),
-        pytest.param("https://127.0.0.1:2376", None, "not supported", id="https"),
+        pytest.param("tcp://127.0.0.1:2376", "1", "ca.pem does not exist", id="tcp-tls-without-certificates"),
+        pytest.param("ftp://build-host", None, "expected unix://, tcp:// or ssh://", id="ftp"),
+        pytest.param("tcp://127.0.0.1:99999", None, "port", id="bad-port"),
         pytest.param("npipe:////./pipe/docker_engine", None, "not supported", id="npipe"),
     ],
 )
-def test_an_unsupported_docker_host_is_a_clear_error_before_any_connection(
-    monkeypatch, fresh_engine, host, tls_verify, says
+def test_an_unusable_docker_host_is_a_clear_error_before_any_connection(
+    monkeypatch, tmp_path, fresh_engine, host, tls_verify, says
 ):
     monkeypatch.setenv("DOCKER_HOST", host)
+    monkeypatch.setenv("DOCKER_CERT_PATH", str(tmp_path))  # no certificates there
     if tls_verify is None:
         monkeypatch.delenv("DOCKER_TLS_VERIFY", raising=False)
     else:
