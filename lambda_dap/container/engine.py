@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from lambda_dap.container.endpoint import Endpoint, parse_host, resolve_endpoint
-from lambda_dap.container.transport import SshConnection, connector
+from lambda_dap.container.transport import ConnectionPool, SshConnection, connector
 from lambda_dap.container.wire import HttpResponse, send_request
 from lambda_dap.errors import ContainerError, DockerNotAvailable, EngineError
 
@@ -30,7 +30,10 @@ class Engine:
             endpoint = parse_host(host, "host") if host else resolve_endpoint()
         self.endpoint = endpoint
         self.host = endpoint.url
-        self._connect = connector(endpoint)
+        connect = connector(endpoint)
+        # A local socket costs nothing to open: one connection per request. TLS and ssh keep connections open.
+        self._pool = ConnectionPool(connect) if endpoint.scheme != "unix" else None
+        self._connect = connect
 
     # --- transport -----------------------------------------------------------------------------------------------
 
@@ -46,14 +49,19 @@ class Engine:
         if query:
             path += "?" + urlencode({k: _query_value(v) for k, v in query.items() if v is not None})
         data = json.dumps(body).encode() if body is not None else None
-        sock = self._connect(timeout)
-        try:
-            send_request(sock, method, path, data, "application/json" if data is not None else None)
-            response = HttpResponse(sock)
-        except OSError as e:
-            why = sock.diagnostic() if isinstance(sock, SshConnection) else ""
-            sock.close()
-            raise DockerNotAvailable(f"Lost the Docker engine at {self.host}: {why or e}") from e
+        content_type = "application/json" if data is not None else None
+        while True:
+            sock, reused = self._pool.take(timeout) if self._pool is not None else (self._connect(timeout), False)
+            try:
+                send_request(sock, method, path, data, content_type, keep_alive=self._pool is not None)
+                response = HttpResponse(sock, release=self._pool.give_back if self._pool is not None else None)
+                break
+            except OSError as e:
+                why = sock.diagnostic() if isinstance(sock, SshConnection) else ""
+                sock.close()
+                if reused:
+                    continue  # a kept connection the engine closed while idle: the request goes on a new one
+                raise DockerNotAvailable(f"Lost the Docker engine at {self.host}: {why or e}") from e
         if response.status >= 400:
             payload = response.read()
             response.close()

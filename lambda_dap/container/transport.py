@@ -187,12 +187,51 @@ class SshConnection(socket.socket):
         process, self._process = self._process, None
         if process is None:
             return
-        import subprocess
+        if process.poll() is None:  # dial-stdio ends once its stdin closes and the engine's answer is through
+            import threading
 
-        try:
-            process.wait(timeout=2.0)  # dial-stdio ends when its stdin closes
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
+            threading.Thread(target=_reap, args=(process,), name="lambda-dap-ssh-reaper", daemon=True).start()
+        elif process.stderr is not None:
             process.stderr.close()
+
+
+def _reap(process: subprocess.Popen) -> None:
+    import subprocess
+
+    try:
+        process.wait(timeout=10.0)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if process.stderr is not None:
+        process.stderr.close()
+
+
+class ConnectionPool:
+    """Connections kept open between requests (HTTP keep-alive), for transports where opening one is dear:
+    a TLS handshake, or an ssh session and `docker system dial-stdio` on the engine's host."""
+
+    MAX_IDLE = 4
+
+    def __init__(self, connect: Connector) -> None:
+        import threading
+
+        self._connect = connect
+        self._idle: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def take(self, timeout: float | None) -> tuple[socket.socket, bool]:
+        """A connection, and whether it carried a request before (the engine may have closed it meanwhile)."""
+        with self._lock:
+            sock = self._idle.pop() if self._idle else None
+        if sock is None:
+            return self._connect(timeout), False
+        sock.settimeout(timeout)
+        return sock, True
+
+    def give_back(self, sock: socket.socket) -> None:
+        with self._lock:
+            if len(self._idle) < self.MAX_IDLE:
+                self._idle.append(sock)
+                return
+        sock.close()

@@ -557,3 +557,45 @@ def test_engine_caches_one_client_until_cleared(fake):
     assert engine() is engine()
     assert engine().host == os.environ["DOCKER_HOST"]
     assert Engine("unix:///elsewhere.sock").host == "unix:///elsewhere.sock"
+
+
+def test_over_tcp_a_connection_the_engine_closed_while_kept_is_replaced_without_sending_twice(
+    monkeypatch, fresh_engine
+):
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    running = FakeEngine(listener)  # answers one request per connection, then closes it
+    try:
+        running.answer("GET", "/containers/abc/json", with_length(200, b'{"Id": "abc"}'))
+        monkeypatch.setenv("DOCKER_HOST", f"tcp://127.0.0.1:{listener.getsockname()[1]}")
+        monkeypatch.delenv("DOCKER_TLS_VERIFY", raising=False)
+        for _ in range(3):
+            assert engine().inspect_container("abc") == {"Id": "abc"}
+        assert len(running.requests) == 3
+        assert "connection" not in running.requests[0].headers, "keep-alive asked for over tcp"
+    finally:
+        running.close()
+
+
+def test_over_tcp_requests_share_a_kept_connection(monkeypatch, fresh_engine):
+    listener = socket.create_server(("127.0.0.1", 0))
+    connections: list[int] = []
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        connections.append(1)
+        with conn, conn.makefile("rb") as reader:
+            while reader.readline():
+                while reader.readline() not in (b"\r\n", b""):
+                    pass
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+
+    threading.Thread(target=serve, daemon=True).start()
+    monkeypatch.setenv("DOCKER_HOST", f"tcp://127.0.0.1:{listener.getsockname()[1]}")
+    monkeypatch.delenv("DOCKER_TLS_VERIFY", raising=False)
+    try:
+        for _ in range(5):
+            assert engine().inspect_container("abc") == {}
+        assert connections == [1]
+    finally:
+        listener.close()
