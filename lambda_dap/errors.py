@@ -138,6 +138,12 @@ class NetworkNotFound(LambdaDapError):
     code = 3007
 
 
+class EngineElsewhere(DockerNotAvailable):
+    """The Docker engine runs on another machine (or in a VM), which lambda-dap cannot work with yet."""
+
+    code = 3009
+
+
 class EngineError(ContainerError):
     """The Docker engine answered with an HTTP error (`status`)."""
 

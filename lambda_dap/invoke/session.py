@@ -22,8 +22,9 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from lambda_dap.container.engine import ensure_network, network_gateway
+from lambda_dap.container.engine import engine, ensure_network, network_gateway
 from lambda_dap.container.images import PullStatus, ensure_image
+from lambda_dap.container.locality import check_engine_is_here, check_gateway_is_here
 from lambda_dap.container.reaper import reap
 from lambda_dap.container.run import Container
 from lambda_dap.errors import DebuggerError, InvocationCancelled, LambdaDapError
@@ -129,6 +130,7 @@ class InvokeSession:
             self._check_open()
             plan = self.plan
             if self._image_details is None:
+                check_engine_is_here(engine().endpoint)  # before any request goes to an engine elsewhere
                 self._image_details = ensure_image(
                     plan.image,
                     skip_pull=self.request.skip_pull_image,
@@ -167,7 +169,7 @@ class InvokeSession:
             network = self.request.docker_network
             if network and network != "host":
                 ensure_network(network)
-            host = "127.0.0.1" if network == "host" else network_gateway("bridge")
+            host = self._runtime_api_host(network)
             try:  # each part is recorded as soon as it exists: whatever interrupts, _remove_container finds it
                 with signals_held():  # and a signal waits until they are all recorded
                     self._acquire(plan, host)
@@ -193,6 +195,15 @@ class InvokeSession:
             )
             if plan.debug is not None and self.debug is not None:
                 self._announce_debugger(plan, container)
+
+    @staticmethod
+    def _runtime_api_host(network: str | None) -> str:
+        """Where the container reaches lambda-dap's Runtime API: the bridge's gateway, an address of this machine."""
+        if network == "host":
+            return "127.0.0.1"
+        gateway = network_gateway("bridge")
+        check_gateway_is_here(gateway, engine().endpoint)
+        return gateway
 
     def _acquire(self, plan: FunctionPlan, host: str) -> None:
         """The container and everything around it, each recorded on the session the moment it exists."""
