@@ -144,6 +144,13 @@ class EngineElsewhere(DockerNotAvailable):
     code = 3009
 
 
+class EngineUnsuitable(ContainerError):
+    """The engine, or the image on it, lacks what lambda-dap needs there (python3 for the agent of remote mode,
+    a directory where a volume must stand in for a file)."""
+
+    code = 3010
+
+
 class EngineError(ContainerError):
     """The Docker engine answered with an HTTP error (`status`)."""
 

@@ -8,10 +8,11 @@ spoken here with the standard library: one method per endpoint, as docker-py's `
 from __future__ import annotations
 
 import json
+import socket
 import struct
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import quote, urlencode
 
 from lambda_dap.container.endpoint import Endpoint, parse_host, resolve_endpoint
@@ -45,16 +46,22 @@ class Engine:
         query: dict[str, Any] | None = None,
         body: Any = None,
         timeout: float | None = 120.0,
+        raw: BinaryIO | None = None,
     ) -> HttpResponse:
+        """`body` goes as JSON; `raw`, a file, is streamed as a tar archive."""
         if query:
             path += "?" + urlencode({k: _query_value(v) for k, v in query.items() if v is not None})
-        data = json.dumps(body).encode() if body is not None else None
-        content_type = "application/json" if data is not None else None
+        data: bytes | BinaryIO | None = json.dumps(body).encode() if body is not None else raw
+        content_type = "application/json" if body is not None else "application/x-tar" if raw is not None else None
+        start = raw.tell() if raw is not None else 0
         while True:
             sock, reused = self._pool.take(timeout) if self._pool is not None else (self._connect(timeout), False)
             try:
+                if raw is not None:
+                    raw.seek(start)
                 send_request(sock, method, path, data, content_type, keep_alive=self._pool is not None)
-                response = HttpResponse(sock, release=self._pool.give_back if self._pool is not None else None)
+                release = self._pool.give_back if self._pool is not None else None
+                response = HttpResponse(sock, release=release, head=method == "HEAD")
                 break
             except OSError as e:
                 why = sock.diagnostic() if isinstance(sock, SshConnection) else ""
@@ -76,9 +83,10 @@ class Engine:
         query: dict[str, Any] | None = None,
         body: Any = None,
         timeout: float | None = 120.0,
+        raw: BinaryIO | None = None,
     ) -> Any:
         """One request; the decoded JSON answer (None when empty)."""
-        response = self._open(method, path, query=query, body=body, timeout=timeout)
+        response = self._open(method, path, query=query, body=body, timeout=timeout, raw=raw)
         try:
             payload = response.read()
         except OSError as e:
@@ -148,6 +156,57 @@ class Engine:
     def list_containers(self, label: str) -> list[dict[str, Any]]:
         """Every container (running or not) carrying `label` ("key" or "key=value")."""
         return self.call("GET", "/containers/json", query={"all": True, "filters": json.dumps({"label": [label]})})
+
+    # --- files and streams, for an engine that shares no files or network with this machine ------------------------
+
+    def path_exists(self, container_id: str, path: str) -> bool:
+        """Whether `path` exists in the container (created or running; volumes mounted in it included)."""
+        try:
+            self.call("HEAD", f"/containers/{container_id}/archive", query={"path": path})
+        except EngineError as e:
+            if e.status == 404:
+                return False
+            raise
+        return True
+
+    def put_archive(self, container_id: str, path: str, archive: BinaryIO) -> None:
+        """Unpack a tar archive (a file, sent from its current position) into the container's directory `path`."""
+        self.call("PUT", f"/containers/{container_id}/archive", query={"path": path}, raw=archive, timeout=None)
+
+    def create_volume(self, name: str, labels: dict[str, str]) -> None:
+        """Create the named volume (the engine answers as well when it exists already)."""
+        self.call("POST", "/volumes/create", body={"Name": name, "Labels": labels})
+
+    def list_volumes(self, label: str) -> list[str]:
+        """The names of the volumes carrying `label` ("key" or "key=value")."""
+        answer = self.call("GET", "/volumes", query={"filters": json.dumps({"label": [label]})}) or {}
+        return [volume["Name"] for volume in answer.get("Volumes") or []]
+
+    def attach(self, container_id: str) -> tuple[socket.socket, bytes]:
+        """The container's stdin, stdout and stderr as one connection (attach before the start to miss nothing):
+        the socket, and what the engine sent after its answer's headers. Output comes multiplexed (8-byte frame
+        headers, no TTY); what is sent is the container's stdin."""
+        sock = self._connect(30.0)
+        path = f"/containers/{container_id}/attach?stream=1&stdin=1&stdout=1&stderr=1"
+        try:
+            send_request(sock, "POST", path, headers={"Connection": "Upgrade", "Upgrade": "tcp"})
+            received = b""
+            while b"\r\n\r\n" not in received:
+                data = sock.recv(4096)
+                if not data:
+                    raise OSError("the engine closed the connection")
+                received += data
+        except OSError as e:
+            sock.close()
+            raise DockerNotAvailable(f"Lost the Docker engine at {self.host}: {e}") from e
+        head, _, rest = received.partition(b"\r\n\r\n")
+        status_line = head.split(b"\r\n", 1)[0].split(None, 2)
+        status = int(status_line[1]) if len(status_line) > 1 and status_line[1].isdigit() else 0
+        if status not in (101, 200):
+            sock.close()
+            raise EngineError(status, _error_message(rest, status))
+        sock.settimeout(None)
+        return sock, rest
 
     def logs(self, container_id: str) -> Iterator[tuple[int, bytes]]:
         """(stream, data) frames the container writes, from its start, until it stops (1 stdout, 2 stderr)."""

@@ -1,14 +1,35 @@
 """Whether the Docker engine runs on this machine: lambda-dap's containers reach its Runtime API on the Docker
-bridge's gateway address and see its files through bind mounts, which only an engine on this machine allows."""
+bridge's gateway address and see its files through bind mounts, which only an engine on this machine allows.
+Elsewhere (another machine, a VM), lambda-dap runs in remote mode: files copied into volumes, the network carried
+over the container's attached stdin and stdout (container/volumes.py, container/link.py)."""
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from functools import lru_cache
 
 from lambda_dap.container.endpoint import Endpoint
-from lambda_dap.errors import EngineElsewhere
+from lambda_dap.errors import EngineElsewhere, SettingError
+
+MODE_ENV = "LAMBDA_DAP_ENGINE_MODE"  # "remote" or "local" force the mode; unset: decided from the engine
+MODES = ("local", "remote")
+
+
+def forced_mode() -> str | None:
+    """The mode LAMBDA_DAP_ENGINE_MODE asks for, if any (SettingError for anything but local or remote)."""
+    value = os.environ.get(MODE_ENV, "").strip().lower()
+    if not value:
+        return None
+    if value not in MODES:
+        raise SettingError(f"{MODE_ENV}={value}: expected local or remote")
+    return value
+
+
+def engine_is_elsewhere(endpoint: Endpoint) -> bool:
+    """True for an engine reached over the network from another machine."""
+    return not (endpoint.scheme == "unix" or endpoint.host is None or is_this_machine(endpoint.host))
 
 
 def check_engine_is_here(endpoint: Endpoint) -> None:

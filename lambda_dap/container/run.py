@@ -6,7 +6,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from lambda_dap.container.engine import LABEL, engine
@@ -20,13 +20,16 @@ OutputSink = Callable[[str, bytes], None]  # ("stdout" | "stderr", data)
 DISCARD_WAIT_S = 3.0
 MEMORY_SAMPLE_S = 0.05
 INSTANCE_LABEL = "lambda-dap.instance"
+NO_COPY = {"VolumeOptions": {"NoCopy": True}}  # an empty volume stays empty: the image's files are not copied in
 
 
 class Container:
     """A started container; `remove()` is safe to call any number of times, from any thread."""
 
-    def __init__(self, spec: ContainerSpec) -> None:
+    def __init__(self, spec: ContainerSpec, before_start: Callable[[str], None] | None = None) -> None:
+        """`before_start(id)` runs once the container is created, before it starts (its removal follows a raise)."""
         self.spec = spec
+        self._before_start = before_start
         self.id: str | None = None
         self._engine = engine()
         self._removed = threading.Event()
@@ -53,6 +56,8 @@ class Container:
         try:
             for network in self.spec.networks:
                 self._connect(network)
+            if self._before_start is not None:
+                self._before_start(self.id)
             try:
                 self._engine.start(self.id)
             except EngineError as e:
@@ -97,6 +102,11 @@ class Container:
         memory = spec.memory_mb * 1024 * 1024 if spec.memory_mb else None
         host_config: dict[str, Any] = {
             "Binds": [f"{m.source}:{m.target}:{'ro' if m.read_only else 'rw'}" for m in spec.mounts],
+            "Mounts": [
+                {"Type": "volume", "Source": v.name, "Target": v.target, "ReadOnly": v.read_only, **NO_COPY}
+                for v in spec.volumes
+            ],
+            "Tmpfs": spec.tmpfs,
             "PortBindings": {
                 f"{p.container_port}/tcp": [{"HostIp": p.host_ip, "HostPort": str(p.host_port)}] for p in spec.ports
             },
@@ -118,11 +128,12 @@ class Container:
             "WorkingDir": spec.working_dir or "",
             "Labels": {LABEL: "1", INSTANCE_LABEL: self.instance, **spec.labels},
             "ExposedPorts": {f"{p.container_port}/tcp": {} for p in spec.ports},
-            "AttachStdin": False,
-            "AttachStdout": False,
-            "AttachStderr": False,
+            "AttachStdin": spec.attach_stdio,
+            "AttachStdout": spec.attach_stdio,
+            "AttachStderr": spec.attach_stdio,
             "Tty": False,
-            "OpenStdin": False,
+            "OpenStdin": spec.attach_stdio,
+            **({"StdinOnce": True} if spec.attach_stdio else {}),  # the client gone: stdin ends, so does the agent
             "HostConfig": {k: v for k, v in host_config.items() if v not in (None, [], {})},
         }
 
@@ -192,9 +203,12 @@ class Container:
 
     # --- output and state ----------------------------------------------------------------------------------------
 
-    def stream_output(self, sink: OutputSink, on_exit: Callable[[], None]) -> None:
-        """Feed everything the container writes (stdout and stderr) to `sink` from a background thread."""
-        frames = self._engine.logs(self.id)
+    def stream_output(
+        self, sink: OutputSink, on_exit: Callable[[], None], frames: Iterator[tuple[int, bytes]] | None = None
+    ) -> None:
+        """Feed everything the container writes (stdout and stderr) to `sink` from a background thread; `frames`,
+        (stream, data) until the container ends, replaces the engine's log stream."""
+        frames = self._engine.logs(self.id) if frames is None else frames
 
         def pump() -> None:
             try:

@@ -13,6 +13,17 @@ class Mount:
 
 
 @dataclass(frozen=True)
+class VolumeMount:
+    """A named Docker volume holding a copy of a directory of this machine (an engine that cannot see it)."""
+
+    name: str
+    target: str  # path in the container
+    source: str  # the directory on this machine it is a copy of
+    read_only: bool = True
+    names: tuple[str, ...] = ()  # only these entries of `source` (empty: all of it)
+
+
+@dataclass(frozen=True)
 class PortBinding:
     container_port: int
     host_port: int
@@ -38,3 +49,6 @@ class ContainerSpec:
     cap_add: list[str] = field(default_factory=list)
     platform: str | None = None
     init: bool = False  # an init process as PID 1: SIGTERM reaches the runtime, orphans are reaped
+    volumes: list[VolumeMount] = field(default_factory=list)  # instead of bind mounts, for an engine elsewhere
+    tmpfs: dict[str, str] = field(default_factory=dict)  # path -> mount options
+    attach_stdio: bool = False  # lambda-dap speaks to the container over its stdin and stdout (an engine elsewhere)

@@ -6,6 +6,7 @@ does not pay for importing http.client, which brings ssl and the email package w
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Callable
 from typing import BinaryIO
@@ -14,7 +15,10 @@ from typing import BinaryIO
 class HttpResponse:
     """A response's status, headers and body, the body read lazily (`read`, or line by line)."""
 
-    def __init__(self, sock: socket.socket, release: Callable[[socket.socket], None] | None = None) -> None:
+    def __init__(
+        self, sock: socket.socket, release: Callable[[socket.socket], None] | None = None, *, head: bool = False
+    ) -> None:
+        """`head`: the answer to a HEAD request, which has no body whatever its headers say."""
         self._sock = sock
         self._release = release
         self._reader: BinaryIO = sock.makefile("rb")
@@ -34,7 +38,7 @@ class HttpResponse:
         length = self.headers.get("content-length")
         self._remaining = int(length) if length is not None and not self._chunked else None
         self._chunk_left = 0
-        self._done = self.status in (204, 304) or self._remaining == 0
+        self._done = head or self.status in (204, 304) or self._remaining == 0
 
     def _read_chunked(self, size: int) -> bytes:
         if self._chunk_left == 0:
@@ -115,17 +119,28 @@ def send_request(
     sock: socket.socket,
     method: str,
     path: str,
-    body: bytes | None = None,
+    body: bytes | BinaryIO | None = None,
     content_type: str | None = None,
     keep_alive: bool = False,
+    headers: dict[str, str] | None = None,
 ) -> None:
+    """Send one request; a file `body` is streamed from its current position to its end."""
     head = [f"{method} {path} HTTP/1.1", "Host: docker"]
-    if not keep_alive:
+    head += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    if not keep_alive and not headers:
         head.append("Connection: close")
+    stream = body if body is not None and not isinstance(body, bytes) else None
     if body is not None:
-        head.append(f"Content-Length: {len(body)}")
+        length = len(body) if isinstance(body, bytes) else os.fstat(body.fileno()).st_size - body.tell()
+        head.append(f"Content-Length: {length}")
         if content_type:
             head.append(f"Content-Type: {content_type}")
     elif method in ("POST", "PUT"):
         head.append("Content-Length: 0")
-    sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + (body or b""))
+    prefix = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
+    if stream is None:
+        sock.sendall(prefix + (body or b""))  # type: ignore[operator]
+        return
+    sock.sendall(prefix)
+    while chunk := stream.read(1 << 16):
+        sock.sendall(chunk)

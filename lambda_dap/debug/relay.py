@@ -22,16 +22,19 @@ from lambda_dap.errors import PortInUse
 log = logging.getLogger(__name__)
 
 UPSTREAM_CONNECT_TIMEOUT_S = 30.0
+Dial = Callable[[tuple[str, int], float], socket.socket]
 _CHUNK = 65536
 
 
 class DebugRelay:
     """Accepts debugger clients on `host_ip:port`; relays each to `upstream()` (the debugger in the container)."""
 
-    def __init__(self, host_ip: str, port: int, *, debugger: str) -> None:
-        """`debugger` decides how a client that left is made up for: "debugpy" and "delve" are known."""
+    def __init__(self, host_ip: str, port: int, *, debugger: str, dial: Dial | None = None) -> None:
+        """`debugger` decides how a client that left is made up for: "debugpy" and "delve" are known; `dial`
+        connects to the debugger's address (a socket's connect by default; an engine elsewhere: its agent's)."""
         self.host_ip, self.port = host_ip, port
         self._debugger = debugger
+        self._dial: Dial = dial or (lambda address, timeout: socket.create_connection(address, timeout=timeout))
         self._upstream: Callable[[], tuple[str, int] | None] = lambda: None
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -87,7 +90,7 @@ class DebugRelay:
             address = self._upstream()
             if address is not None:
                 try:
-                    return socket.create_connection(address, timeout=0.05)  # a lost SYN waits 1 s
+                    return self._dial(address, 0.05)  # a lost SYN waits 1 s
                 except OSError:
                     pass
             time.sleep(0.02)
@@ -140,7 +143,7 @@ class DebugRelay:
         if address is None:
             return
         try:
-            sock = socket.create_connection(address, timeout=2)
+            sock = self._dial(address, 2.0)
         except OSError:
             return
         requests = [("initialize", {"adapterID": "lambda-dap", "pathFormat": "path"})]

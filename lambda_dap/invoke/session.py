@@ -19,12 +19,18 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from lambda_dap.container.engine import engine, ensure_network, network_gateway
 from lambda_dap.container.images import PullStatus, ensure_image
-from lambda_dap.container.locality import check_engine_is_here, check_gateway_is_here
+from lambda_dap.container.locality import (
+    check_engine_is_here,
+    check_gateway_is_here,
+    engine_is_elsewhere,
+    forced_mode,
+    is_this_machine,
+)
 from lambda_dap.container.reaper import reap
 from lambda_dap.container.run import Container
 from lambda_dap.errors import DebuggerError, InvocationCancelled, LambdaDapError
@@ -41,7 +47,9 @@ from lambda_dap.runtime.pipes import STREAMS, OutputPipes
 from lambda_dap.runtime.rundir import RunDirectory
 
 if TYPE_CHECKING:
+    from lambda_dap.container.spec import ContainerSpec
     from lambda_dap.debug.relay import DebugRelay
+    from lambda_dap.invoke.remote import RemoteContainer
     from lambda_dap.runtime.api import RuntimeApi, RuntimeApiServer
     from lambda_dap.runtime.extensions import Failure
     from lambda_dap.runtime.sandbox import Sandbox
@@ -92,6 +100,8 @@ class InvokeSession:
         self._reaper: threading.Thread | None = None
         self._lines = {stream: LineAssembler(self._record_function_line) for stream in STREAMS}
         self.debugger: events.DebuggerEndpoint | None = None
+        self._remote_mode: bool | None = None  # the engine sees neither our files nor our network (invoke/remote.py)
+        self._remote: RemoteContainer | None = None
 
     # --- context management --------------------------------------------------------------------------------------
 
@@ -130,7 +140,10 @@ class InvokeSession:
             self._check_open()
             plan = self.plan
             if self._image_details is None:
-                check_engine_is_here(engine().endpoint)  # before any request goes to an engine elsewhere
+                forced = forced_mode()
+                self._remote_mode = forced == "remote" or (forced is None and engine_is_elsewhere(engine().endpoint))
+                if not self._remote_mode:
+                    check_engine_is_here(engine().endpoint)  # LAMBDA_DAP_ENGINE_MODE=local: before any request
                 self._image_details = ensure_image(
                     plan.image,
                     skip_pull=self.request.skip_pull_image,
@@ -181,7 +194,8 @@ class InvokeSession:
             container, sandbox, relay = self._container, self._sandbox, self._relay
             assert container is not None and sandbox is not None
             self._removing = self._aborting = False
-            container.stream_output(self._on_container_output, self._on_container_exit)
+            frames = self._remote.link.frames() if self._remote is not None and self._remote.link else None
+            container.stream_output(self._on_container_output, self._on_container_exit, frames)
             sandbox.start()
             if self._reaper is None:
                 self._reaper = threading.Thread(target=reap, name="reaper", daemon=True)
@@ -196,12 +210,15 @@ class InvokeSession:
             if plan.debug is not None and self.debug is not None:
                 self._announce_debugger(plan, container)
 
-    @staticmethod
-    def _runtime_api_host(network: str | None) -> str:
-        """Where the container reaches lambda-dap's Runtime API: the bridge's gateway, an address of this machine."""
-        if network == "host":
+    def _runtime_api_host(self, network: str | None) -> str:
+        """Where the container reaches lambda-dap's Runtime API: the bridge's gateway, an address of this machine
+        (in remote mode: loopback, the agent carries the connections)."""
+        if network == "host" or self._remote_mode:
             return "127.0.0.1"
         gateway = network_gateway("bridge")
+        if forced_mode() is None and not is_this_machine(gateway):  # a VM's engine (Docker Desktop): remote mode
+            self._remote_mode = True
+            return "127.0.0.1"
         check_gateway_is_here(gateway, engine().endpoint)
         return gateway
 
@@ -210,15 +227,17 @@ class InvokeSession:
         assert self._image_details is not None
         listener = reserve(host)
         try:
-            self._run_dir = run_dir = RunDirectory(container_files())
+            self._run_dir = run_dir = RunDirectory(container_files()) if not self._remote_mode else _remote_run_dir()
             self._pipes = OutputPipes(run_dir.path, self._on_runtime_output)
             spec = container_spec(
                 self.request, plan, self._image_details, run_dir=run_dir.path, runtime_api=address_of(listener)
             )
+            before_start = self._go_remote(spec, run_dir, listener) if self._remote_mode else None
+            spec = self._remote.spec if self._remote is not None else spec
             self._relay = self._open_relay(plan)
             self._container_started_at = time.monotonic()
             self._init_reported = False
-            self._container = container = Container(spec)
+            self._container = container = Container(spec, before_start)
             container.start()
             # While the container boots, bring up the server on the reserved address (the runtime waits in the
             # listen backlog meanwhile) and the watch over its extensions.
@@ -228,6 +247,28 @@ class InvokeSession:
             if self._server is None:
                 listener.close()
             raise
+
+    def _go_remote(self, spec: ContainerSpec, run_dir: RunDirectory, listener: socket.socket) -> Callable[[str], None]:
+        """Remote mode for this container: its volumes made sure of; what to do between its creation and start."""
+        from lambda_dap.invoke.remote import RemoteContainer, RemoteRunDirectory
+        from lambda_dap.invoke.spec import python_candidates, remote_container_spec
+
+        assert self._image_details is not None
+        remote_spec = remote_container_spec(spec, network_host=self.request.docker_network == "host")
+        label = self.plan.function.runtime or f"image {self.plan.image}"
+        host, port = listener.getsockname()[:2]
+        assert isinstance(run_dir, RemoteRunDirectory)
+        self._remote = remote = RemoteContainer(remote_spec, run_dir, accept_to=(host, port), label=label)
+        remote.prepare()
+        candidates = python_candidates(self._image_details)
+        return lambda container_id: remote.before_start(container_id, candidates)
+
+    def _dial(self, address: tuple[str, int], timeout: float | None = None) -> socket.socket:
+        """A connection to a server in the container (through its agent in remote mode)."""
+        remote = self._remote
+        if remote is not None:
+            return remote.dial(address, timeout)
+        return socket.create_connection(address, timeout=timeout)
 
     def _announce_debugger(self, plan: FunctionPlan, container: Container) -> None:
         from lambda_dap.debug.attach import attach_configuration, waiting_line
@@ -270,12 +311,15 @@ class InvokeSession:
         from lambda_dap.debug.relay import DebugRelay
 
         assert plan.debug is not None
-        return DebugRelay(self.debug.host_ip, self.debug.port, debugger=plan.debug.debugger)
+        dial = self._dial if self._remote_mode else None
+        return DebugRelay(self.debug.host_ip, self.debug.port, debugger=plan.debug.debugger, dial=dial)
 
     def _debugger_address(self, container: Container) -> tuple[str, int] | None:
         """The debugger's address as the host reaches it directly; None when the container is gone."""
         if container.exited.is_set() or self.debug is None:
             return None
+        if self._remote_mode:
+            return ("127.0.0.1", self.debug.port)  # dialled inside the container by its agent
         if self.request.docker_network == "host":
             return (self.debug.host_ip if self.debug.host_ip != "0.0.0.0" else "127.0.0.1", self.debug.port)
         address = container.ip_address()
@@ -295,7 +339,7 @@ class InvokeSession:
             address = self._debugger_address(container)
             if address is not None:
                 try:
-                    connection = socket.create_connection(address, timeout=CONNECT_ATTEMPT_S)
+                    connection = self._dial(address, timeout=CONNECT_ATTEMPT_S)
                 except OSError as e:  # refused at once while nothing listens; a lost SYN: try again, don't wait 1 s
                     last_error = e.strerror or str(e)
                 else:
@@ -317,11 +361,12 @@ class InvokeSession:
             platform_line=lambda line: self._emit(events.PlatformLog(line)),
             extension_output=lambda name, data: self._emit(events.FunctionOutput("stdout", data, name)),
             resolve_host=self._sandbox_address,
+            dial=self._dial if self._remote_mode else None,
         )
 
     def _sandbox_address(self, host: str) -> str | None:
         """Where the host reaches a server that an extension runs in the container (telemetry destinations)."""
-        if self.request.docker_network == "host":
+        if self.request.docker_network == "host" or self._remote_mode:
             return "127.0.0.1"
         container = self._container
         return container.ip_address() if container is not None else None
@@ -374,6 +419,7 @@ class InvokeSession:
         container, self._container = self._container, None
         pipes, self._pipes = self._pipes, None
         run_dir, self._run_dir = self._run_dir, None
+        remote, self._remote = self._remote, None
         self.debugger = None
         try:
             if sandbox is not None and container is not None and not container.exited.is_set():
@@ -387,6 +433,8 @@ class InvokeSession:
                     container.stop(DEBUG_STOP_GRACE_S)
                 else:
                     container.discard(lambda: True)  # the output that matters came through the pipes
+            if remote is not None:
+                remote.close()
             if pipes is not None:
                 pipes.close()
             if sandbox is not None:
@@ -680,6 +728,12 @@ def signals_held() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _remote_run_dir() -> RunDirectory:
+    from lambda_dap.invoke.remote import RemoteRunDirectory
+
+    return RemoteRunDirectory()  # its container files are in a volume
 
 
 def attach_timeout_s() -> float:

@@ -5,6 +5,7 @@ Decided from the plan alone (no engine call), so each runtime's debug container 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from importlib import resources
 from pathlib import Path
@@ -97,3 +98,58 @@ def container_files() -> list[Path]:
     directory = Path(str(resources.files("lambda_dap.runtime") / "container_files"))
     names = ("launch.sh", "runtime_client.py", "lambda_dap_clock.py", "lambda_dap_debugpy.py")
     return [directory / name for name in names]
+
+
+AGENT_FILES_MOUNT = "/var/lambda-dap-files"  # remote mode: the container files, copied to the run dir by the agent
+AGENT = "lambda_dap_agent.py"
+AGENT_RUNTIME_API = "127.0.0.1:9001"  # remote mode: the agent's listener, as in Lambda itself
+RUN_DIR_TMPFS = "rw,exec,nosuid,nodev,mode=1777"
+FIND_PYTHON = (  # python3 as launch.sh finds it; the agent speaks lambda-dap's frames over stdin and stdout
+    'for p in /var/lang/bin/python3 python3; do if command -v "$p" >/dev/null 2>&1; then '
+    f'exec "$p" {AGENT_FILES_MOUNT}/{AGENT} "$@"; fi; done; '
+    "echo 'lambda-dap: no python3 in this image for the agent of remote mode' >&2; exit 127"
+)
+
+
+def remote_container_spec(spec: ContainerSpec, *, network_host: bool) -> ContainerSpec:
+    """The same container for an engine that sees neither this machine's files nor its network: each bind mount
+    becomes a volume holding a copy of its directory, the run directory a tmpfs, and lambda-dap's agent the
+    entrypoint (it starts launch.sh and carries the Runtime API and debugger connections over stdin/stdout).
+    `network_host`: the container shares the engine host's network, where 9001 may be taken."""
+    from lambda_dap.container.volumes import volume_for
+    from lambda_dap.errors import EngineUnsuitable
+
+    files = [*container_files(), container_files()[0].parent / AGENT]
+    volumes = [volume_for(files[0].parent, AGENT_FILES_MOUNT, names=tuple(file.name for file in files))]
+    for mount in spec.mounts:
+        if mount.target == RUN_DIR_MOUNT:
+            continue
+        source = Path(mount.source)
+        if not source.is_dir():
+            raise EngineUnsuitable(
+                f"{mount.source} (mounted at {mount.target}) is a file: with an engine that cannot see this "
+                "machine's files lambda-dap copies directories only; mount its directory instead"
+            )
+        volumes.append(volume_for(source, mount.target, read_only=mount.read_only))
+    runtime_api = AGENT_RUNTIME_API
+    if network_host:
+        runtime_api = f"127.0.0.1:{30000 + int.from_bytes(os.urandom(2), 'big') % 20000}"
+    return dataclasses.replace(
+        spec,
+        entrypoint=["/bin/sh", "-c", FIND_PYTHON, "lambda-dap-agent"],
+        command=list(spec.entrypoint[2:] if spec.entrypoint else []) + list(spec.command or []),
+        environment={**spec.environment, "AWS_LAMBDA_RUNTIME_API": runtime_api},
+        mounts=[],
+        volumes=volumes,
+        tmpfs={RUN_DIR_MOUNT: RUN_DIR_TMPFS},
+        attach_stdio=True,
+    )
+
+
+def python_candidates(image_details: dict[str, Any]) -> list[str]:
+    """Where the agent's python3 may be in the image: Lambda's own place, then each directory of its PATH."""
+    env = dict(item.partition("=")[::2] for item in (image_details.get("Config") or {}).get("Env") or [])
+    path = env.get("PATH") or "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    candidates = ["/var/lang/bin/python3"]
+    candidates += [f"{directory.rstrip('/')}/python3" for directory in path.split(":") if directory.startswith("/")]
+    return list(dict.fromkeys(candidates))

@@ -84,7 +84,7 @@ class RunDirectory:
             return
         staging = self.path / "deadline.new"
         with contextlib.suppress(OSError):
-            staging.write_text(f"{request_id} {'paused' if paused else 'running'} {value_ms}\n")
+            staging.write_text(deadline_line(request_id, paused=paused, value_ms=value_ms))
             staging.chmod(0o644)
             os.replace(staging, self.path / "deadline")
 
@@ -114,3 +114,8 @@ class RunDirectory:
             if not self.path.exists():
                 return
             time.sleep(CLOSE_RETRY_S)
+
+
+def deadline_line(request_id: str, *, paused: bool, value_ms: int) -> str:
+    """The `deadline` file's one line, as lambda_dap_clock.py reads it."""
+    return f"{request_id} {'paused' if paused else 'running'} {value_ms}\n"

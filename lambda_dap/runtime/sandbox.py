@@ -16,7 +16,7 @@ from lambda_dap.runtime.extensions import ExtensionsApi, Failure
 from lambda_dap.runtime.invocation import Invocation
 from lambda_dap.runtime.output import LineAssembler
 from lambda_dap.runtime.rundir import RunDirectory
-from lambda_dap.runtime.telemetry import TelemetryApi
+from lambda_dap.runtime.telemetry import Dial, TelemetryApi
 
 INIT_TIMEOUT_ENV = "LAMBDA_DAP_EXTENSION_INIT_TIMEOUT"
 DEFAULT_INIT_TIMEOUT_S = 10.0  # Lambda's limit for an on-demand init
@@ -45,13 +45,15 @@ class Sandbox:
         platform_line: LineSink,
         extension_output: OutputSink,
         resolve_host: Callable[[str], str | None],
+        dial: Dial | None = None,
     ) -> None:
+        """`resolve_host` and `dial` reach the extensions' telemetry listeners (telemetry.py)."""
         self.run_dir = run_dir
         self.extensions = ExtensionsApi(
             function_name=function_name, function_version="$LATEST", handler=handler, account_id=account_id
         )
         self.extensions.names_source = self.run_dir.extension_names
-        self.telemetry = TelemetryApi(resolve_host)
+        self.telemetry = TelemetryApi(resolve_host, dial)
         self._log_line = platform_line
         self._extension_output = extension_output
         self._lines: dict[str, LineAssembler] = {}  # per extension: its output as telemetry records

@@ -15,8 +15,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    import socket
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +28,7 @@ LOGS_SCHEMAS = ("2020-08-15", "2021-03-18")
 RECORD_TYPES = ("platform", "function", "extension")
 
 Answer = tuple[int, dict[str, Any] | str]
+Dial = Callable[[tuple[str, int], float], "socket.socket"]
 
 
 def now_iso() -> str:
@@ -49,8 +53,10 @@ class Subscriber:
 class TelemetryApi:
     """Subscriptions, and the delivery of records to them from a background thread."""
 
-    def __init__(self, resolve_host: Callable[[str], str | None]) -> None:
+    def __init__(self, resolve_host: Callable[[str], str | None], dial: Dial | None = None) -> None:
+        """`dial` opens the connection to a subscriber (an engine elsewhere: through lambda-dap's agent)."""
         self._resolve_host = resolve_host  # a sandbox host name -> an address the host can reach
+        self._dial = dial
         self._subscribers: list[Subscriber] = []
         self._lock = threading.Condition()
         self._open = True
@@ -181,6 +187,8 @@ class TelemetryApi:
                 import http.client  # only when an extension subscribed: most invokes never need it
 
                 connection = http.client.HTTPConnection(address, subscriber.port, timeout=timeout_s)
+                if self._dial is not None:
+                    connection.sock = self._dial((address, subscriber.port), timeout_s)
                 connection.request("POST", subscriber.path, body=body, headers={"Content-Type": "application/json"})
                 connection.getresponse().read()
                 connection.close()

@@ -1,0 +1,163 @@
+"""Directories of this machine as Docker volumes, for an engine that cannot see this machine's files.
+
+Each directory a container would bind-mount becomes a named volume, `lambda-dap-cache-<content hash>`, filled once
+through the Engine API: a throwaway container (created, never started) mounts the volumes that lack their marker
+file and gets each directory as a tar archive, the marker last. An interrupted fill leaves no marker, so the next
+run fills again. The same content is the same volume: a second invoke, or another project with the same
+dependencies, copies nothing. The volumes are a cache, labelled `lambda-dap.cache=1`:
+`docker volume prune --filter label=lambda-dap.cache=1` empties it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import stat
+import tarfile
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from lambda_dap.container.engine import LABEL, Engine
+from lambda_dap.container.spec import VolumeMount
+from lambda_dap.errors import ContainerError, EngineError
+
+log = logging.getLogger(__name__)
+
+CACHE_LABEL = "lambda-dap.cache"
+FILLER_LABEL = "lambda-dap.fill"
+PREFIX = "lambda-dap-cache-"
+MARKER = ".lambda-dap-complete"
+FILL_ROOT = "/fill"
+_CHUNK = 1 << 20
+
+_digests: dict[tuple[str, str], str] = {}  # (directory, fingerprint of its stats) -> content digest
+_digests_lock = threading.Lock()
+
+
+def volume_for(source: Path, target: str, *, read_only: bool = True, names: tuple[str, ...] = ()) -> VolumeMount:
+    """The volume holding directory `source` (only its entries `names`, when given), mounted at `target`."""
+    return VolumeMount(PREFIX + content_digest(source, names)[:32], target, str(source), read_only, names)
+
+
+def content_digest(directory: Path, names: tuple[str, ...] = ()) -> str:
+    """sha256 over every entry's relative path, kind, permission bits and content (a link: its target).
+
+    The digest of an unchanged directory (same paths, sizes and modification times) is remembered for the process.
+    """
+    entries = list(_entries(directory, names))
+    fingerprint = hashlib.sha256()
+    for relative, _, info in entries:
+        fingerprint.update(f"{relative}\0{info.st_mode}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    key = (str(directory), fingerprint.hexdigest())
+    with _digests_lock:
+        known = _digests.get(key)
+    if known is not None:
+        return known
+    digest = hashlib.sha256()
+    for relative, path, info in entries:
+        kind = "l" if stat.S_ISLNK(info.st_mode) else "d" if stat.S_ISDIR(info.st_mode) else "f"
+        digest.update(f"{kind}\0{relative}\0{stat.S_IMODE(info.st_mode):o}\0".encode())
+        if kind == "l":
+            digest.update(os.readlink(path).encode())
+        elif kind == "f":
+            with open(path, "rb") as handle:
+                while chunk := handle.read(_CHUNK):
+                    digest.update(chunk)
+        digest.update(b"\n")
+    value = digest.hexdigest()
+    with _digests_lock:
+        _digests[key] = value
+    return value
+
+
+def _entries(directory: Path, names: tuple[str, ...]) -> Iterator[tuple[str, Path, os.stat_result]]:
+    """(relative path, path, lstat) of every directory, regular file and link under `directory`, sorted."""
+    if names:
+        for name in sorted(names):
+            path = directory / name
+            yield name, path, path.lstat()
+        return
+    for root, dirs, files in os.walk(directory):
+        dirs.sort()
+        base = Path(root)
+        relative_root = base.relative_to(directory).as_posix()
+        for name in sorted([*dirs, *files]):
+            path = base / name
+            info = path.lstat()
+            if stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode):
+                yield (name if relative_root == "." else f"{relative_root}/{name}"), path, info
+
+
+def ensure_volumes(engine: Engine, volumes: list[VolumeMount]) -> None:
+    """Create the volumes that do not exist yet (labelled as lambda-dap's cache); one request when all do."""
+    wanted = {volume.name for volume in volumes}
+    if not wanted:
+        return
+    try:
+        present = set(engine.list_volumes(f"{CACHE_LABEL}=1"))
+        for name in sorted(wanted - present):
+            engine.create_volume(name, {CACHE_LABEL: "1", LABEL: "1"})
+    except EngineError as e:
+        raise ContainerError(f"Cannot create the Docker volumes for the function's files: {e.message}") from e
+
+
+def fill_missing(engine: Engine, container_id: str, image: str, volumes: list[VolumeMount], labels: dict) -> int:
+    """Fill every volume that the (created, not started) container `container_id` sees without its marker; the
+    number of volumes filled."""
+    missing = [volume for volume in volumes if not engine.path_exists(container_id, f"{volume.target}/{MARKER}")]
+    if not missing:
+        return 0
+    config = {
+        "Image": image,
+        "Entrypoint": ["lambda-dap-fill"],  # never started: only its mounts matter
+        "Labels": {**labels, LABEL: "1", FILLER_LABEL: "1"},
+        "HostConfig": {
+            "Mounts": [
+                {"Type": "volume", "Source": volume.name, "Target": f"{FILL_ROOT}/{index}", "ReadOnly": False}
+                for index, volume in enumerate(missing)
+            ]
+        },
+    }
+    try:
+        filler = engine.create_container(config)
+    except EngineError as e:
+        raise ContainerError(f"Cannot create a container to copy the function's files in: {e.message}") from e
+    try:
+        for index, volume in enumerate(missing):
+            with _archive(volume) as archive:
+                size = os.fstat(archive.fileno()).st_size
+                engine.put_archive(filler, f"{FILL_ROOT}/{index}", archive)
+            log.debug("filled volume %s from %s (%d bytes of tar)", volume.name, volume.source, size)
+    except EngineError as e:
+        raise ContainerError(f"Cannot copy {missing[index].source} to the Docker engine: {e.message}") from e
+    finally:
+        with contextlib.suppress(EngineError, ContainerError):
+            engine.remove(filler)
+    return len(missing)
+
+
+@contextlib.contextmanager
+def _archive(volume: VolumeMount) -> Iterator[BinaryIO]:
+    """A temporary tar file of the volume's source directory, owned by root, the marker file last."""
+    source = Path(volume.source)
+    with tempfile.TemporaryFile(prefix="lambda-dap-fill-") as handle:
+        with tarfile.open(fileobj=handle, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            for relative, path, _ in _entries(source, volume.names):
+                info = tar.gettarinfo(str(path), arcname=relative)
+                info.uid = info.gid = 0
+                info.uname = info.gname = "root"
+                if info.isreg():
+                    with open(path, "rb") as content:
+                        tar.addfile(info, content)
+                else:
+                    tar.addfile(info)
+            marker = tarfile.TarInfo(MARKER)
+            marker.mode = 0o644
+            tar.addfile(marker)
+        handle.seek(0)
+        yield handle  # type: ignore[misc]

@@ -1,0 +1,125 @@
+"""Remote mode: a function container on an engine that shares neither files nor network with this machine.
+
+Before the container starts, its directories are made sure of in volumes (container/volumes.py) and lambda-dap
+attaches to its stdin and stdout, where its agent speaks (container/link.py). From then on the rest of lambda-dap
+works as with a local engine: what the runtime writes lands in this machine's run directory FIFOs (runtime/pipes.py
+reads them), the launcher's files for the extensions in its run directory (runtime/rundir.py reads them), and the
+Runtime API server, on 127.0.0.1 here, gets the runtime's connections through the agent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import socket
+from pathlib import Path
+
+from lambda_dap.container.engine import engine
+from lambda_dap.container.link import RUNTIME_STDERR, RUNTIME_STDOUT, AgentLink
+from lambda_dap.container.spec import ContainerSpec
+from lambda_dap.container.volumes import ensure_volumes, fill_missing
+from lambda_dap.errors import EngineUnsuitable
+from lambda_dap.runtime.rundir import RunDirectory, deadline_line
+
+log = logging.getLogger(__name__)
+
+
+class RemoteRunDirectory(RunDirectory):
+    """The run directory's host side, fed by the agent: GO and the deadline go to the container over the link."""
+
+    link: AgentLink | None = None
+
+    def release_runtime(self) -> None:
+        if self._released or self.link is None:
+            return
+        self._released = True
+        self.link.release_runtime()
+
+    def write_deadline(self, request_id: str, *, paused: bool, value_ms: int) -> None:
+        if self.link is not None and not self._closed:
+            self.link.write_deadline(deadline_line(request_id, paused=paused, value_ms=value_ms))
+
+    def mirror(self, name: str, append: bool, data: bytes) -> None:
+        """A file the launcher wrote in the container's run directory (only its own names are accepted)."""
+        if self._closed or "/" in name or not (name == "extensions" or name.startswith("ext-")):
+            return
+        with contextlib.suppress(OSError):
+            if append:
+                with open(self.path / name, "ab") as handle:
+                    handle.write(data)
+                return
+            staging = self.path / f".{name}.new"  # readers never see half a file
+            staging.write_bytes(data)
+            os.replace(staging, self.path / name)
+
+
+class RemoteContainer:
+    """This machine's side of one container in remote mode: volumes, the python check, the link to its agent."""
+
+    def __init__(
+        self, spec: ContainerSpec, run_dir: RemoteRunDirectory, *, accept_to: tuple[str, int], label: str
+    ) -> None:
+        """`accept_to`: the Runtime API server here; `label`: the function's runtime or image, for messages."""
+        self.spec = spec
+        self.run_dir = run_dir
+        self._accept_to = accept_to
+        self._label = label
+        self.link: AgentLink | None = None
+        self.volumes_filled = 0
+        self._fifos = {stream: _open_writer(run_dir.path / name) for stream, name in _FIFOS.items()}
+
+    def prepare(self) -> None:
+        """Before the container is created: the volumes it mounts exist."""
+        ensure_volumes(engine(), self.spec.volumes)
+
+    def before_start(self, container_id: str, python_candidates: list[str]) -> None:
+        """The container is created: python3 is there, its volumes are filled, and lambda-dap attached to it."""
+        docker = engine()
+        if not any(docker.path_exists(container_id, path) for path in python_candidates):
+            raise EngineUnsuitable(
+                f"{self._label}: a remote engine needs python3 in the image for lambda-dap's agent "
+                f"(image {self.spec.image} has none in /var/lang/bin or its PATH)"
+            )
+        self.volumes_filled = fill_missing(docker, container_id, self.spec.image, self.spec.volumes, self.spec.labels)
+        sock, received = docker.attach(container_id)
+        self.link = AgentLink(
+            sock, received, accept_to=self._accept_to, on_output=self._write_output, on_file=self.run_dir.mirror
+        )
+        self.run_dir.link = self.link
+
+    def dial(self, address: tuple[str, int], timeout: float | None = None) -> socket.socket:
+        """A connection to `address` inside the container."""
+        if self.link is None:
+            raise ConnectionRefusedError(111, "the container is not attached yet")
+        return self.link.dial(address, timeout)
+
+    def _write_output(self, stream: int, data: bytes) -> None:
+        fd = self._fifos.get(stream)
+        if fd is None:
+            return
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[os.write(fd, view) :]
+        except OSError as e:  # the session is closing the read side
+            log.debug("runtime output dropped: %s", e)
+
+    def close(self) -> None:
+        if self.link is not None:
+            self.link.close()
+        fifos, self._fifos = self._fifos, {}
+        for fd in fifos.values():
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+_FIFOS = {RUNTIME_STDOUT: "stdout", RUNTIME_STDERR: "stderr"}
+
+
+def _open_writer(path: Path) -> int:
+    """A blocking write end of a FIFO whose reader is already there (runtime/pipes.py opened it)."""
+    fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+    return fd
