@@ -1,0 +1,184 @@
+"""`lambda-dap invoke` against an engine that shares neither network nor files with it, as a new user tries it:
+DOCKER_HOST pointing at the simulated remote engine, nothing else set. Remote mode copies the function's files into
+volumes (once: a second invoke copies nothing) and reaches the container through its agent."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import uuid
+
+import pytest
+
+from tests.debug.test_python import HELLO, HELLO_APP, DebuggedInvoke, attach_and_break, line_of, port_is_free
+from tests.extensions.conftest import invoke_ext  # noqa: F401 (a fixture)
+from tests.extensions.test_extensions import assert_platform_and_function_records, ok
+from tests.invoke.conftest import KITCHEN, clean_environment
+from tests.invoke.test_logs import WRITES
+from tests.remote.conftest import CONTAINER_LABELS
+from tests.remote.dockerd import DOCKER_HOST
+
+pytestmark = pytest.mark.docker
+
+CACHE_LABEL = "lambda-dap.cache=1"
+
+
+@pytest.fixture
+def remote_cli(remote_engine, remote_images, tmp_path):
+    """`lambda-dap invoke ARGS` with DOCKER_HOST at the remote engine: (exit code, stdout, stderr); `image` is a
+    name of `remote_images` or a tag."""
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+
+    def run(*args: str, image: str = "python", env: dict[str, str] | None = None, stdin: bytes | None = None):
+        command = [sys.executable, "-m", "lambda_dap", "invoke", *args]
+        command += ["--invoke-image", remote_images.get(image, image), "--skip-pull-image"]
+        environment = clean_environment(home, DOCKER_HOST=DOCKER_HOST, **(env or {}))
+        environment.pop("LAMBDA_DAP_ENGINE_MODE", None)
+        done = subprocess.run(command, input=stdin, capture_output=True, env=environment, timeout=120, cwd=KITCHEN)
+        return done.returncode, done.stdout, done.stderr.decode(errors="replace")
+
+    return run
+
+
+def fill_activity(remote_engine, since: float) -> tuple[int, int]:
+    """(filler containers created, archives unpacked) on the remote engine since `since` (its own events)."""
+    events = remote_engine.client.events(since=int(since), until=int(time.time()) + 1, decode=True)
+    fillers = unpacked = 0
+    for event in events:
+        if event.get("Type") != "container":
+            continue
+        attributes = (event.get("Actor") or {}).get("Attributes") or {}
+        if event.get("Action") == "create" and "lambda-dap.fill" in attributes:
+            fillers += 1
+        if event.get("Action") == "extract-to-dir":
+            unpacked += 1
+    return fillers, unpacked
+
+
+def test_result_logs_and_exit_code_of_an_invoke(remote_cli):
+    event = json.dumps({"action": "write", "writes": WRITES}).encode()
+    code, stdout, stderr = remote_cli("Kitchen", "-e", "-", stdin=event)
+    assert code == 0, stderr
+    assert json.loads(stdout) == "written"
+    lines = stderr.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("START RequestId: "))
+    end = next(i for i, line in enumerate(lines) if line.startswith("END RequestId: "))
+    assert lines[end + 1].startswith("REPORT RequestId: ")
+    between = lines[start + 1 : end]
+    # each stream's bytes in order, both streams before END, the partial last line ended on its own line
+    assert [line for line in between if line in ("first line", "second part", "done")] == [
+        "first line",
+        "second part",
+        "done",
+    ], stderr
+    assert "warning" in between, stderr
+    assert "Traceback" not in stderr
+
+
+def test_a_function_error_exits_3_with_the_error_document(remote_cli):
+    code, stdout, stderr = remote_cli("Kitchen", "-e", "-", stdin=b'{"action": "raise", "message": "boom"}')
+    assert code == 3, stderr
+    document = json.loads(stdout)
+    assert document["errorType"] and document["errorMessage"], document
+    assert "END RequestId: " in stderr and "REPORT RequestId: " in stderr
+
+
+def test_the_second_invoke_copies_nothing(remote_cli, remote_engine, tmp_path):
+    app = tmp_path / "app"
+    shutil.copytree(HELLO, app)
+    (app / "hello_world" / "unique.txt").write_text(uuid.uuid4().hex)  # content no volume holds yet
+    template = str(app / "template.yaml")
+    since = time.time() - 1
+    code, stdout, stderr = remote_cli("-t", template)
+    assert code == 0, stderr
+    assert json.loads(stdout)["statusCode"] == 200
+    fillers, unpacked = fill_activity(remote_engine, since)
+    assert fillers == 1 and unpacked >= 1, (fillers, unpacked)
+    time.sleep(1.1)  # the events API counts in whole seconds
+    since = time.time()
+    code, stdout, stderr = remote_cli("-t", template)
+    assert code == 0, stderr
+    assert json.loads(stdout)["statusCode"] == 200
+    assert fill_activity(remote_engine, since) == (0, 0)
+
+
+def test_changed_code_is_copied_again(remote_cli, tmp_path):
+    app = tmp_path / "app"
+    shutil.copytree(HELLO, app)
+    handler = app / "hello_world" / "app.py"
+    template = str(app / "template.yaml")
+    assert remote_cli("-t", template)[0] == 0
+    handler.write_text(handler.read_text().replace("f\"{os.environ['GREETING']}, ", 'f"Changed, '))
+    code, stdout, stderr = remote_cli("-t", template)
+    assert code == 0, stderr
+    assert json.loads(json.loads(stdout)["body"])["message"].startswith("Changed, ")
+
+
+def test_a_breakpoint_is_hit_through_the_agent(remote_engine, remote_images, tmp_path):
+    event = tmp_path / "event.json"
+    event.write_text('{"name": "remote"}')
+    session = DebuggedInvoke(
+        ["-t", str(HELLO / "template.yaml"), "-e", str(event)],
+        remote_images["python"],
+        tmp_path,
+        env={"DOCKER_HOST": DOCKER_HOST},
+    )
+    line = line_of(HELLO_APP, "a good line for a breakpoint")
+    client, stopped = attach_and_break(session, HELLO_APP, line)
+    frame = client.request("stackTrace", {"threadId": stopped["threadId"]})["stackFrames"][0]
+    assert frame["source"]["path"] == str(HELLO_APP)  # path mappings unchanged
+    assert frame["line"] == line
+    client.request("continue", {"threadId": stopped["threadId"]})
+    code, stdout, stderr = session.finish()
+    client.close()
+    assert code == 0, stderr
+    assert json.loads(json.loads(stdout)["body"])["message"] == "Hello, remote!"
+    assert port_is_free(session.port)
+
+
+def test_telemetry_reaches_an_extension_listener_in_the_container(invoke_ext):  # noqa: F811
+    run = invoke_ext("Telemetry", env={"DOCKER_HOST": DOCKER_HOST})
+    result = ok(run)
+    assert "TELEMETRY\tName: telemetry-ext\tState: Subscribed\tTypes: [platform, function]" in run.lines
+    assert_platform_and_function_records(run, result["requestId"])
+
+
+def test_an_image_without_python3_is_refused_in_one_line(remote_cli, remote_engine, remote_images):
+    """The agent needs python3: said before the container starts, naming the runtime."""
+    client = remote_engine.client
+    strip = "rm -f /usr/bin/python3* /usr/local/bin/python3* /var/lang/bin/python3*"
+    container = client.containers.run(
+        remote_images["python"], entrypoint=["/bin/sh", "-c", strip], labels=CONTAINER_LABELS, detach=True
+    )
+    tag = f"lambda-dap-test/no-python:{int(time.time() * 1000)}"
+    try:
+        container.wait(timeout=60)
+        repository, _, version = tag.partition(":")
+        container.commit(repository, version, changes=["LABEL lambda-dap.test=1"])
+    finally:
+        container.remove(force=True)
+    try:
+        code, stdout, stderr = remote_cli("Kitchen", image=tag)
+        assert code == 1, stderr
+        assert stdout == b""
+        assert stderr.count("\n") == 1, stderr
+        assert stderr.startswith("Error: python3.11: a remote engine needs python3 in the image for lambda-dap's agent")
+    finally:
+        client.images.remove(tag, force=True)
+
+
+def test_volumes_are_the_labelled_cache_and_nothing_else_is_left(remote_cli, remote_engine):
+    before = {volume.name for volume in remote_engine.client.volumes.list()}
+    assert remote_cli("Kitchen")[0] == 0
+    volumes = remote_engine.client.volumes.list()
+    ours = [volume for volume in volumes if volume.name.startswith("lambda-dap-cache-")]
+    assert ours
+    for volume in ours:
+        assert (volume.attrs.get("Labels") or {}).get("lambda-dap.cache") == "1", volume.attrs
+    assert {volume.name for volume in volumes} - before <= {volume.name for volume in ours}
+    # containers: the autouse leak check of tests/remote/conftest.py fails the test if one is left
