@@ -33,13 +33,14 @@ def engine_is_elsewhere(endpoint: Endpoint) -> bool:
 
 
 def check_engine_is_here(endpoint: Endpoint) -> None:
-    """Raise EngineElsewhere, in one line, for an engine reached over the network from another machine."""
-    if endpoint.scheme == "unix" or endpoint.host is None or is_this_machine(endpoint.host):
+    """Raise EngineElsewhere, in one line, for an engine reached over the network from another machine (where
+    LAMBDA_DAP_ENGINE_MODE=local asks for bind mounts and the bridge gateway)."""
+    if not engine_is_elsewhere(endpoint):
         return
     raise EngineElsewhere(
-        f"The Docker engine at {endpoint.url} ({endpoint.origin}) runs on another machine; lambda-dap needs an "
-        "engine that shares this machine's network and files (remote engines are not supported yet): run "
-        "lambda-dap on the engine's machine, or use a local engine"
+        f"The Docker engine at {endpoint.url} ({endpoint.origin}) runs on another machine, and {MODE_ENV}=local "
+        "asks for an engine that shares this machine's network and files: unset it (remote mode copies the files "
+        "and carries the network through the container), or use a local engine"
     )
 
 
@@ -48,7 +49,8 @@ def check_gateway_is_here(gateway: str, endpoint: Endpoint) -> None:
     if not is_this_machine(gateway):
         raise EngineElsewhere(
             f"The Docker engine at {endpoint.url} runs elsewhere (a VM or another machine: its bridge gateway "
-            f"{gateway} is no address of this machine); lambda-dap needs an engine on this machine for now"
+            f"{gateway} is no address of this machine), and {MODE_ENV}=local asks for one that shares this machine's "
+            "network: unset it for remote mode"
         )
 
 

@@ -18,6 +18,7 @@ import stat
 import tarfile
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -34,6 +35,7 @@ PREFIX = "lambda-dap-cache-"
 MARKER = ".lambda-dap-complete"
 FILL_ROOT = "/fill"
 _CHUNK = 1 << 20
+RACY_NS = 2_000_000_000  # a file modified within 2 s may change again within its timestamp's granularity
 
 _digests: dict[tuple[str, str], str] = {}  # (directory, fingerprint of its stats) -> content digest
 _digests_lock = threading.Lock()
@@ -47,7 +49,8 @@ def volume_for(source: Path, target: str, *, read_only: bool = True, names: tupl
 def content_digest(directory: Path, names: tuple[str, ...] = ()) -> str:
     """sha256 over every entry's relative path, kind, permission bits and content (a link: its target).
 
-    The digest of an unchanged directory (same paths, sizes and modification times) is remembered for the process.
+    The digest of an unchanged directory (same paths, sizes and modification times, none of them recent) is
+    remembered for the process.
     """
     entries = list(_entries(directory, names))
     fingerprint = hashlib.sha256()
@@ -70,8 +73,10 @@ def content_digest(directory: Path, names: tuple[str, ...] = ()) -> str:
                     digest.update(chunk)
         digest.update(b"\n")
     value = digest.hexdigest()
-    with _digests_lock:
-        _digests[key] = value
+    settled = time.time_ns() - RACY_NS
+    if all(info.st_mtime_ns < settled for _, _, info in entries):  # a file changed just now may change unseen
+        with _digests_lock:
+            _digests[key] = value
     return value
 
 

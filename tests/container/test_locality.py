@@ -1,5 +1,6 @@
-"""lambda-dap refuses, in one line and before any request, an engine on another machine (it needs shared files and
-network for now); engines on this machine, however reached, are used."""
+"""Whether the engine is on this machine: engines here, however reached, get bind mounts and the bridge gateway; an
+engine on another machine gets remote mode, unless LAMBDA_DAP_ENGINE_MODE=local asks otherwise: then it is refused,
+in one line and before any request."""
 
 from __future__ import annotations
 
@@ -53,14 +54,31 @@ def test_an_engine_elsewhere_is_one_line_naming_it(url):
 
 def test_a_bridge_gateway_that_is_no_address_here_means_a_vm():
     endpoint = parse_host("unix:///var/run/docker.sock", "default")
-    with pytest.raises(EngineElsewhere, match=r"bridge gateway 198\.51\.100\.1 is no address of this machine"):
-        check_gateway_is_here("198.51.100.1", endpoint)
+    with pytest.raises(EngineElsewhere, match=r"bridge gateway 192\.0\.2\.1 is no address of this machine"):
+        check_gateway_is_here("192.0.2.1", endpoint)
     check_gateway_is_here("127.0.0.1", endpoint)
 
 
 @pytest.mark.docker
-def test_the_cli_refuses_an_engine_elsewhere_before_sending_it_anything(invoke_cli):
-    run = invoke_cli("Kitchen", env={"DOCKER_HOST": f"tcp://{ELSEWHERE}:2375"}, timeout=30)
+def test_local_mode_refuses_an_engine_elsewhere_before_sending_it_anything(invoke_cli):
+    env = {"DOCKER_HOST": f"tcp://{ELSEWHERE}:2375", "LAMBDA_DAP_ENGINE_MODE": "local"}
+    run = invoke_cli("Kitchen", env=env, timeout=30)
     assert run.code == 1
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and "runs on another machine" in lines[0], run.stderr
+    assert "LAMBDA_DAP_ENGINE_MODE=local" in lines[0]
+
+
+@pytest.mark.parametrize("value", ["local", "remote", "Remote ", ""])
+def test_the_engine_mode_setting(monkeypatch, value):
+    from lambda_dap.container.locality import forced_mode
+
+    monkeypatch.setenv("LAMBDA_DAP_ENGINE_MODE", value)
+    assert forced_mode() == (value.strip().lower() or None)
+
+
+@pytest.mark.docker
+def test_an_unknown_engine_mode_is_one_line(invoke_cli):
+    run = invoke_cli("Kitchen", env={"LAMBDA_DAP_ENGINE_MODE": "cloud"}, timeout=30)
+    assert run.code == 1
+    assert run.stderr.strip().splitlines() == ["Error: LAMBDA_DAP_ENGINE_MODE=cloud: expected local or remote"]

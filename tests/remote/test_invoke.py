@@ -14,7 +14,7 @@ import pytest
 from tests.debug.test_python import HELLO, HELLO_APP, DebuggedInvoke, attach_and_break, line_of, port_is_free
 from tests.extensions.conftest import invoke_ext  # noqa: F401 (a fixture)
 from tests.extensions.test_extensions import assert_platform_and_function_records, ok
-from tests.invoke.conftest import KITCHEN, clean_environment
+from tests.invoke.conftest import KITCHEN, clean_environment, invoke_cli  # noqa: F401 (a fixture)
 from tests.invoke.test_logs import WRITES
 from tests.remote.conftest import CONTAINER_LABELS
 from tests.remote.dockerd import DOCKER_HOST
@@ -182,3 +182,44 @@ def test_volumes_are_the_labelled_cache_and_nothing_else_is_left(remote_cli, rem
         assert (volume.attrs.get("Labels") or {}).get("lambda-dap.cache") == "1", volume.attrs
     assert {volume.name for volume in volumes} - before <= {volume.name for volume in ours}
     # containers: the autouse leak check of tests/remote/conftest.py fails the test if one is left
+
+
+def test_remote_mode_forced_on_the_local_engine(invoke_cli, docker_client):  # noqa: F811
+    """LAMBDA_DAP_ENGINE_MODE=remote (a VM's engine that is reached locally, say): copies, and the agent, work on
+    an engine that could have had bind mounts."""
+    from lambda_dap.container.volumes import volume_for
+
+    event = json.dumps({"action": "write", "writes": WRITES}).encode()
+    run = invoke_cli("Kitchen", "-e", "-", stdin=event, env={"LAMBDA_DAP_ENGINE_MODE": "remote"})
+    assert run.code == 0, run.stderr
+    assert json.loads(run.stdout) == "written"
+    lines = run.stderr.splitlines()
+    end = next(i for i, line in enumerate(lines) if line.startswith("END RequestId: "))
+    assert lines[end - 1] == "done" and "first line" in lines and "warning" in lines, run.stderr
+    code_volume = volume_for(KITCHEN / "src", "/var/task").name
+    assert docker_client.volumes.get(code_volume).attrs["Labels"]["lambda-dap.cache"] == "1"
+
+
+def test_the_dap_server_debugs_on_the_remote_engine(remote_engine, remote_images):
+    """`lambda-dap --stdio` (the editor's F5) the same way: a breakpoint, the local path, continue, exit 0."""
+    import os
+    import sys
+
+    from tests.dap.client import DapClient
+    from tests.dap.test_dap_containers import ECHO_LINE, KITCHEN_APP, REPO, flat, run_to_breakpoint
+
+    env = {**os.environ, "DOCKER_HOST": DOCKER_HOST}
+    env.pop("LAMBDA_DAP_ENGINE_MODE", None)
+    argv = [sys.executable, "-m", "lambda_dap", "--stdio"]
+    with DapClient.spawn(argv, env=env, cwd=REPO, name="lambda-dap --stdio", default_timeout=60) as dap:
+        stopped = run_to_breakpoint(dap, "launch", flat(remote_images["python"]))
+        assert stopped["body"]["reason"] == "breakpoint"
+        frame = dap.stopped_frame(stopped)
+        assert frame["line"] == ECHO_LINE and frame["source"]["path"] == str(KITCHEN_APP)
+        assert dap.variables(frame["id"])["action"] == "'echo'"
+        dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+        assert dap.wait_event("exited")["body"]["exitCode"] == 0
+        dap.wait_event("terminated")
+        assert "REPORT RequestId" in dap.output("console")
+        dap.request("disconnect")
+        assert dap.close() == 0

@@ -1,0 +1,121 @@
+"""Remote mode's files: a directory's volume is named by its content (the same content, wherever it lies, is one
+volume; any change, another), and the remote container spec turns every bind mount into one. No engine needed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from lambda_dap.container.spec import ContainerSpec, Mount, VolumeMount
+from lambda_dap.container.volumes import MARKER, _archive, content_digest, volume_for
+from lambda_dap.errors import EngineUnsuitable
+from lambda_dap.invoke.spec import AGENT_FILES_MOUNT, remote_container_spec
+from lambda_dap.runtime.rundir import MOUNT as RUN_DIR_MOUNT
+
+
+def tree(root: Path) -> Path:
+    (root / "pkg").mkdir(parents=True)
+    (root / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "run.sh").write_text("#!/bin/sh\n")
+    (root / "run.sh").chmod(0o755)
+    os.symlink("app.py", root / "link.py")
+    return root
+
+
+def test_the_same_content_elsewhere_is_the_same_volume(tmp_path):
+    first, second = tree(tmp_path / "a"), tree(tmp_path / "b")
+    assert content_digest(first) == content_digest(second)
+    assert volume_for(first, "/var/task").name == volume_for(second, "/var/task").name
+    assert volume_for(first, "/var/task").name.startswith("lambda-dap-cache-")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda root: (root / "app.py").write_text("def handler(event, context):\n    return 2\n"),
+        lambda root: (root / "new.txt").write_text(""),
+        lambda root: (root / "run.sh").chmod(0o644),
+        lambda root: ((root / "link.py").unlink(), os.symlink("pkg", root / "link.py")),
+        lambda root: (root / "pkg" / "__init__.py").rename(root / "pkg" / "other.py"),
+    ],
+    ids=["content", "new-file", "mode", "link-target", "rename"],
+)
+def test_any_change_is_another_volume(tmp_path, change):
+    root = tree(tmp_path / "a")
+    before = content_digest(root)
+    change(root)
+    assert content_digest(root) != before
+
+
+def test_the_archive_holds_the_directory_as_root_with_the_marker_last(tmp_path):
+    root = tree(tmp_path / "a")
+    volume = volume_for(root, "/var/task")
+    with _archive(volume) as handle, tarfile.open(fileobj=handle) as tar:
+        members = tar.getmembers()
+        names = [member.name for member in members]
+        assert names[-1] == MARKER
+        assert sorted(names[:-1]) == ["app.py", "link.py", "pkg", "pkg/__init__.py", "run.sh"]
+        assert {(member.uid, member.gid) for member in members} == {(0, 0)}
+        assert tar.getmember("link.py").issym() and tar.getmember("link.py").linkname == "app.py"
+        assert tar.getmember("run.sh").mode & 0o777 == 0o755
+        assert tar.extractfile("app.py").read() == (root / "app.py").read_bytes()
+
+
+def test_the_remote_spec_has_volumes_a_tmpfs_run_directory_and_the_agent(tmp_path):
+    code, layers = tree(tmp_path / "code"), tree(tmp_path / "opt")
+    spec = ContainerSpec(
+        image="img",
+        entrypoint=["/bin/sh", f"{RUN_DIR_MOUNT}/launch.sh"],
+        command=["--python", "-m", "debugpy"],
+        environment={"AWS_LAMBDA_RUNTIME_API": "172.17.0.1:1234", "KEEP": "1"},
+        mounts=[
+            Mount(str(tmp_path / "run"), RUN_DIR_MOUNT, read_only=False),
+            Mount(str(code), "/var/task"),
+            Mount(str(layers), "/opt"),
+        ],
+    )
+    remote = remote_container_spec(spec, network_host=False)
+    assert remote.mounts == []
+    assert remote.tmpfs.keys() == {RUN_DIR_MOUNT}
+    assert remote.attach_stdio
+    assert remote.environment == {"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", "KEEP": "1"}
+    assert remote.entrypoint[:2] == ["/bin/sh", "-c"] and "lambda_dap_agent.py" in remote.entrypoint[2]
+    assert remote.command == ["--python", "-m", "debugpy"]  # launch.sh's arguments, for the agent to pass on
+    targets = {volume.target: volume for volume in remote.volumes}
+    assert targets.keys() == {AGENT_FILES_MOUNT, "/var/task", "/opt"}
+    assert "lambda_dap_agent.py" in targets[AGENT_FILES_MOUNT].names
+    assert isinstance(targets["/var/task"], VolumeMount) and targets["/var/task"].source == str(code)
+    assert targets["/var/task"].name == targets["/opt"].name  # same content: one volume
+
+
+def test_a_single_file_mount_is_one_clear_line(tmp_path):
+    file = tmp_path / "settings.json"
+    file.write_text("{}")
+    spec = ContainerSpec(image="img", mounts=[Mount(str(file), "/var/task/settings.json")])
+    with pytest.raises(EngineUnsuitable) as caught:
+        remote_container_spec(spec, network_host=False)
+    message = str(caught.value)
+    assert str(file) in message and "is a file" in message and "\n" not in message
+
+
+def test_the_digest_is_remembered_for_an_unchanged_tree(tmp_path, monkeypatch):
+    root = tree(tmp_path / "a")
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, (1_700_000_000, 1_700_000_000), follow_symlinks=False)  # long settled
+    first = content_digest(root)
+    opened = []
+    real_open = open
+
+    def counting_open(path, *args, **kwargs):
+        opened.append(path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", counting_open)
+    assert content_digest(root) == first
+    assert opened == []  # stats only
+    shutil.rmtree(root)
