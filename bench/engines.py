@@ -1,7 +1,11 @@
 """How much does reaching the engine over TLS or ssh cost a cold `lambda-dap invoke`, against its local socket?
+And an engine that shares neither files nor network (remote mode)?
 
 The same engine three ways, in turns, in the same run: its unix socket, a mutual-TLS front on loopback
 (`DOCKER_HOST=tcp://...`, `DOCKER_TLS_VERIFY`), and OpenSSH on loopback (`DOCKER_HOST=ssh://...`). Needs root (sshd).
+Then remote mode: forced on the local socket (`LAMBDA_DAP_ENGINE_MODE=remote`: the agent and volumes alone), and
+the simulated remote engine of tests/remote (its own network and mount namespaces), both with the function's
+volumes already filled (the first invoke of new code copies it once: printed apart, as "first copy").
 
     python3 bench/engines.py [--runs 10]
 """
@@ -42,14 +46,61 @@ def main() -> None:
                 },
                 "ssh": {**base, "DOCKER_HOST": ssh.url, "LAMBDA_DAP_SSH_COMMAND": ssh.ssh_command},
             }
-            medians = alternate({name: (command, APP) for name in envs}, runs=runs, envs=envs)
+            envs["remote mode, local socket"] = {**base, "LAMBDA_DAP_ENGINE_MODE": "remote"}
+            remote = _remote_engine()
+            if remote is not None:
+                envs["remote (other namespace)"] = {**base, "DOCKER_HOST": remote.docker_host}
+            try:
+                medians = alternate({name: (command, APP) for name in envs}, runs=runs, envs=envs)
+                first = _first_copy(command, envs["remote (other namespace)"]) if remote is not None else None
+            finally:
+                if remote is not None:
+                    remote.stop()
         finally:
             tls.close()
             ssh.close()
     for name, seconds in medians.items():
-        print(f"{name:>13}: median {seconds * 1000:7.1f} ms over {runs} runs")
+        print(f"{name:>26}: median {seconds * 1000:7.1f} ms over {runs} runs")
+    if first is not None:
+        print(f"{'remote, first copy':>26}: {first * 1000:7.1f} ms (one run: new code, its volume filled)")
     local = medians["local socket"]
     print(f"TLS / local socket: {medians['TLS'] / local:.2f}x; ssh / local socket: {medians['ssh'] / local:.2f}x")
+    if "remote (other namespace)" in medians:
+        print(f"remote / local socket: {medians['remote (other namespace)'] / local:.2f}x")
+
+
+def _remote_engine():
+    """The simulated remote engine with the test image, or None (said why) where it cannot run."""
+    import docker
+
+    from tests.remote.dockerd import RemoteEngine, RemoteEngineError
+
+    engine = RemoteEngine()
+    try:
+        engine.start()
+        engine.load_images(docker.from_env(), [TEST_IMAGE])
+    except RemoteEngineError as error:
+        print(f"(no remote engine row: {error})")
+        engine.stop()
+        return None
+    return engine
+
+
+def _first_copy(command: list[str], env: dict[str, str]) -> float:
+    """One invoke of code no volume holds yet (a copy of the app with a new file): the copy's cost included."""
+    import shutil
+    import subprocess
+    import time
+    import uuid
+
+    with tempfile.TemporaryDirectory(prefix="lambda-dap-bench-") as scratch:
+        app = Path(scratch) / "app"
+        shutil.copytree(APP, app)
+        code = next(path.parent for path in app.rglob("*.py"))
+        (code / "new.txt").write_text(uuid.uuid4().hex)
+        started = time.perf_counter()
+        subprocess.run(command, cwd=app, env=env, check=True, capture_output=True)
+        return time.perf_counter() - started
 
 
 if __name__ == "__main__":

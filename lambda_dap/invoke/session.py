@@ -254,7 +254,9 @@ class InvokeSession:
         from lambda_dap.invoke.spec import python_candidates, remote_container_spec
 
         assert self._image_details is not None
-        remote_spec = remote_container_spec(spec, network_host=self.request.docker_network == "host")
+        remote_spec = remote_container_spec(
+            spec, network_host=self.request.docker_network == "host", hand_mounted=self.request.docker_volume_basedir
+        )
         label = self.plan.function.runtime or f"image {self.plan.image}"
         host, port = listener.getsockname()[:2]
         assert isinstance(run_dir, RemoteRunDirectory)

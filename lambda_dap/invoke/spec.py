@@ -111,20 +111,27 @@ FIND_PYTHON = (  # python3 as launch.sh finds it; the agent speaks lambda-dap's 
 )
 
 
-def remote_container_spec(spec: ContainerSpec, *, network_host: bool) -> ContainerSpec:
+def remote_container_spec(
+    spec: ContainerSpec, *, network_host: bool, hand_mounted: Path | None = None
+) -> ContainerSpec:
     """The same container for an engine that sees neither this machine's files nor its network: each bind mount
     becomes a volume holding a copy of its directory, the run directory a tmpfs, and lambda-dap's agent the
     entrypoint (it starts launch.sh and carries the Runtime API and debugger connections over stdin/stdout).
-    `network_host`: the container shares the engine host's network, where 9001 may be taken."""
+    `network_host`: the container shares the engine host's network, where 9001 may be taken. `hand_mounted`
+    (--docker-volume-basedir, SAM's meaning): paths under it are the engine machine's own, bind-mounted as given."""
     from lambda_dap.container.volumes import volume_for
     from lambda_dap.errors import EngineUnsuitable
 
     files = [*container_files(), container_files()[0].parent / AGENT]
     volumes = [volume_for(files[0].parent, AGENT_FILES_MOUNT, names=tuple(file.name for file in files))]
+    binds = []
     for mount in spec.mounts:
         if mount.target == RUN_DIR_MOUNT:
             continue
         source = Path(mount.source)
+        if hand_mounted is not None and source.is_relative_to(hand_mounted):
+            binds.append(mount)
+            continue
         if not source.is_dir():
             raise EngineUnsuitable(
                 f"{mount.source} (mounted at {mount.target}) is a file: with an engine that cannot see this "
@@ -139,7 +146,7 @@ def remote_container_spec(spec: ContainerSpec, *, network_host: bool) -> Contain
         entrypoint=["/bin/sh", "-c", FIND_PYTHON, "lambda-dap-agent"],
         command=list(spec.entrypoint[2:] if spec.entrypoint else []) + list(spec.command or []),
         environment={**spec.environment, "AWS_LAMBDA_RUNTIME_API": runtime_api},
-        mounts=[],
+        mounts=binds,
         volumes=volumes,
         tmpfs={RUN_DIR_MOUNT: RUN_DIR_TMPFS},
         attach_stdio=True,

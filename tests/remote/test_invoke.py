@@ -223,3 +223,22 @@ def test_the_dap_server_debugs_on_the_remote_engine(remote_engine, remote_images
         assert "REPORT RequestId" in dap.output("console")
         dap.request("disconnect")
         assert dap.close() == 0
+
+
+def test_a_killed_lambda_dap_leaves_nothing_on_the_remote_engine(remote_engine, remote_images, tmp_path):
+    """SIGKILL gives lambda-dap no chance to clean up: the container's stdin ends with it, its agent ends the
+    launcher and itself, and the engine removes the container."""
+    from tests.conftest import SESSION_LABEL
+
+    session = DebuggedInvoke(
+        ["-t", str(HELLO / "template.yaml")], remote_images["python"], tmp_path, env={"DOCKER_HOST": DOCKER_HOST}
+    )
+    session.attach_configuration()  # the container runs, its debugger waits for a client
+    mine = {"label": ["lambda-dap", SESSION_LABEL]}
+    assert remote_engine.client.api.containers(filters=mine)
+    session.process.kill()
+    session.finish()
+    deadline = time.monotonic() + 20
+    while remote_engine.client.api.containers(all=True, filters=mine):
+        assert time.monotonic() < deadline, remote_engine.client.api.containers(all=True, filters=mine)
+        time.sleep(0.1)

@@ -119,3 +119,13 @@ def test_the_digest_is_remembered_for_an_unchanged_tree(tmp_path, monkeypatch):
     assert content_digest(root) == first
     assert opened == []  # stats only
     shutil.rmtree(root)
+
+
+def test_paths_under_the_docker_volume_basedir_stay_bind_mounts(tmp_path):
+    """--docker-volume-basedir keeps SAM's meaning: the user put the code on the engine's machine at that path."""
+    base = tmp_path / "on-the-engine"
+    layers = tree(tmp_path / "opt")
+    spec = ContainerSpec(image="img", mounts=[Mount(str(base / "src"), "/var/task"), Mount(str(layers), "/opt")])
+    remote = remote_container_spec(spec, network_host=False, hand_mounted=base)
+    assert remote.mounts == [Mount(str(base / "src"), "/var/task")]
+    assert {volume.target for volume in remote.volumes} == {AGENT_FILES_MOUNT, "/opt"}
