@@ -37,7 +37,8 @@ RUNTIME_STDOUT, RUNTIME_STDERR, LAUNCHER_STDOUT, LAUNCHER_STDERR = 1, 2, 3, 4
 RUN = "/var/lambda-dap"
 FILES = "/var/lambda-dap-files"
 CHUNK = 65536
-POLL_S = 0.01  # how often the run directory is looked at for the extensions' files
+POLL_S = 0.01  # how often the run directory is looked at for the extensions' files, during init
+IDLE_POLL_S = 0.1  # ... once the runtime runs (all of it goes out before any channel data, whatever this is)
 
 
 def write_frame(kind, channel, payload=b""):
@@ -73,6 +74,7 @@ class Agent:
         self.offsets = {}  # ext-NAME.log -> bytes sent
         self.sent_files = {}  # other mirrored files -> their content as sent
         self.child = None
+        self.poll_s = POLL_S
 
     # --- set-up --------------------------------------------------------------------------------------------------
 
@@ -124,7 +126,7 @@ class Agent:
 
     def run(self):
         while True:
-            for key, events in self.selector.select(POLL_S):
+            for key, events in self.selector.select(self.poll_s):
                 kind, detail = key.data
                 if kind == "inbox":
                     if not self.read_inbox():
@@ -211,6 +213,8 @@ class Agent:
             return
         channel = self.next_channel
         self.next_channel += 2
+        if not os.path.exists(os.path.join(RUN, "extensions")):
+            self.poll_s = IDLE_POLL_S  # no extension to wait for: the runtime itself connects
         self.add_channel(channel, sock)
         write_frame(ACCEPT, channel)
 
@@ -324,6 +328,7 @@ class Agent:
         elif kind == OPEN:
             self.open_channel(channel, payload)
         elif kind == GO:
+            self.poll_s = IDLE_POLL_S
             threading.Thread(target=release_runtime, daemon=True).start()
         elif kind == DEADLINE:
             staging = os.path.join(RUN, "deadline.new")
