@@ -117,8 +117,10 @@ class Engine:
     def inspect_network(self, name: str) -> dict[str, Any]:
         return self.call("GET", f"/networks/{quote(name, safe='')}")
 
-    def create_container(self, config: dict[str, Any], platform: str | None = None) -> str:
-        return self.call("POST", "/containers/create", query={"platform": platform}, body=config)["Id"]
+    def create_container(self, config: dict[str, Any], platform: str | None = None, name: str | None = None) -> str:
+        """The new container's id; a `name` already taken is EngineError 409."""
+        query = {"platform": platform, "name": name}
+        return self.call("POST", "/containers/create", query=query, body=config)["Id"]
 
     def connect_network(self, container_id: str, network: str) -> None:
         self.call("POST", f"/networks/{quote(network, safe='')}/connect", body={"Container": container_id})

@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import socket
 import stat
 import tarfile
 import tempfile
@@ -34,6 +35,8 @@ FILLER_LABEL = "lambda-dap.fill"
 PREFIX = "lambda-dap-cache-"
 MARKER = ".lambda-dap-complete"
 FILL_ROOT = "/fill"
+FILLER_PREFIX = "lambda-dap-fill-"
+OTHER_FILLER_POLL_S = 0.1
 _CHUNK = 1 << 20
 RACY_NS = 2_000_000_000  # a file modified within 2 s may change again within its timestamp's granularity
 
@@ -113,37 +116,63 @@ def ensure_volumes(engine: Engine, volumes: list[VolumeMount]) -> None:
 
 def fill_missing(engine: Engine, container_id: str, image: str, volumes: list[VolumeMount], labels: dict) -> int:
     """Fill every volume that the (created, not started) container `container_id` sees without its marker; the
-    number of volumes filled."""
-    missing = [volume for volume in volumes if not engine.path_exists(container_id, f"{volume.target}/{MARKER}")]
-    if not missing:
-        return 0
+    number of volumes this process filled (another lambda-dap filling one at the same time is waited for)."""
+    filled = 0
+    for volume in volumes:
+        if not engine.path_exists(container_id, f"{volume.target}/{MARKER}"):
+            filled += _fill(engine, container_id, image, volume, labels)
+    return filled
+
+
+def _fill(engine: Engine, container_id: str, image: str, volume: VolumeMount, labels: dict) -> int:
+    """Copy `volume.source` into the volume through a throwaway container named after the volume: the engine lets
+    one such name exist at a time, so two lambda-daps never write the same volume at once. 1 when we filled it."""
+    name = FILLER_PREFIX + volume.name[len(PREFIX) :]
     config = {
         "Image": image,
-        "Entrypoint": ["lambda-dap-fill"],  # never started: only its mounts matter
-        "Labels": {**labels, LABEL: "1", FILLER_LABEL: "1"},
-        "HostConfig": {
-            "Mounts": [
-                {"Type": "volume", "Source": volume.name, "Target": f"{FILL_ROOT}/{index}", "ReadOnly": False}
-                for index, volume in enumerate(missing)
-            ]
-        },
+        "Entrypoint": ["lambda-dap-fill"],  # never started: only its mount matters
+        "Labels": {**labels, LABEL: "1", FILLER_LABEL: volume.name},
+        "HostConfig": {"Mounts": [{"Type": "volume", "Source": volume.name, "Target": FILL_ROOT}]},
     }
+    while True:
+        try:
+            filler = engine.create_container(config, name=name)
+            break
+        except EngineError as e:
+            if e.status != 409:
+                raise ContainerError(f"Cannot create a container to copy {volume.source} in: {e.message}") from e
+        log.debug("another lambda-dap fills volume %s: waiting for it", volume.name)
+        if _wait_for_other_filler(engine, container_id, volume, name):
+            return 0
     try:
-        filler = engine.create_container(config)
+        with _archive(volume) as archive:
+            size = os.fstat(archive.fileno()).st_size
+            engine.put_archive(filler, FILL_ROOT, archive)
+        log.debug("filled volume %s from %s (%d bytes of tar)", volume.name, volume.source, size)
     except EngineError as e:
-        raise ContainerError(f"Cannot create a container to copy the function's files in: {e.message}") from e
-    try:
-        for index, volume in enumerate(missing):
-            with _archive(volume) as archive:
-                size = os.fstat(archive.fileno()).st_size
-                engine.put_archive(filler, f"{FILL_ROOT}/{index}", archive)
-            log.debug("filled volume %s from %s (%d bytes of tar)", volume.name, volume.source, size)
-    except EngineError as e:
-        raise ContainerError(f"Cannot copy {missing[index].source} to the Docker engine: {e.message}") from e
+        raise ContainerError(f"Cannot copy {volume.source} to the Docker engine: {e.message}") from e
     finally:
         with contextlib.suppress(EngineError, ContainerError):
             engine.remove(filler)
-    return len(missing)
+    return 1
+
+
+def _wait_for_other_filler(engine: Engine, container_id: str, volume: VolumeMount, name: str) -> bool:
+    """Another filler of this volume exists: True once the volume is complete, False once that filler is gone
+    without completing it (ours next). A filler whose lambda-dap died is removed."""
+    from lambda_dap.container.reaper import orphans
+
+    host = socket.gethostname()
+    while True:
+        if engine.path_exists(container_id, f"{volume.target}/{MARKER}"):
+            return True
+        holders = engine.list_containers(f"{FILLER_LABEL}={volume.name}")
+        if not any(name in [n.lstrip("/") for n in holder.get("Names") or []] for holder in holders):
+            return False
+        for orphan in orphans(holders, host):
+            with contextlib.suppress(EngineError):
+                engine.remove(orphan)
+        time.sleep(OTHER_FILLER_POLL_S)
 
 
 @contextlib.contextmanager

@@ -45,19 +45,29 @@ def remote_cli(remote_engine, remote_images, tmp_path):
     return run
 
 
-def fill_activity(remote_engine, since: float) -> tuple[int, int]:
-    """(filler containers created, archives unpacked) on the remote engine since `since` (its own events)."""
+def fill_activity(remote_engine, since: float) -> tuple[list[str], int]:
+    """(the volumes a filler container was created for, archives unpacked) on the remote engine since `since`."""
     events = remote_engine.client.events(since=int(since), until=int(time.time()) + 1, decode=True)
-    fillers = unpacked = 0
+    filled, unpacked = [], 0
     for event in events:
         if event.get("Type") != "container":
             continue
         attributes = (event.get("Actor") or {}).get("Attributes") or {}
         if event.get("Action") == "create" and "lambda-dap.fill" in attributes:
-            fillers += 1
+            filled.append(attributes["lambda-dap.fill"])
         if event.get("Action") == "extract-to-dir":
             unpacked += 1
-    return fillers, unpacked
+    return filled, unpacked
+
+
+def new_hello(tmp_path) -> tuple[str, str]:
+    """A copy of the hello example whose code no volume holds yet: its template, and its code volume's name."""
+    from lambda_dap.container.volumes import volume_for
+
+    app = tmp_path / "app"
+    shutil.copytree(HELLO, app)
+    (app / "hello_world" / "unique.txt").write_text(uuid.uuid4().hex)
+    return str(app / "template.yaml"), volume_for(app / "hello_world", "/var/task").name
 
 
 def test_result_logs_and_exit_code_of_an_invoke(remote_cli):
@@ -89,22 +99,36 @@ def test_a_function_error_exits_3_with_the_error_document(remote_cli):
 
 
 def test_the_second_invoke_copies_nothing(remote_cli, remote_engine, tmp_path):
-    app = tmp_path / "app"
-    shutil.copytree(HELLO, app)
-    (app / "hello_world" / "unique.txt").write_text(uuid.uuid4().hex)  # content no volume holds yet
-    template = str(app / "template.yaml")
+    template, code_volume = new_hello(tmp_path)
     since = time.time() - 1
     code, stdout, stderr = remote_cli("-t", template)
     assert code == 0, stderr
     assert json.loads(stdout)["statusCode"] == 200
-    fillers, unpacked = fill_activity(remote_engine, since)
-    assert fillers == 1 and unpacked >= 1, (fillers, unpacked)
+    filled, unpacked = fill_activity(remote_engine, since)
+    assert filled.count(code_volume) == 1 and unpacked >= 1, (filled, unpacked)
     time.sleep(1.1)  # the events API counts in whole seconds
     since = time.time()
     code, stdout, stderr = remote_cli("-t", template)
     assert code == 0, stderr
     assert json.loads(stdout)["statusCode"] == 200
-    assert fill_activity(remote_engine, since) == (0, 0)
+    assert fill_activity(remote_engine, since) == ([], 0)
+
+
+def test_invokes_at_the_same_time_fill_a_volume_once(remote_engine, remote_images, tmp_path):
+    """Two lambda-daps meeting new code at once: one fills its volume, the other waits for it; both run."""
+    from tests.invoke.conftest import start_invoke
+
+    template, code_volume = new_hello(tmp_path)
+    (tmp_path / "home").mkdir()
+    env = clean_environment(tmp_path / "home", DOCKER_HOST=DOCKER_HOST)
+    since = time.time() - 1
+    processes = [start_invoke("-t", template, image=remote_images["python"], env=env, cwd=tmp_path) for _ in range(3)]
+    outcomes = [process.communicate(timeout=120) for process in processes]
+    for process, (stdout, stderr) in zip(processes, outcomes, strict=True):
+        assert process.returncode == 0, stderr.decode()
+        assert json.loads(stdout)["statusCode"] == 200
+    filled, _ = fill_activity(remote_engine, since)
+    assert filled.count(code_volume) == 1, filled
 
 
 def test_changed_code_is_copied_again(remote_cli, tmp_path):
