@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import socket
@@ -41,6 +42,8 @@ _CHUNK = 1 << 20
 RACY_NS = 2_000_000_000  # a file modified within 2 s may change again within its timestamp's granularity
 
 _digests: dict[tuple[str, str], str] = {}  # (directory, fingerprint of its stats) -> content digest
+_on_disk: dict[str, str] | None = None  # the same, remembered between runs ("directory\0fingerprint")
+REMEMBERED = 512
 _digests_lock = threading.Lock()
 
 
@@ -61,7 +64,7 @@ def content_digest(directory: Path, names: tuple[str, ...] = ()) -> str:
         fingerprint.update(f"{relative}\0{info.st_mode}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
     key = (str(directory), fingerprint.hexdigest())
     with _digests_lock:
-        known = _digests.get(key)
+        known = _digests.get(key) or _remembered().get("\0".join(key))
     if known is not None:
         return known
     digest = hashlib.sha256()
@@ -80,7 +83,39 @@ def content_digest(directory: Path, names: tuple[str, ...] = ()) -> str:
     if all(info.st_mtime_ns < settled for _, _, info in entries):  # a file changed just now may change unseen
         with _digests_lock:
             _digests[key] = value
+            _remember("\0".join(key), value)
     return value
+
+
+def digest_cache_file() -> Path:
+    """Where digests are remembered between runs (a big dependency tree is then only stat'ed, not read)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "lambda-dap" / "content-digests.json"
+
+
+def _remembered() -> dict[str, str]:
+    global _on_disk
+    if _on_disk is None:
+        try:
+            loaded = json.loads(digest_cache_file().read_text())
+            _on_disk = loaded if isinstance(loaded, dict) else {}
+        except (OSError, ValueError):
+            _on_disk = {}
+    return _on_disk
+
+
+def _remember(key: str, value: str) -> None:
+    known = _remembered()
+    known.pop(key, None)
+    known[key] = value  # the newest last: the oldest go first
+    for stale in list(known)[: max(0, len(known) - REMEMBERED)]:
+        del known[stale]
+    path = digest_cache_file()
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = path.with_name(f".{path.name}.{os.getpid()}")
+        staging.write_text(json.dumps(known))
+        os.replace(staging, path)
 
 
 def _entries(directory: Path, names: tuple[str, ...]) -> Iterator[tuple[str, Path, os.stat_result]]:

@@ -4,7 +4,6 @@ volume; any change, another), and the remote container spec turns every bind mou
 from __future__ import annotations
 
 import os
-import shutil
 import tarfile
 from pathlib import Path
 
@@ -15,6 +14,16 @@ from lambda_dap.container.volumes import MARKER, _archive, content_digest, volum
 from lambda_dap.errors import EngineUnsuitable
 from lambda_dap.invoke.spec import AGENT_FILES_MOUNT, remote_container_spec
 from lambda_dap.runtime.rundir import MOUNT as RUN_DIR_MOUNT
+
+
+@pytest.fixture(autouse=True)
+def _own_digest_cache(tmp_path, monkeypatch):
+    """Each test remembers digests in its own cache, from nothing."""
+    import lambda_dap.container.volumes as volumes
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(volumes, "_digests", {})
+    monkeypatch.setattr(volumes, "_on_disk", None)
 
 
 def tree(root: Path) -> Path:
@@ -103,22 +112,43 @@ def test_a_single_file_mount_is_one_clear_line(tmp_path):
     assert str(file) in message and "is a file" in message and "\n" not in message
 
 
-def test_the_digest_is_remembered_for_an_unchanged_tree(tmp_path, monkeypatch):
-    root = tree(tmp_path / "a")
+def settle(root: Path) -> None:
     for path in [root, *root.rglob("*")]:
         os.utime(path, (1_700_000_000, 1_700_000_000), follow_symlinks=False)  # long settled
+
+
+@pytest.mark.parametrize("between", ["same process", "next run"])
+def test_the_digest_of_an_unchanged_tree_is_remembered(tmp_path, monkeypatch, between):
+    import lambda_dap.container.volumes as volumes
+
+    root = tree(tmp_path / "a")
+    settle(root)
     first = content_digest(root)
+    if between == "next run":
+        monkeypatch.setattr(volumes, "_digests", {})
+        monkeypatch.setattr(volumes, "_on_disk", None)
     opened = []
     real_open = open
 
     def counting_open(path, *args, **kwargs):
-        opened.append(path)
+        opened.append(Path(path))
         return real_open(path, *args, **kwargs)
 
     monkeypatch.setattr("builtins.open", counting_open)
     assert content_digest(root) == first
-    assert opened == []  # stats only
-    shutil.rmtree(root)
+    assert not [path for path in opened if path.is_relative_to(root)]  # stats only, no file of it read
+    (root / "app.py").write_text("changed")
+    settle(root)
+    assert content_digest(root) != first
+
+
+def test_a_tree_changed_just_now_is_not_remembered(tmp_path):
+    import lambda_dap.container.volumes as volumes
+
+    root = tree(tmp_path / "a")
+    content_digest(root)
+    assert volumes._digests == {}
+    assert not volumes.digest_cache_file().exists()
 
 
 def test_paths_under_the_docker_volume_basedir_stay_bind_mounts(tmp_path):
