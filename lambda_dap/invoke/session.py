@@ -230,7 +230,12 @@ class InvokeSession:
             self._run_dir = run_dir = RunDirectory(container_files()) if not self._remote_mode else _remote_run_dir()
             self._pipes = OutputPipes(run_dir.path, self._on_runtime_output)
             spec = container_spec(
-                self.request, plan, self._image_details, run_dir=run_dir.path, runtime_api=address_of(listener)
+                self.request,
+                plan,
+                self._image_details,
+                run_dir=run_dir.path,
+                runtime_api=address_of(listener),
+                remote=bool(self._remote_mode),
             )
             before_start = self._go_remote(spec, run_dir, listener) if self._remote_mode else None
             spec = self._remote.spec if self._remote is not None else spec
@@ -308,7 +313,7 @@ class InvokeSession:
 
     def _open_relay(self, plan: FunctionPlan) -> DebugRelay | None:
         """Take the debug port on the host before the container starts (a busy port fails early)."""
-        if self.debug is None or not relays_debug_port(self.request, plan):
+        if self.debug is None or not relays_debug_port(self.request, plan, remote=bool(self._remote_mode)):
             return None
         from lambda_dap.debug.relay import DebugRelay
 

@@ -22,10 +22,17 @@ LABELS_ENV = "LAMBDA_DAP_CONTAINER_LABELS"
 
 
 def container_spec(
-    request: InvokeRequest, plan: FunctionPlan, image_details: dict[str, Any], *, run_dir: Path, runtime_api: str
+    request: InvokeRequest,
+    plan: FunctionPlan,
+    image_details: dict[str, Any],
+    *,
+    run_dir: Path,
+    runtime_api: str,
+    remote: bool = False,
 ) -> ContainerSpec:
     """The container for `plan`: launcher, mounts, environment, debugger, network; `runtime_api` is the address
-    of lambda-dap's Runtime API server, `run_dir` the host side of the launcher's meeting place."""
+    of lambda-dap's Runtime API server, `run_dir` the host side of the launcher's meeting place; `remote`: the
+    engine shares no network with this machine (remote_container_spec follows)."""
     environment = dict(plan.environment)
     launcher_args: list[str] = []
     if plan.function.package_type == "Image":
@@ -45,8 +52,8 @@ def container_spec(
         environment.update(plan.debug.environment)
         launcher_args = list(plan.debug.launcher_args) or launcher_args
         mounts.extend(Mount(mount.source, mount.target) for mount in plan.debug.mounts)
-        relayed = relays_debug_port(request, plan)
-        published = request.debug.ports[1:] if relayed else request.debug.ports
+        relayed = relays_debug_port(request, plan, remote=remote)
+        published = request.debug.ports[1:] if relayed or remote else request.debug.ports  # remote: the agent's
         ports = [PortBinding(port, port, request.debug.host_ip) for port in published]
         security_opt, cap_add = list(plan.debug.security_opt), list(plan.debug.cap_add)
     environment.update(plan.container_environment)
@@ -74,14 +81,15 @@ def container_spec(
     )
 
 
-def relays_debug_port(request: InvokeRequest, plan: FunctionPlan) -> bool:
-    """Whether lambda-dap serves the first debug port itself and relays it to the debugger in the container."""
+def relays_debug_port(request: InvokeRequest, plan: FunctionPlan, *, remote: bool = False) -> bool:
+    """Whether lambda-dap serves the first debug port itself and relays it to the debugger in the container (with
+    the host's network, locally, the debugger listens on this machine itself; not so on a remote engine's)."""
     return (
         request.debug is not None
         and request.debug.relay
         and plan.debug is not None
         and plan.debug.port_is_protocol
-        and request.docker_network != "host"
+        and (remote or request.docker_network != "host")
     )
 
 

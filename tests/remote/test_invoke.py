@@ -143,11 +143,14 @@ def test_changed_code_is_copied_again(remote_cli, tmp_path):
     assert json.loads(json.loads(stdout)["body"])["message"].startswith("Changed, ")
 
 
-def test_a_breakpoint_is_hit_through_the_agent(remote_engine, remote_images, tmp_path):
+@pytest.mark.parametrize("network", [[], ["--docker-network", "host"]], ids=["bridge", "host-network"])
+def test_a_breakpoint_is_hit_through_the_agent(remote_engine, remote_images, tmp_path, network):
+    """The debug port listens here; the debugger is dialled inside the container (the engine host's network too:
+    nothing of it is this machine's)."""
     event = tmp_path / "event.json"
     event.write_text('{"name": "remote"}')
     session = DebuggedInvoke(
-        ["-t", str(HELLO / "template.yaml"), "-e", str(event)],
+        ["-t", str(HELLO / "template.yaml"), "-e", str(event), *network],
         remote_images["python"],
         tmp_path,
         env={"DOCKER_HOST": DOCKER_HOST},
