@@ -1,0 +1,146 @@
+"""lambda-dap's side of the link to its agent, against a fake agent on a socket pair that speaks as the engine's
+attach stream does (docker's 8-byte stream headers around the agent's frames): channels joined to a local server,
+dials answered or refused, the runtime's output and the launcher's files, the container's own output."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+
+import pytest
+
+from lambda_dap.container.link import (
+    ACCEPT,
+    CLOSE,
+    DATA,
+    DEADLINE,
+    EOF,
+    EXIT,
+    FILE,
+    GO,
+    HEADER,
+    LAUNCHER_STDERR,
+    OPEN,
+    OPENED,
+    OUTPUT,
+    RUNTIME_STDOUT,
+    AgentLink,
+)
+
+
+class FakeAgent:
+    """The container's end: frames it sends go out in docker stdout frames; what lambda-dap sends is read back."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.inbox = b""
+
+    def send(self, kind: int, channel: int = 0, payload: bytes = b"", stream: int = 1) -> None:
+        frame = HEADER.pack(kind, channel, len(payload)) + payload if stream == 1 else payload
+        self.sock.sendall(struct.pack(">BxxxL", stream, len(frame)) + frame)
+
+    def receive(self) -> tuple[int, int, bytes]:
+        while len(self.inbox) < HEADER.size or len(self.inbox) < HEADER.size + HEADER.unpack_from(self.inbox)[2]:
+            data = self.sock.recv(65536)
+            assert data, "lambda-dap closed the link"
+            self.inbox += data
+        kind, channel, length = HEADER.unpack_from(self.inbox)
+        payload = self.inbox[HEADER.size : HEADER.size + length]
+        self.inbox = self.inbox[HEADER.size + length :]
+        return kind, channel, payload
+
+
+@pytest.fixture
+def linked():
+    """(link, fake agent, the local server's listening socket, what lambda-dap received: outputs, files, frames)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    ours, theirs = socket.socketpair()
+    got: dict[str, list] = {"output": [], "files": [], "container": []}
+    link = AgentLink(
+        ours,
+        b"",
+        accept_to=server.getsockname()[:2],
+        on_output=lambda stream, data: got["output"].append((stream, data)),
+        on_file=lambda name, append, data: got["files"].append((name, append, data)),
+    )
+    reader = threading.Thread(target=lambda: got["container"].extend(link.frames()), daemon=True)
+    reader.start()
+    got["reader"] = [reader]
+    yield link, FakeAgent(theirs), server, got
+    link.close()
+    theirs.close()
+    server.close()
+    reader.join(5)
+
+
+def test_an_accepted_connection_reaches_the_local_server_both_ways(linked):
+    _, agent, server, got = linked
+    agent.send(OUTPUT, RUNTIME_STDOUT, b"printed before the request\n")
+    agent.send(ACCEPT, 2)
+    agent.send(DATA, 2, b"GET /next HTTP/1.1\r\n\r\n")
+    connection, _ = server.accept()
+    with connection:
+        assert connection.recv(100) == b"GET /next HTTP/1.1\r\n\r\n"
+        assert got["output"] == [(RUNTIME_STDOUT, b"printed before the request\n")]  # delivered first
+        connection.sendall(b"HTTP/1.1 200 OK\r\n\r\n{}")
+        assert agent.receive() == (DATA, 2, b"HTTP/1.1 200 OK\r\n\r\n{}")
+        agent.send(EOF, 2)
+        assert connection.recv(100) == b""  # the runtime's side ended: so does the local connection's
+        connection.shutdown(socket.SHUT_WR)
+        assert agent.receive() == (EOF, 2, b"")
+
+
+def test_a_dial_is_answered_and_carries_bytes(linked):
+    link, agent, _, _ = linked
+    result: list = []
+    dialer = threading.Thread(target=lambda: result.append(link.dial(("127.0.0.1", 5678), timeout=5)))
+    dialer.start()
+    kind, channel, payload = agent.receive()
+    assert (kind, payload) == (OPEN, b"127.0.0.1:5678")
+    assert channel % 2 == 1  # lambda-dap's channels are odd, the agent's even
+    agent.send(OPENED, channel)
+    dialer.join(5)
+    (sock,) = result
+    with sock:
+        sock.sendall(b"Content-Length: 2\r\n\r\n{}")
+        assert agent.receive() == (DATA, channel, b"Content-Length: 2\r\n\r\n{}")
+        agent.send(DATA, channel, b"hello")
+        assert sock.recv(100) == b"hello"
+
+
+def test_a_refused_dial_raises_as_a_socket_would(linked):
+    link, agent, _, _ = linked
+    errors: list = []
+
+    def dial() -> None:
+        try:
+            link.dial(("127.0.0.1", 5678), timeout=5)
+        except OSError as error:
+            errors.append(error)
+
+    dialer = threading.Thread(target=dial)
+    dialer.start()
+    _, channel, _ = agent.receive()
+    agent.send(CLOSE, channel, b"Connection refused")
+    dialer.join(5)
+    (error,) = errors
+    assert isinstance(error, ConnectionRefusedError) and "Connection refused" in str(error)
+
+
+def test_files_go_and_deadline_exit_and_the_containers_own_output(linked):
+    link, agent, _, got = linked
+    agent.send(FILE, 0, b"wextensions\0one\ntwo\n")
+    agent.send(FILE, 0, b"aext-one.log\0partial")
+    agent.send(OUTPUT, LAUNCHER_STDERR, b"lambda-dap: no bootstrap\n")
+    agent.send(0, 0, b"Traceback of the agent itself\n", stream=2)
+    link.release_runtime()
+    assert agent.receive() == (GO, 0, b"")
+    link.write_deadline("id running 123\n")
+    assert agent.receive() == (DEADLINE, 0, b"id running 123\n")
+    agent.send(EXIT, 0, b"3")
+    agent.sock.shutdown(socket.SHUT_WR)  # the container ended: the attach stream ends, and so does the reading
+    got["reader"][0].join(5)
+    assert link.exit_status == 3
+    assert got["files"] == [("extensions", False, b"one\ntwo\n"), ("ext-one.log", True, b"partial")]
+    assert got["container"] == [(2, b"lambda-dap: no bootstrap\n"), (2, b"Traceback of the agent itself\n")]
