@@ -22,11 +22,12 @@ from collections.abc import Callable, Iterator
 
 log = logging.getLogger(__name__)
 
-ACCEPT, OPEN, OPENED, DATA, EOF, CLOSE, OUTPUT, FILE, GO, DEADLINE, EXIT = range(1, 12)
+ACCEPT, OPEN, OPENED, DATA, EOF, CLOSE, OUTPUT, FILE, GO, DEADLINE, EXIT, MEMORY = range(1, 13)
 HEADER = struct.Struct(">BII")
 DOCKER_HEADER = struct.Struct(">BxxxL")
 RUNTIME_STDOUT, RUNTIME_STDERR, LAUNCHER_STDOUT, LAUNCHER_STDERR = 1, 2, 3, 4
 OPEN_REPLY_S = 10.0  # how long a dial waits for the agent's answer (a round trip to the engine's machine)
+MEMORY_REPLY_S = 2.0
 _CHUNK = 65536
 
 OutputSink = Callable[[int, bytes], None]  # (RUNTIME_STDOUT | RUNTIME_STDERR, data)
@@ -58,6 +59,8 @@ class AgentLink:
         self._lock = threading.Lock()
         self._closed = False
         self.exit_status: int | None = None  # the launcher's, as the agent reported it
+        self._memory_answers: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+        self._memory_lock = threading.Lock()
 
     # --- what lambda-dap sends -----------------------------------------------------------------------------------
 
@@ -75,6 +78,15 @@ class AgentLink:
     def write_deadline(self, text: str) -> None:
         with contextlib.suppress(OSError):
             self.send(DEADLINE, 0, text.encode())
+
+    def peak_memory(self) -> int | None:
+        """The container's peak memory in bytes, as its cgroup inside counts it (None: unknown, or it is gone)."""
+        with self._memory_lock:
+            try:
+                self.send(MEMORY)
+                return self._memory_answers.get(timeout=MEMORY_REPLY_S)
+            except (OSError, queue.Empty):
+                return None
 
     def dial(self, address: tuple[str, int], timeout: float | None = None) -> socket.socket:
         """A connection to `address` as seen inside the container; raises ConnectionRefusedError (or another
@@ -158,6 +170,8 @@ class AgentLink:
             self._answer(channel, None)
         elif kind == EXIT:
             self.exit_status = int(payload or b"0")
+        elif kind == MEMORY:
+            self._memory_answers.put(int(payload) if payload.isdigit() else None)
 
     def _on_accept(self, channel: int) -> None:
         try:
@@ -215,6 +229,7 @@ class AgentLink:
         for answered, reason in dials:
             reason[0] = "the container ended"
             answered.set()
+        self._memory_answers.put(None)  # a caller waiting for an answer gets none
 
 
 _CLOSED = object()

@@ -42,6 +42,7 @@ class Container:
         self._waiter: threading.Thread | None = None
         self.instance = os.urandom(8).hex()  # labelled on it: found even if the engine's answer to `create` never came
         self._peak_bytes: int | None = None
+        self.peak_probe: Callable[[], int | None] | None = None  # asks inside, where this host has no cgroup of it
 
     # --- lifecycle -----------------------------------------------------------------------------------------------
 
@@ -240,6 +241,8 @@ class Container:
     def peak_memory_bytes(self) -> int | None:
         """The peak so far: read now while it runs, else the last sample (or the limit, after an OOM kill)."""
         value = peak_memory_from_cgroup(self.id) if self.id else None
+        if value is None and self.peak_probe is not None and not self.exited.is_set():
+            value = self.peak_probe()
         if value is not None:
             self._peak_bytes = max(value, self._peak_bytes or 0)
             return self._peak_bytes

@@ -244,6 +244,8 @@ class InvokeSession:
             self._init_reported = False
             self._container = container = Container(spec, before_start)
             container.start()
+            if self._remote is not None and self._remote.link is not None:
+                container.peak_probe = self._remote.link.peak_memory
             # While the container boots, bring up the server on the reserved address (the runtime waits in the
             # listen backlog meanwhile) and the watch over its extensions.
             self._sandbox = sandbox = self._new_sandbox(plan, run_dir)

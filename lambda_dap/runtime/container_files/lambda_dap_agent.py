@@ -31,7 +31,9 @@ import subprocess
 import sys
 import threading
 
-ACCEPT, OPEN, OPENED, DATA, EOF, CLOSE, OUTPUT, FILE, GO, DEADLINE, EXIT = range(1, 12)
+ACCEPT, OPEN, OPENED, DATA, EOF, CLOSE, OUTPUT, FILE, GO, DEADLINE, EXIT, MEMORY = range(1, 13)
+# The container's peak memory as its own cgroup counts it (v2, then v1): lambda-dap cannot read it from elsewhere.
+PEAK_FILES = ("/sys/fs/cgroup/memory.peak", "/sys/fs/cgroup/memory/memory.max_usage_in_bytes")
 HEADER = struct.Struct(">BII")
 RUNTIME_STDOUT, RUNTIME_STDERR, LAUNCHER_STDOUT, LAUNCHER_STDERR = 1, 2, 3, 4
 RUN = "/var/lambda-dap"
@@ -330,6 +332,8 @@ class Agent:
         elif kind == GO:
             self.poll_s = IDLE_POLL_S
             threading.Thread(target=release_runtime, daemon=True).start()
+        elif kind == MEMORY:
+            write_frame(MEMORY, 0, peak_memory())
         elif kind == DEADLINE:
             staging = os.path.join(RUN, "deadline.new")
             with open(staging, "wb") as handle:
@@ -353,6 +357,18 @@ class Agent:
             self.child.kill()
             self.child.wait()
         return 137
+
+
+def peak_memory():
+    for path in PEAK_FILES:
+        try:
+            with open(path, "rb") as handle:
+                value = handle.read().strip()
+        except OSError:
+            continue
+        if value.isdigit():
+            return value
+    return b""
 
 
 def release_runtime():
