@@ -111,6 +111,12 @@ class SettingError(LambdaDapError):
     code = 2009
 
 
+class DependencyError(LambdaDapError):
+    """A function's requirements.txt or package.json cannot be installed (no such package, no wheel, no pip/npm)."""
+
+    code = 2010
+
+
 # --- container and Docker (3xxx) ---------------------------------------------------------------------------------
 
 

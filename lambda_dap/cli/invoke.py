@@ -115,7 +115,13 @@ Exit codes: 0 success, 1 lambda-dap error (bad input, Docker), 2 usage error,
 @click.option(
     "--force-image-build",
     is_flag=True,
-    help="Rebuild what invoking a function with layers needs: re-download and re-extract its layers.",
+    help="Rebuild what invoking a function needs: re-download and re-extract its layers, re-install its dependencies.",
+)
+@click.option(
+    "--skip-dependencies",
+    is_flag=True,
+    help="Do not install the function's requirements.txt or package.json (lambda-dap does when the code directory "
+    "is not a sam build output and has no installed packages): the code directory brings its own.",
 )
 @click.option("--profile", metavar="TEXT", help="The profile from your credentials file that gets AWS credentials.")
 @click.option("--region", metavar="TEXT", help="The AWS Region to use, for example us-east-1.")

@@ -176,6 +176,7 @@ class _Builder:
                 "dockerVolumeBasedir": ("docker_volume_basedir", self._path),
                 "layerCacheBasedir": ("layer_cache_basedir", self._path),
                 "forceImageBuild": ("force_image_build", None),
+                "skipDependencies": ("skip_dependencies", None),
                 "configFile": ("config_file", self._path),
                 "configEnv": ("config_env", None),
                 "addHost": ("add_host", _strings),

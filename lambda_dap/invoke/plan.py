@@ -35,6 +35,7 @@ from lambda_dap.template.paths import display_path
 
 if TYPE_CHECKING:
     from lambda_dap.debug.settings import DebugSettings
+    from lambda_dap.deps import InstalledDependencies, Manifest
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,8 @@ class FunctionPlan:
     debug: DebugSettings | None = None
     working_dir: str = "/var/task"
     opt_dir: Path | None = None
+    dependencies: Manifest | None = None  # a requirements.txt / package.json lambda-dap installs itself
+    installed_dependencies: InstalledDependencies | None = None  # once `InvokeSession.prepare()` installed it
 
     @property
     def effective_runtime(self) -> str | None:
@@ -148,6 +151,7 @@ def plan_function(
             function, runtime, code.path, "handler" if request.code is not None else _field(function, "Handler")
         )
         opt_dir = _prepare_layers(request, function, aws, notice)
+        dependencies = _find_dependencies(request, function, runtime, code.path)
     except BaseException:
         code.close()
         raise
@@ -164,6 +168,7 @@ def plan_function(
         debug=debug,
         working_dir=str(function.image_config.get("WorkingDirectory") or "/var/task"),
         opt_dir=opt_dir,
+        dependencies=dependencies,
     )
 
 
@@ -432,6 +437,25 @@ def _prepare_layers(
 
     cache_dir = request.layer_cache_dir or default_layer_cache_dir()
     return prepare_opt_dir(function.layers, cache_dir=cache_dir, aws=aws, force=request.force_image_build, log=notice)
+
+
+def _find_dependencies(
+    request: InvokeRequest, function: Function, runtime: str | None, code_dir: Path | None
+) -> Manifest | None:
+    """The manifest to install for a function run from its sources (none with --skip-dependencies, or for a
+    build output, an archive or inline code: only the template's own code directory counts)."""
+    source = function.code_path
+    if request.skip_dependencies or function.inline_code is not None or source is None or not source.is_dir():
+        return None
+    from lambda_dap.deps import find_manifest
+
+    return find_manifest(
+        code_dir=code_dir,
+        runtime=runtime,
+        architecture=function.architecture,
+        package_type=function.package_type,
+        template=request.template,
+    )
 
 
 def image_launcher_args(function: Function, image_details: dict[str, Any]) -> tuple[list[str], str | None]:

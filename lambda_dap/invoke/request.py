@@ -59,7 +59,8 @@ class InvokeRequest:
     container_env_vars: dict[str, str] | None = None  # given directly (wins over container_env_vars_file)
     layer_cache_dir: Path | None = None
     skip_pull_image: bool = False
-    force_image_build: bool = False
+    force_image_build: bool = False  # also re-installs dependencies
+    skip_dependencies: bool = False  # do not install requirements.txt / package.json (vendored or built)
     profile: str | None = None
     region: str | None = None
     invoke_images: dict[str | None, str] = field(default_factory=dict)  # None: for every function

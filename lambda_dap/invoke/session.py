@@ -41,6 +41,7 @@ from lambda_dap.runtime.rundir import RunDirectory
 
 if TYPE_CHECKING:
     from lambda_dap.debug.relay import DebugRelay
+    from lambda_dap.deps import InstalledDependencies, Manifest
     from lambda_dap.runtime.api import RuntimeApi, RuntimeApiServer
     from lambda_dap.runtime.extensions import Failure
     from lambda_dap.runtime.sandbox import Sandbox
@@ -124,10 +125,13 @@ class InvokeSession:
     # --- lifecycle -----------------------------------------------------------------------------------------------
 
     def prepare(self) -> FunctionPlan:
-        """Resolve the function and make sure its image is present (pulling it, with ImagePull events)."""
+        """Resolve the function, install its dependencies (DependencyInstall events) and make sure its image is
+        present (pulling it, with ImagePull events)."""
         with self._lock:
             self._check_open()
             plan = self.plan
+            if plan.dependencies is not None and plan.installed_dependencies is None:
+                plan.installed_dependencies = self._install_dependencies(plan.dependencies)
             if self._image_details is None:
                 self._image_details = ensure_image(
                     plan.image,
@@ -136,6 +140,22 @@ class InvokeSession:
                 )
                 self._warn_on_architecture(plan, self._image_details)
             return plan
+
+    def _install_dependencies(self, manifest: Manifest) -> InstalledDependencies:
+        from lambda_dap.deps import install_dependencies
+        from lambda_dap.template.paths import display_path
+
+        def progress(done: bool, seconds: float | None = None) -> None:
+            shown = display_path(manifest.path)
+            arch = manifest.architecture
+            self._emit(events.DependencyInstall(shown, manifest.installer, manifest.runtime, arch, done, seconds))
+
+        return install_dependencies(
+            manifest,
+            force=self.request.force_image_build,
+            on_start=lambda: progress(False),
+            on_done=lambda seconds: progress(True, seconds),
+        )
 
     def _check_open(self) -> None:
         if self._closed:

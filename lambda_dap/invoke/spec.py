@@ -37,6 +37,9 @@ def container_spec(
         mounts.append(Mount(str(plan.code.path), "/var/task"))
     if plan.opt_dir is not None:
         mounts.append(Mount(str(plan.opt_dir), "/opt"))
+    installed = plan.installed_dependencies
+    if installed is not None:
+        mounts.append(Mount(str(installed.directory), installed.target))
     ports: list[PortBinding] = []
     security_opt: list[str] = []
     cap_add: list[str] = []
@@ -49,6 +52,8 @@ def container_spec(
         ports = [PortBinding(port, port, request.debug.host_ip) for port in published]
         security_opt, cap_add = list(plan.debug.security_opt), list(plan.debug.cap_add)
     environment.update(plan.container_environment)
+    if installed is not None and installed.python_path is not None:
+        environment["PYTHONPATH"] = _python_path(installed.python_path, environment, image_details)
     environment["AWS_LAMBDA_RUNTIME_API"] = runtime_api
     network = request.docker_network
     return ContainerSpec(
@@ -71,6 +76,17 @@ def container_spec(
         init=request.debug is not None,  # a debugged container ends on SIGTERM first (the debugger's goodbye)
         cap_add=cap_add,
     )
+
+
+def _python_path(deps: str, environment: dict[str, str], image_details: dict[str, Any]) -> str:
+    """PYTHONPATH with the dependencies after what the function or the image sets (the image's, or Lambda's
+    default /var/runtime, when the function sets none: a container's PYTHONPATH replaces the image's)."""
+    given = environment.get("PYTHONPATH")
+    if given is None:
+        image_env = (image_details.get("Config") or {}).get("Env") or []
+        given = next((item.partition("=")[2] for item in image_env if item.startswith("PYTHONPATH=")), "/var/runtime")
+    parts = [part for part in given.split(":") if part and part != deps]
+    return ":".join([*parts, deps])
 
 
 def relays_debug_port(request: InvokeRequest, plan: FunctionPlan) -> bool:
