@@ -35,7 +35,8 @@ from lambda_dap.template.paths import display_path
 
 if TYPE_CHECKING:
     from lambda_dap.debug.settings import DebugSettings
-    from lambda_dap.deps import InstalledDependencies, Manifest
+    from lambda_dap.deps.install import InstalledDependencies
+    from lambda_dap.deps.manifest import Manifest
 
 log = logging.getLogger(__name__)
 
@@ -447,7 +448,7 @@ def _find_dependencies(
     source = function.code_path
     if request.skip_dependencies or function.inline_code is not None or source is None or not source.is_dir():
         return None
-    from lambda_dap.deps import find_manifest
+    from lambda_dap.deps.manifest import find_manifest
 
     return find_manifest(
         code_dir=code_dir,

@@ -41,7 +41,8 @@ from lambda_dap.runtime.rundir import RunDirectory
 
 if TYPE_CHECKING:
     from lambda_dap.debug.relay import DebugRelay
-    from lambda_dap.deps import InstalledDependencies, Manifest
+    from lambda_dap.deps.install import InstalledDependencies
+    from lambda_dap.deps.manifest import Manifest
     from lambda_dap.runtime.api import RuntimeApi, RuntimeApiServer
     from lambda_dap.runtime.extensions import Failure
     from lambda_dap.runtime.sandbox import Sandbox
@@ -142,7 +143,7 @@ class InvokeSession:
             return plan
 
     def _install_dependencies(self, manifest: Manifest) -> InstalledDependencies:
-        from lambda_dap.deps import install_dependencies
+        from lambda_dap.deps.install import install_dependencies
         from lambda_dap.template.paths import display_path
 
         def progress(done: bool, seconds: float | None = None) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from lambda_dap.deps import Manifest, cache_key, cache_root
+from lambda_dap.deps.cache import cache_key, cache_root
+from lambda_dap.deps.manifest import Manifest
 
 
 def manifest(tmp_path: Path, text: str = "six==1.17.0\n", **changes) -> Manifest:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lambda_dap.deps import Manifest, install_dependencies
-from lambda_dap.deps.install import NODE_TARGET, PYTHON_TARGET
+from lambda_dap.deps.install import NODE_TARGET, PYTHON_TARGET, install_dependencies
+from lambda_dap.deps.manifest import Manifest
 from lambda_dap.errors import DependencyError
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from lambda_dap.deps import Manifest, install_dependencies
+from lambda_dap.deps.install import install_dependencies
+from lambda_dap.deps.manifest import Manifest
 from lambda_dap.deps.npm import npm_command, npm_problem
 from lambda_dap.deps.pip import pip_command, pip_problem, platforms
 from lambda_dap.errors import DependencyError

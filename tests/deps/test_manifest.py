@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lambda_dap.deps import find_manifest
-from lambda_dap.deps.manifest import is_build_output
+from lambda_dap.deps.manifest import find_manifest, is_build_output
 from lambda_dap.errors import DependencyError
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lambda_dap.deps import InstalledDependencies
-from lambda_dap.deps.install import NODE_TARGET, PYTHON_TARGET
+from lambda_dap.deps.install import NODE_TARGET, PYTHON_TARGET, InstalledDependencies
 from lambda_dap.invoke.plan import FunctionPlan, plan_function
 from lambda_dap.invoke.request import DebugOptions, InvokeRequest
 from lambda_dap.invoke.spec import container_spec
