@@ -15,14 +15,14 @@ from tests.invoke.conftest import containers_gone
 
 pytestmark = pytest.mark.docker
 
-APP = '''\
+APP = """\
 import markupsafe
 
 
 def handler(event, context):
     escaped = str(markupsafe.escape(event["text"]))
     return {"escaped": escaped}
-'''
+"""
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def install_bars(dap: DapClient) -> list[tuple[str, str]]:
     return [(start["message"], ends[progress_id].get("message", "")) for progress_id, start in starts.items()]
 
 
-def test_installing_is_a_progress_bar_and_breakpoints_stay_in_the_users_file(app, tmp_path, lambda_images, docker_client):
+def test_install_progress_and_a_breakpoint_in_the_users_own_file(app, tmp_path, lambda_images, docker_client):
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     first = debug_once(app, lambda_images["python"], env)
     bars = install_bars(first)
