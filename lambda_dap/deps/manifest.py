@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -32,10 +33,12 @@ class Manifest:
     runtime: str  # python3.12, nodejs20.x
     architecture: str  # x86_64 | arm64
     lock: Path | None = None  # package-lock.json
+    includes: tuple[Path, ...] = ()  # the files a requirements.txt names with -r / -c
 
     @property
     def files(self) -> tuple[Path, ...]:
-        return (self.path,) if self.lock is None else (self.path, self.lock)
+        """Every file the install depends on (the cache key hashes them)."""
+        return (self.path, *self.includes, *((self.lock,) if self.lock is not None else ()))
 
 
 def is_build_output(path: Path | None) -> bool:
@@ -65,7 +68,7 @@ def find_manifest(
         requirements = code_dir / REQUIREMENTS
         if not requirements.is_file() or _has_installed_packages(code_dir) or not _has_requirements(requirements):
             return None
-        return Manifest("pip", code_dir, requirements, runtime, architecture)
+        return Manifest("pip", code_dir, requirements, runtime, architecture, includes=_included(requirements))
     if runtime.startswith("nodejs"):
         package = code_dir / PACKAGE_JSON
         if not package.is_file() or (code_dir / "node_modules").exists() or not _has_dependencies(package):
@@ -87,6 +90,30 @@ def _has_requirements(requirements: Path) -> bool:
     except OSError as e:
         raise DependencyError(f"Cannot read {requirements}: {e.strerror or e}") from e
     return any(line.split("#", 1)[0].strip() for line in lines)
+
+
+_INCLUDE = re.compile(r"^\s*(?:-r|-c|--requirement|--constraint)(?:\s*=\s*|\s+)(?P<path>\S+)")
+
+
+def _included(requirements: Path) -> tuple[Path, ...]:
+    """The local files `requirements` names with -r/-c, and theirs, each relative to the file naming it."""
+    found: list[Path] = []
+    pending = [requirements]
+    while pending:
+        current = pending.pop(0)
+        try:
+            lines = current.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue  # pip reports it, with the name
+        for line in lines:
+            match = _INCLUDE.match(line)
+            if match is None or "://" in match.group("path"):
+                continue
+            path = (current.parent / match.group("path")).resolve()
+            if path != requirements and path not in found:
+                found.append(path)
+                pending.append(path)
+    return tuple(found)
 
 
 def _has_dependencies(package: Path) -> bool:

@@ -9,6 +9,7 @@ scripts do not run (its sources are not in the cache directory); its dependencie
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
 import subprocess
@@ -17,6 +18,8 @@ from pathlib import Path
 from lambda_dap.deps.manifest import PACKAGE_JSON, PACKAGE_LOCK, Manifest
 from lambda_dap.errors import DependencyError
 from lambda_dap.template.paths import display_path
+
+log = logging.getLogger(__name__)
 
 _CPUS = {"x86_64": "x64", "arm64": "arm64"}
 _MISSING = re.compile(r"'(?P<spec>[^']+)' (?:could not be found|is not in (?:this|the npm) registry)")
@@ -45,6 +48,7 @@ def install_packages(manifest: Manifest, target: Path) -> None:
         )
     _copy_manifest(manifest, target)
     command = npm_command(manifest)
+    log.debug("installing %s in %s: %s", manifest.path, target, " ".join(command))
     try:
         completed = subprocess.run(
             [npm, *command[1:]], cwd=target, capture_output=True, text=True, errors="replace", stdin=subprocess.DEVNULL
@@ -52,6 +56,7 @@ def install_packages(manifest: Manifest, target: Path) -> None:
     except OSError as e:
         raise DependencyError(f"Cannot run npm to install {display_path(manifest.path)}: {e}") from e
     if completed.returncode != 0:
+        log.debug("npm exited %s:\n%s", completed.returncode, completed.stderr)
         raise DependencyError(npm_problem(completed.stderr, manifest))
 
 

@@ -7,6 +7,7 @@ configuration (pip.conf, PIP_INDEX_URL, proxies, certificates): lambda-dap adds 
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import subprocess
@@ -16,6 +17,8 @@ from pathlib import Path
 from lambda_dap.deps.manifest import Manifest
 from lambda_dap.errors import DependencyError
 from lambda_dap.template.paths import display_path
+
+log = logging.getLogger(__name__)
 
 _MACHINES = {"x86_64": "x86_64", "arm64": "aarch64"}
 # glibc of the Amazon Linux each Python runtime runs on: AL2 (2.26) up to python3.11, AL2023 (2.34) after.
@@ -61,6 +64,7 @@ def install_requirements(manifest: Manifest, target: Path) -> None:
     """Install `manifest` (a requirements.txt) into the empty directory `target`; DependencyError on failure."""
     python = find_python()
     command = pip_command(python, manifest, target)
+    log.debug("installing %s: %s", manifest.path, " ".join(command))
     try:
         completed = subprocess.run(
             command, cwd=manifest.code_dir, capture_output=True, text=True, errors="replace", stdin=subprocess.DEVNULL
@@ -68,6 +72,7 @@ def install_requirements(manifest: Manifest, target: Path) -> None:
     except OSError as e:
         raise DependencyError(f"Cannot run {python} -m pip to install {display_path(manifest.path)}: {e}") from e
     if completed.returncode != 0:
+        log.debug("pip exited %s:\n%s", completed.returncode, completed.stderr)
         raise DependencyError(pip_problem(completed.stderr, manifest))
 
 

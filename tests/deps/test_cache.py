@@ -52,3 +52,20 @@ def test_the_cache_lives_in_the_users_cache_directory(tmp_path):
     home_cache = Path.home() / ".cache" / "lambda-dap" / "deps"
     assert cache_root({}) == home_cache
     assert cache_root({"XDG_CACHE_HOME": "relative/dir"}) == home_cache  # the XDG spec: relative paths are ignored
+
+
+def test_files_a_requirements_txt_includes_are_part_of_the_key(tmp_path):
+    from lambda_dap.deps.manifest import find_manifest
+
+    code = tmp_path / "fn"
+    (code / "reqs").mkdir(parents=True)
+    (code / "requirements.txt").write_text("-r reqs/base.txt\n--constraint=reqs/pins.txt\nsix\n")
+    (code / "reqs" / "base.txt").write_text("-r more.txt\nmarkupsafe\n")
+    (code / "reqs" / "more.txt").write_text("idna\n")
+    (code / "reqs" / "pins.txt").write_text("six==1.17.0\n")
+    manifest = find_manifest(code_dir=code, runtime="python3.12", architecture="x86_64")
+    assert manifest is not None
+    assert manifest.includes == tuple((code / "reqs" / name).resolve() for name in ("base.txt", "pins.txt", "more.txt"))
+    before = cache_key(manifest)
+    (code / "reqs" / "more.txt").write_text("idna==3.10\n")
+    assert cache_key(manifest) != before

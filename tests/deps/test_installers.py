@@ -97,6 +97,7 @@ def test_an_unknown_architecture_is_named():
         ),
         ("/usr/bin/python3: No module named pip\n", "Cannot install"),
     ],
+    ids=["no such package", "no matching version", "another error", "no pip"],
 )
 def test_pip_failures_are_one_line_naming_the_requirement(stderr, expected):
     problem = pip_problem(stderr, pip_manifest())
@@ -130,6 +131,7 @@ def test_npm_installs_production_dependencies_for_linux_and_the_functions_cpu():
             "package-lock.json are in sync.",
         ),
     ],
+    ids=["E404", "E404 before npm 10", "ETARGET", "another error"],
 )
 def test_npm_failures_are_one_line_naming_the_package(stderr, expected):
     assert npm_problem(stderr, npm_manifest()) == expected
