@@ -43,6 +43,7 @@ Warn = Callable[[str], None]
 # Lambda's limits (a deployed function outside them is refused; SAM runs it anyway, so lambda-dap warns).
 MEMORY_RANGE_MB = (128, 10240)
 MAX_TIMEOUT_S = 900
+MAX_HANDLER_CHARS = 128  # the Lambda API's Handler: at most 128 characters, no whitespace
 RUNTIME_EXAMPLES = "python3.12, nodejs20.x, java21, dotnet8, ruby3.3 or provided.al2023"
 
 
@@ -144,9 +145,6 @@ def plan_function(
 
     code = CodeDirectory(function, runtime)
     try:
-        _check_handler_file(
-            function, runtime, code.path, "handler" if request.code is not None else _field(function, "Handler")
-        )
         opt_dir = _prepare_layers(request, function, aws, notice)
     except BaseException:
         code.close()
@@ -234,7 +232,10 @@ def _check_runtime(request: InvokeRequest, function: Function, runtime: str | No
 
 
 def _warn_on_limits(request: InvokeRequest, function: Function, warn: Warn) -> None:
-    """MemorySize and Timeout beyond what Lambda allows: SAM runs them as given, and so does lambda-dap."""
+    """MemorySize, Timeout and Handler beyond what Lambda allows: SAM runs them as given, and so does lambda-dap.
+
+    Whether the Handler names a module that imports is the runtime's to say (Runtime.ImportModuleError, ...): a
+    module may be a compiled extension, a package, or come from a layer or the image."""
     low, high = MEMORY_RANGE_MB
     memory_field = "memory_mb" if request.code is not None else _field(function, "MemorySize")
     timeout_field = "timeout_s" if request.code is not None else _field(function, "Timeout")
@@ -248,6 +249,16 @@ def _warn_on_limits(request: InvokeRequest, function: Function, warn: Warn) -> N
             f"{timeout_field}: {function.timeout_s} seconds is beyond Lambda's {MAX_TIMEOUT_S}-second limit, so "
             f"Lambda would refuse it; running with {function.timeout_s} seconds"
         )
+    handler = function.handler
+    if handler and function.package_type != "Image":
+        handler_field = "handler" if request.code is not None else _field(function, "Handler")
+        if len(handler) > MAX_HANDLER_CHARS:
+            warn(
+                f"{handler_field}: {len(handler)} characters is beyond Lambda's {MAX_HANDLER_CHARS}-character limit, "
+                "so Lambda would refuse it; running it as given"
+            )
+        if any(character.isspace() for character in handler):
+            warn(f"{handler_field}: {handler!r} contains whitespace, so Lambda would refuse it; running it as given")
 
 
 def _warn_on_environment(
@@ -374,53 +385,6 @@ def _runtime_variables(function: Function, runtime: str | None) -> dict[str, str
     if runtime:
         variables["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{runtime}"
     return variables
-
-
-_HANDLER_SUFFIXES = {"python": (".py", "/__init__.py", ".pyc"), "nodejs": (".js", ".mjs", ".cjs")}
-
-
-def handler_module_file(handler: str, family: str) -> str | None:
-    """The code file a handler names, without suffix: Python 'pkg.mod.fn' -> 'pkg/mod', 'dir/mod.fn' -> 'dir/mod';
-    Node.js 'dir/file.a.b' -> 'dir/file' (everything before the first dot of the last path segment)."""
-    if family == "python":
-        module = handler.rpartition(".")[0]
-        return module.replace(".", "/") if module else None
-    directory, _, name = handler.rpartition("/")
-    module = name.partition(".")[0]
-    if not module or "." not in name:
-        return None
-    return f"{directory}/{module}" if directory else module
-
-
-def _check_handler_file(function: Function, runtime: str | None, code_dir: Path | None, field: str) -> None:
-    """Catch a Handler that cannot name a file in the code directory before any container starts.
-
-    Only for Python and Node.js functions; the file's existence only without layers (a layer may provide it).
-    """
-    if not runtime or not function.handler or function.package_type == "Image":
-        return
-    family = runtime_family(runtime)
-    suffixes = _HANDLER_SUFFIXES.get(family)
-    if not suffixes:
-        return
-    handler = function.handler
-    module = handler_module_file(handler, family)
-    if not module or not handler.rpartition(".")[2]:
-        raise UnsupportedFunction(
-            f"{field}: '{handler}' is not FILE.FUNCTION; a handler names a module in the code directory and its "
-            "function, such as app.lambda_handler"
-        )
-    parts = handler.rpartition(".")[0].replace(".", "/").split("/") if family == "python" else module.split("/")
-    if handler.startswith("/") or any(part in ("", "..") for part in parts):
-        raise UnsupportedFunction(
-            f"{field}: '{handler}' does not name a module inside the code directory; a handler must (such as "
-            "app.lambda_handler or dir/app.lambda_handler), without '..' or a leading '/'"
-        )
-    if code_dir is None or function.layers:
-        return
-    if any((code_dir / f"{module}{suffix}").exists() for suffix in suffixes):
-        return
-    raise UnsupportedFunction(f"{field}: '{handler}' names {module}{suffixes[0]}, which does not exist in {code_dir}")
 
 
 def _prepare_layers(
