@@ -453,7 +453,7 @@ class InvokeSession:
             assembler.flush()
         self._record_runtime_done(sandbox, invocation)
         peak = self._container.peak_memory_bytes() if self._container else None
-        init_ms = self._init_duration_ms(api)
+        init_ms = self._init_duration_ms(api, invocation)
         if reset:
             sandbox.shutdown_reason = (
                 "timeout"
@@ -465,18 +465,21 @@ class InvokeSession:
         used_mb = math.ceil(peak / 1048576) if peak else None
         if extension_failure is not None:
             self._emit(events.PlatformLog(f"[ERROR] {extension_failure.error_type}: {extension_failure.message}"))
-        if invocation.handed_out:
-            self._emit(events.InvocationEnded(invocation.request_id))
-            self._emit(
-                events.Reported(
-                    invocation.request_id,
-                    duration_ms=invocation.duration_ms,
-                    memory_size_mb=plan.memory_mb,
-                    max_memory_used_mb=used_mb,
-                    init_duration_ms=init_ms,
-                )
+        if not invocation.handed_out:
+            # The init failed (/init/error, the runtime or an extension gone before `next`): Lambda still logs the
+            # invocation it could not run, after what the init wrote, with the init's duration.
+            self._emit(events.InvocationStarted(invocation.request_id))
+        self._emit(events.InvocationEnded(invocation.request_id))
+        self._emit(
+            events.Reported(
+                invocation.request_id,
+                duration_ms=invocation.duration_ms,
+                memory_size_mb=plan.memory_mb,
+                max_memory_used_mb=used_mb,
+                init_duration_ms=init_ms,
             )
-            self._record_report(sandbox, invocation, used_mb, init_ms)
+        )
+        self._record_report(sandbox, invocation, used_mb, init_ms)
         self._current = None
         if reset:
             if self.debug and invocation.outcome in (Outcome.SUCCESS, Outcome.FUNCTION_ERROR):
@@ -616,11 +619,16 @@ class InvokeSession:
         else:
             run_dir.write_deadline(invocation.request_id, paused=False, value_ms=int(time.time() * 1000) + remaining_ms)
 
-    def _init_duration_ms(self, api: RuntimeApi) -> float | None:
-        if self._init_reported or api.first_next_at is None:
+    def _init_duration_ms(self, api: RuntimeApi, invocation: Invocation) -> float | None:
+        """The cold start, reported once per container: until the runtime's first `next`, or until its init failed
+        (it posted /init/error, or it or an extension ended before `next`)."""
+        ended = api.first_next_at or api.init_error_at
+        if ended is None and not invocation.handed_out:
+            ended = invocation.responded_at
+        if self._init_reported or ended is None:
             return None
         self._init_reported = True
-        return (api.first_next_at - self._container_started_at) * 1000.0
+        return (ended - self._container_started_at) * 1000.0
 
     # --- container output and exit -------------------------------------------------------------------------------
 

@@ -59,6 +59,7 @@ class RuntimeApi:
         self._closed = False
         self._init_error: tuple[bytes, str] | None = None
         self.first_next_at: float | None = None  # monotonic: the runtime finished its init
+        self.init_error_at: float | None = None  # monotonic: the runtime reported its init failed
         self.waiting_in_next = threading.Event()
 
     # --- the invoke side -----------------------------------------------------------------------------------------
@@ -143,6 +144,8 @@ class RuntimeApi:
         self._before_answer()
         with self._cond:
             self._init_error = (body or b"{}", kind)
+            if self.init_error_at is None:
+                self.init_error_at = time.monotonic()
             waiting = [self._current] if self._current is not None else []
             waiting += list(self._pending)
             self._pending.clear()
