@@ -357,8 +357,23 @@ def _indented(line):
     return LOG_INDENT * (len(line) - len(text)) + text
 
 
+def _json_logs():
+    """AWS_LAMBDA_LOG_FORMAT=JSON (LoggingConfig.LogFormat): awslambdaric then logs JSON objects, one a line."""
+    return (os.environ.get("AWS_LAMBDA_LOG_FORMAT") or "").upper() == "JSON"
+
+
+def _utc_stamp(now, milliseconds):
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
+    return stamp + (f".{int(now % 1 * 1000):03d}Z" if milliseconds else "Z")
+
+
 def log_error(document):
-    """awslambdaric's text error log: `[ERROR] Type: message`, then the trace, lines joined by \r, on stdout."""
+    """awslambdaric's error log, on stdout: `[ERROR] Type: message`, then the trace, lines joined by \r; or, with JSON
+    logs, the document with its time stamp and level."""
+    if _json_logs():
+        sys.stdout.write(to_json({"timestamp": _utc_stamp(time.time(), False), "level": "ERROR", **document}) + "\n")
+        sys.stdout.flush()
+        return
     head = "[ERROR]"
     if document["errorType"]:
         head += " " + document["errorType"]
@@ -375,10 +390,19 @@ def log_error(document):
 
 
 def log_init_warning():
-    """The warning awslambdaric logs (at WARNING, in its default text format) before an init error."""
+    """The warning awslambdaric logs before an init error, as its root logger formats it (text or JSON); not when
+    AWS_LAMBDA_LOG_LEVEL is above WARNING."""
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL") or ""
+    if level.upper() in ("ERROR", "CRITICAL", "FATAL"):
+        return
     now = time.time()
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
-    sys.stdout.write(f"[WARNING]\t{stamp}\t\t{UNHANDLED_WARNING}\r\n")
+    message = UNHANDLED_WARNING + "\r"
+    if _json_logs():
+        record = {"timestamp": _utc_stamp(now, False), "level": "WARNING", "message": message, "logger": "root"}
+        line = json.dumps({**record, "requestId": ""}, ensure_ascii=False) + "\n"
+    else:
+        line = f"[WARNING]\t{_utc_stamp(now, True)}\t\t{message}\n"
+    sys.stdout.write(line)
     sys.stdout.flush()
 
 
