@@ -31,7 +31,7 @@ def read_events(source: str, cwd: Path, *, stdin: IO[bytes] | None = None) -> tu
     if source == "-":
         import sys
 
-        return parse_json_lines((stdin or sys.stdin.buffer).read(), "stdin")
+        return parse_json_lines((stdin or sys.stdin.buffer).read(), "stdin", given="-")
     path = Path(source).expanduser()
     path = path if path.is_absolute() else cwd / path
     if path.is_dir():
@@ -43,8 +43,10 @@ def read_events(source: str, cwd: Path, *, stdin: IO[bytes] | None = None) -> tu
     return parse_json_lines(data, source)
 
 
-def parse_json_lines(data: bytes, shown: str) -> tuple[ScriptedEvent, ...]:
-    """One event per non-blank line; `shown` names the source in messages and in each event's `source`."""
+def parse_json_lines(data: bytes, shown: str, *, given: str | None = None) -> tuple[ScriptedEvent, ...]:
+    """One event per non-blank line; `shown` names the source in each event's `source`, `given` (default: `shown`)
+    what the user gave `--events` in messages."""
+    given = given or shown
     found: list[ScriptedEvent] = []
     for number, raw in enumerate(data.split(b"\n"), start=1):
         line = raw.rstrip(b"\r")  # columns in messages count from the line's own start
@@ -54,12 +56,12 @@ def parse_json_lines(data: bytes, shown: str) -> tuple[ScriptedEvent, ...]:
             json.loads(line)
         except ValueError as e:
             raise EventError(
-                f"--events {shown}: line {number} is not valid JSON ({_reason(e, lines=False)}); {JSON_LINES_HINT}"
+                f"--events {given}: line {number} is not valid JSON ({_reason(e, lines=False)}); {JSON_LINES_HINT}"
             ) from e
         found.append(ScriptedEvent(f"{shown}:{number}", line.strip()))
     if not found:
         what = "nothing came on stdin" if shown == "stdin" else "the file is empty or holds only blank lines"
-        raise EventError(f"--events {shown}: no events ({what}); expected {JSON_LINES_HINT}")
+        raise EventError(f"--events {given}: no events ({what}); expected {JSON_LINES_HINT}")
     return tuple(found)
 
 
