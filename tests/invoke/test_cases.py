@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import time
 
 import pytest
 
@@ -84,6 +85,16 @@ def test_a_runtime_crash_in_the_middle_resets_the_sandbox_and_the_script_goes_on
     notice = lines.index(f"The runtime exited: {RESET}")
     assert lines[notice - 1].startswith("REPORT RequestId") and lines[notice + 1].startswith("START RequestId")
     assert init_durations(run.stderr) == 2
+
+
+def test_the_readmes_example_script(invoke_cli):
+    hello = KITCHEN.parents[2] / "examples" / "hello"
+    run = invoke_cli("--events", "events/cases.jsonl", cwd=hello)
+    assert run.code == 3, run.stderr
+    first, error, third = result_lines(run)
+    assert json.loads(first["body"])["message"] == "Hello, a!"
+    assert error["errorType"] == "AttributeError"
+    assert json.loads(third["body"])["message"] == "Hello, c!"
 
 
 def test_a_directory_runs_its_json_files_in_name_order(invoke_cli, tmp_path):
@@ -215,5 +226,33 @@ def test_the_debugger_stays_attached_across_the_events(tmp_path, lambda_images, 
     assert code == 0, stderr
     assert [json.loads(line)["event"]["n"] for line in stdout.splitlines()] == [1, 2]
     assert stderr.count("waiting for a client") == 1  # one container, one debugger
+    assert port_is_free(session.port)
+    assert containers_gone(docker_client, "lambda-dap.function=Kitchen")
+
+
+def test_after_a_crash_a_debugged_script_waits_for_the_debugger_again(tmp_path, lambda_images, docker_client):
+    from tests.debug.test_python import DebuggedInvoke, attach_and_break, line_of, port_is_free
+
+    script = tmp_path / "cases.jsonl"
+    script.write_text(json_lines({"action": "exit", "code": 5}, {"action": "echo", "n": 2}))
+    session = DebuggedInvoke(["Kitchen", *TEMPLATE, "--events", str(script)], lambda_images["python"], tmp_path)
+    app = KITCHEN / "src" / "app.py"
+    first, stopped = attach_and_break(session, app, line_of(app, "os._exit("))
+    first.send_request("continue", {"threadId": stopped["threadId"]})  # no answer: the runtime exits at once
+    deadline = time.monotonic() + 60
+    while sum("waiting for a client" in line for line in session.stderr_lines) < 2:  # the new container's debugger
+        assert time.monotonic() < deadline and session.process.poll() is None, "\n".join(session.stderr_lines)
+        time.sleep(0.05)
+    first.close()
+    second, stopped = attach_and_break(session, app, line_of(app, '"requestId": context.aws_request_id'))
+    try:
+        second.request("continue", {"threadId": stopped["threadId"]})
+        code, stdout, stderr = session.finish()
+    finally:
+        second.close()
+    assert code == 3, stderr
+    crash, echo = (json.loads(line) for line in stdout.splitlines())
+    assert crash["errorType"] == "Runtime.ExitError" and echo["event"]["n"] == 2
+    assert f"The runtime exited: {RESET}" in stderr
     assert port_is_free(session.port)
     assert containers_gone(docker_client, "lambda-dap.function=Kitchen")
