@@ -9,6 +9,7 @@ are kept as the bytes they were written as (surrounding whitespace aside).
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -29,8 +30,6 @@ class ScriptedEvent:
 def read_events(source: str, cwd: Path, *, stdin: IO[bytes] | None = None) -> tuple[ScriptedEvent, ...]:
     """The events `--events SOURCE` names, in order; raises EventError (one line) on anything unusable."""
     if source == "-":
-        import sys
-
         return parse_json_lines((stdin or sys.stdin.buffer).read(), "stdin", given="-")
     path = Path(source).expanduser()
     path = path if path.is_absolute() else cwd / path
