@@ -38,6 +38,14 @@ Exit codes: 0 success, 1 lambda-dap error (bad input, Docker), 2 usage error,
     "is not specified, no event is assumed. Pass in the value '-' to input JSON via stdin.",
 )
 @click.option(
+    "--events",
+    "events",
+    metavar="PATH",
+    help="Run a script of events one after another in one warm container: a JSON Lines file (one event per line), "
+    "a directory of .json files (one event each, in name order) or '-' (JSON Lines on stdin). One line per event on "
+    "stdout: its result, or Lambda's error document; the exit code is the worst outcome.",
+)
+@click.option(
     "--no-event",
     is_flag=True,
     default=False,
@@ -188,6 +196,12 @@ def _invoke(given: dict[str, Any]) -> int:
     )
     if request.debug_logging:
         configure_logging(True)
-    with InvokeRenderer(request.log_file) as render, InvokeSession(request, on_event=render) as session:
-        result = session.invoke(last=True)
-    return result.exit_code
+    scripted = request.events
+    with (
+        InvokeRenderer(request.log_file, one_line=scripted is not None) as render,
+        InvokeSession(request, on_event=render) as session,
+    ):
+        if scripted is None:
+            return session.invoke(last=True).exit_code
+        results = session.invoke_all([event.data for event in scripted])
+        return max(result.exit_code for result in results)  # the worst: a timeout (4) over a function error (3)

@@ -331,6 +331,11 @@ class _Builder:
                 f"sam.localArguments: unexpected argument {parsed['function_identifier']!r} "
                 "(the function comes from invokeTarget)"
             )
+        if "events" in parsed:
+            raise LaunchConfigError(
+                "sam.localArguments: --events (a script of events) is for `lambda-dap invoke`; in an editor, "
+                "a keepAlive session's `invoke` request sends the next event"
+            )
         if "event" in parsed:
             self.options.pop("event_data", None)
             self._event_file(parsed.pop("event"), "sam.localArguments --event")

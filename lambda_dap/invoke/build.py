@@ -17,10 +17,13 @@ import re
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from lambda_dap.errors import EventError, LambdaDapError, OptionError, OptionValueError
 from lambda_dap.invoke.request import CodeTarget, DebugOptions, InvokeRequest
+
+if TYPE_CHECKING:
+    from lambda_dap.invoke.cases import ScriptedEvent
 
 PATH, TEXT, FLAG, PORTS, TEXTS = "path", "text", "flag", "ports", "texts"
 
@@ -28,6 +31,7 @@ PATH, TEXT, FLAG, PORTS, TEXTS = "path", "text", "flag", "ports", "texts"
 OPTIONS: dict[str, tuple[str, str | None]] = {
     "function_identifier": (TEXT, None),
     "event": (PATH, None),
+    "events": (PATH, None),
     "no_event": (FLAG, None),
     "template_file": (PATH, "SAM_TEMPLATE_FILE"),
     "env_vars": (PATH, None),
@@ -55,11 +59,12 @@ OPTIONS: dict[str, tuple[str, str | None]] = {
     "no_memory_limit": (FLAG, None),
     "debug": (FLAG, "SAM_DEBUG"),
 }
-_NOT_FROM_CONFIG = {"config_file", "config_env"}
+_NOT_FROM_CONFIG = {"config_file", "config_env", "events"}
 _TRUE = {"1", "true", "t", "yes", "y", "on"}
 _FALSE = {"0", "false", "f", "no", "n", "off", ""}
 DEFAULT_HOST_INTERFACE = "127.0.0.1"
 STDIN_NOTICE = "Reading invoke payload from stdin (you can also pass it from file with --event)"
+EVENTS_STDIN_NOTICE = "Reading events from stdin, one JSON event per line"
 # Option names whose command-line spelling is not `--name-with-dashes`.
 _FLAGS = {"template_file": "--template", "function_identifier": "FUNCTION_IDENTIFIER"}
 # Options of `sam local invoke` that lambda-dap takes from samconfig without using them.
@@ -127,11 +132,13 @@ def build_request(
         template = _path(values["template_file"], cwd)
     _check_values(values, sources, cwd)
     debug = _debug_options(values, options, cwd, sources)
+    scripted = _scripted_events(values, cwd, stdin, notice, sources)
     return InvokeRequest(
         template=template,
         function_id=values.get("function_identifier"),
         code=code,
-        event=_event(values, options, cwd, stdin, notice, warn, sources),
+        event=b"{}" if scripted else _event(values, options, cwd, stdin, notice, warn, sources),
+        events=scripted,
         env_vars_file=_optional_path(values.get("env_vars"), cwd),
         env_vars=values["env_vars"] if isinstance(values.get("env_vars"), Mapping) else None,
         parameter_overrides=_overrides(values, template.parent if template else cwd, sources),
@@ -395,6 +402,24 @@ def _event(
         notice(STDIN_NOTICE)
         return load_event_bytes((stdin or sys.stdin.buffer).read(), "stdin")
     return load_event(_path(source, cwd), shown=str(source))
+
+
+def _scripted_events(
+    values: dict[str, Any], cwd: Path, stdin: IO[bytes] | None, notice: Callable[[str], None], sources: _Sources
+) -> tuple[ScriptedEvent, ...] | None:
+    """`--events`: read and checked now, before anything runs. An `--event` from samconfig gives way to it; one
+    given alongside it on the command line is a usage error."""
+    source = values.get("events")
+    if not source:
+        return None
+    for name in ("event", "no_event"):
+        if values.get(name) and sources.label(name).startswith("-"):
+            raise OptionValueError(f"{sources.label('events')} and {sources.label(name)} cannot be used together")
+    from lambda_dap.invoke.cases import read_events
+
+    if source == "-":
+        notice(EVENTS_STDIN_NOTICE)
+    return read_events(str(source), cwd, stdin=stdin)
 
 
 def load_event(path: Path, *, shown: str | None = None) -> bytes:

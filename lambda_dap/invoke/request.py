@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lambda_dap.invoke.cases import ScriptedEvent
 from lambda_dap.runtime.outcome import Outcome
 
 EXIT_OK = 0
@@ -50,6 +51,7 @@ class InvokeRequest:
     function_id: str | None = None
     code: CodeTarget | None = None
     event: bytes = b"{}"  # what `invoke()` sends when given no event
+    events: tuple[ScriptedEvent, ...] | None = None  # --events: a script, run in order in one warm container
     env_vars_file: Path | None = None
     env_vars: dict | None = None  # the env-vars file's content, given directly (wins over env_vars_file)
     parameter_overrides: dict[str, str] = field(default_factory=dict)

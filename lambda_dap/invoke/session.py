@@ -19,7 +19,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lambda_dap.container.engine import engine, ensure_network, network_gateway
@@ -488,7 +488,16 @@ class InvokeSession:
                 time.sleep(DEBUGGER_FLUSH_S)
             with self._lock, signals_held():
                 self._remove_container(graceful=bool(self.debug))
+            if not last:
+                self._emit(events.Notice(_reset_notice(invocation.outcome, extension_failure is not None)))
         return self._result(invocation, init_ms, used_mb, extension_failure)
+
+    def invoke_all(self, payloads: Sequence[bytes]) -> Iterator[InvocationResult]:
+        """Send the events one after another to the one warm container (a script of test cases), yielding each
+        result as it comes; a timeout or a crash resets the sandbox and the next event starts cold, as in Lambda.
+        The container goes with the last event."""
+        for number, payload in enumerate(payloads, start=1):
+            yield self.invoke(payload, last=number == len(payloads))
 
     def cancel(self) -> None:
         """End the running `invoke()` from another thread: it raises InvocationCancelled, the sandbox is reset."""
@@ -688,6 +697,19 @@ def signals_held() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+_RESET_REASONS = {
+    Outcome.TIMEOUT: "The invocation timed out",
+    Outcome.RUNTIME_EXITED: "The runtime exited",
+    Outcome.INIT_ERROR: "The function's init failed",
+}
+
+
+def _reset_notice(outcome: Outcome | None, extension_failed: bool) -> str:
+    why = _RESET_REASONS.get(outcome) if outcome is not None else None
+    why = why or ("An extension failed" if extension_failed else "The sandbox ended")
+    return f"{why}: the sandbox is reset, as Lambda does; the next invocation starts cold in a new container"
 
 
 def attach_timeout_s() -> float:

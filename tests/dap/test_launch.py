@@ -490,7 +490,7 @@ def _invoke_options() -> list[tuple[str, click.Option]]:
     return [
         (flag, param)
         for param in invoke_command.params
-        if isinstance(param, click.Option)
+        if isinstance(param, click.Option) and param.name != "events"  # refused: see the test below
         for flag in (*param.opts, *param.secondary_opts)
     ]
 
@@ -523,6 +523,11 @@ def test_every_invoke_option_and_short_form_works_in_local_arguments(ws: Path, f
     values, expected = _sample(param, ws)
     config = parse(ws, toolkit(template_target(), sam={"localArguments": [flag, *values]}))
     assert config.options[param.name] == expected
+
+
+def test_a_script_of_events_is_refused_in_local_arguments(ws: Path) -> None:
+    with pytest.raises(LaunchConfigError, match=r"^sam.localArguments: --events \(a script of events\) is for"):
+        parse(ws, toolkit(template_target(), sam={"localArguments": ["--events", "cases.jsonl"]}))
 
 
 def test_local_arguments_win_over_the_structured_fields(ws: Path) -> None:

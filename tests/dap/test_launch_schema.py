@@ -83,6 +83,7 @@ def test_the_flat_shape_has_a_field_for_every_invoke_option() -> None:
         "function_identifier": "function",
         "event": "eventFile",
         "no_event": None,
+        "events": None,  # a script is the command line's; a keepAlive session's `invoke` request sends the next event
         "debug": None,
         "template_file": "template",
     }
