@@ -67,17 +67,18 @@ def expand(template: dict[str, Any], resolver: Resolver, where: FieldPath, warn:
 
 
 def without_loops(template: dict[str, Any], where: FieldPath, warn: Warn, why: str) -> dict[str, Any]:
-    """The template without its Fn::ForEach loops, when they are not expanded (`warn` says so, and `why`)."""
+    """The template without its Fn::ForEach loops, when they are not expanded; `warn` gets one line naming the
+    loops of Resources, and `why`."""
     kept = dict(template)
     for section in SECTIONS:
         body = template.get(section)
-        if not isinstance(body, dict) or not any(map(is_loop, body)):
-            continue
-        kept[section] = {key: value for key, value in body.items() if not is_loop(key)}
-        if warn is not None:
-            for key in filter(is_loop, body):
-                field = where.child(section).child(key)
-                warn(f"{field.source}: {field.path}: not expanded ({why}); what it generates is left out")
+        if isinstance(body, dict) and any(map(is_loop, body)):
+            kept[section] = {key: value for key, value in body.items() if not is_loop(key)}
+    resources = template.get("Resources")
+    loops = [key for key in resources if is_loop(key)] if isinstance(resources, dict) else []
+    if warn is not None and loops:
+        names = ", ".join(where.child("Resources").child(key).path for key in loops)
+        warn(f"{where.source}: {names}: not expanded ({why}); the resources they generate are left out")
     return kept
 
 
