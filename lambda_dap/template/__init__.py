@@ -31,7 +31,9 @@ def load_functions(
     `language_extensions` expands `Transform: AWS::LanguageExtensions` (Fn::ForEach, ...) when True, not when
     False; None decides as SAM does (SAM_CLI_ENABLE_LANGUAGE_EXTENSIONS=1, else not).
     """
-    functions = load_stack_functions(Path(template_path), parameter_overrides or {}, base_dir, warn, language_extensions)
+    functions = load_stack_functions(
+        Path(template_path), parameter_overrides or {}, base_dir, warn, language_extensions=language_extensions
+    )
     return FunctionCatalog(absolute(Path(template_path)), functions)
 
 

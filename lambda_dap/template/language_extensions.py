@@ -135,10 +135,11 @@ class _Expander:
         items = self._collection(collection, where.child(1))
         if items is None:
             return {}
+        nested = (*identifiers, identifier)
         result: dict[Any, Any] = {}
         for item in items:
-            copy = _substitute(body, identifier, item)
-            for output_key, entry in self.section(copy, where.child(2), kind, (*identifiers, identifier), depth).items():
+            copy = self.section(_substitute(body, identifier, item), where.child(2), kind, nested, depth)
+            for output_key, entry in copy.items():
                 if output_key in result:
                     raise where.child(2).error(
                         f"gives {output_key!s} for more than one item of the collection; put "
