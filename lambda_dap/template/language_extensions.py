@@ -101,9 +101,10 @@ class _Expander:
             else:
                 entries = {key: value}
             for name, entry in entries.items():
+                if name in result and is_loop(key):
+                    raise where.child(key).error(f"gives {name}, which is already above it; keys must be unique")
                 if name in result:
-                    field = where.child(key) if is_loop(key) else where.child(str(name))
-                    raise field.error(f"gives {name!s} twice (once more from a Fn::ForEach loop); keys must be unique")
+                    raise where.child(str(name)).error("is also given by a Fn::ForEach loop above; keys must be unique")
                 result[name] = entry
         return result
 
@@ -127,7 +128,7 @@ class _Expander:
             raise where.error(f"expected a list of 3: [Identifier, Collection, {{OutputKey: OutputValue}}], got {got}")
         identifier, collection, body = value
         self._check_names(name, identifier, where, identifiers)
-        if not isinstance(body, dict) or not body:
+        if not isinstance(body, dict):
             raise where.child(2).error(
                 f"expected a mapping of output keys such as ${{{identifier}}}Function to what each one is, "
                 f"got {show(body)}"

@@ -310,7 +310,12 @@ def test_an_empty_collection_generates_nothing(write_template: WriteTemplate) ->
         ),
         (
             'Fn::ForEach::Bad: [Name, [Existing], {"${Name}": {Type: T}}]',
-            "Resources.Existing: gives Existing twice (once more from a Fn::ForEach loop); keys must be unique",
+            "Resources.Existing: is also given by a Fn::ForEach loop above; keys must be unique",
+        ),
+        (
+            'Fn::ForEach::Bad: [Name, [Existing], {"${Name}": {Type: T}}]\n          Fn::ForEach::Again: '
+            '[Name, [Existing], {"${Name}": {Type: T}}]',
+            "Resources.Fn::ForEach::Again: gives Existing, which is already above it; keys must be unique",
         ),
         (
             'Fn::ForEach::Outer: [Name, [A], {"Fn::ForEach::Inner": [Name, [B], {"${Name}": {Type: T}}]}]',
