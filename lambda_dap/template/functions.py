@@ -140,6 +140,8 @@ def _with_asset_path(resource: Any) -> Any:
     path, key = metadata.get(ASSET_PATH), metadata.get(ASSET_PROPERTY)
     if not (isinstance(path, str) and path and isinstance(key, str) and key) or key == IMAGE_ASSET_PROPERTY:
         return resource
+    if metadata.get("SamNormalized"):  # `sam build` put its own path there already
+        return resource
     properties = resource.get("Properties")
     replaced = dict(properties) if isinstance(properties, dict) else {}
     *parents, last = key.split(".")
