@@ -11,7 +11,8 @@ copy of /etc), /dev, /proc, /sys and the engine's own directories: /work, /tmp, 
 there, so a bind mount of a client path shows nothing of the client's files. Its data root
 (/var/lib/lambda-dap-remote-docker) persists, so images loaded once are there for the next run. Its containers'
 default bridge is 203.0.113.1/26 (TEST-NET-3), private to the namespace. Everything else it owns lives under
-/run/lambda-dap-remote (state, lock files, log: /run/lambda-dap-remote/dockerd.log).
+/run/lambda-dap-remote (state, lock files, the log: /run/lambda-dap-remote/dockerd.log, the previous run's
+dockerd.log.1).
 
 One such engine exists per machine (its addresses are fixed). Test sessions that run at the same time share it
 (each holds a shared lock while it runs); the last one to finish stops it. What a killed run left (a dockerd, its
@@ -42,7 +43,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 CLIENT_ADDRESS = "198.51.100.1"  # the host's end of the veth pair: what the remote sees of the client
@@ -319,9 +320,9 @@ class RemoteEngine:
             str(ENGINE_DIR),
             *dockerd,
         ]
-        with open(LOG_FILE, "ab") as log:
-            log.write(f"\n== {time.strftime('%Y-%m-%dT%H:%M:%S')} starting {netns}\n".encode())
-            log.flush()
+        with contextlib.suppress(FileNotFoundError):
+            LOG_FILE.replace(LOG_FILE.with_suffix(".log.1"))  # the previous run's, for a post-mortem
+        with open(LOG_FILE, "wb") as log:
             process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
             )
@@ -492,10 +493,12 @@ def _status() -> str:
     )
 
 
-def _default_images() -> Mapping[str, str]:
+def _test_images(local_client) -> list[str]:
+    """The tags of the test images the remote tests use, built on the local engine when missing there."""
     from tests.conftest import _load_image_builder
+    from tests.remote.conftest import REMOTE_IMAGES
 
-    return {name: recipe.tag for name, recipe in _load_image_builder().RECIPES.items()}
+    return list(_load_image_builder().ensure_images(list(REMOTE_IMAGES), client=local_client).values())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -516,8 +519,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 import docker
 
                 local = docker.from_env()
-                loaded = engine.load_images(local, _default_images().values())
-                local.close()
+                try:
+                    loaded = engine.load_images(local, _test_images(local))
+                finally:
+                    local.close()
                 print(f"images loaded: {', '.join(loaded) or 'none (all present)'}", file=sys.stderr)
             print(f"ready in {time.monotonic() - started:.1f} s", file=sys.stderr)
             print(f"DOCKER_HOST={DOCKER_HOST}")

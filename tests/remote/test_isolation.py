@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.remote.conftest import CONTAINER_LABELS
-from tests.remote.dockerd import API_PORT, CLIENT_ADDRESS, DATA_ROOT, DOCKER_HOST, ENGINE_ADDRESS
+from tests.remote.dockerd import API_PORT, CLIENT_ADDRESS, DATA_ROOT, DOCKER_HOST, ENGINE_ADDRESS, RemoteEngine
 
 pytestmark = pytest.mark.docker
 
@@ -71,6 +71,24 @@ def test_client_reaches_the_remote_engine_api(remote_engine, docker_client):
     assert info["ID"] != docker_client.info()["ID"]  # another engine than the local one
 
 
+def test_the_engine_namespace_has_its_link_and_no_route_out(remote_engine):
+    addresses = remote_engine.run(["ip", "-4", "-o", "address"], check=True).stdout
+    assert f"inet {ENGINE_ADDRESS}/30" in addresses
+    assert f"inet {CLIENT_ADDRESS}/" not in addresses
+    routes = remote_engine.run(["ip", "-4", "route"], check=True).stdout
+    assert routes.strip() and "default" not in routes, routes
+
+
+def test_a_second_session_joins_the_engine_and_leaves_it_running(remote_engine):
+    other = RemoteEngine().start()
+    try:
+        assert not other.started
+        assert other.pid == remote_engine.pid
+    finally:
+        other.stop()
+    assert remote_engine.client.ping()  # this session still uses it
+
+
 def test_the_images_are_on_the_remote_engine(remote_engine, remote_images, docker_client):
     for tag in remote_images.values():
         assert remote_engine.client.images.get(tag).id == docker_client.images.get(tag).id, tag
@@ -116,7 +134,7 @@ def test_a_bind_mount_of_a_client_path_shows_nothing_of_it(remote_engine, remote
         assert any(source.iterdir()), source  # the client has files there
     binds = [f"{source}:/client/{index}:ro" for index, source in enumerate(sources)]
     # The engine creates a bind mount's missing source as an empty directory; no file of the client's shows.
-    script = "find /client ! -type d; test ! -e /client/0/marker && echo no marker"
+    script = "find /client -maxdepth 3 ! -type d; test ! -e /client/0/marker && echo no marker"
     output = run_remote(remote_engine, remote_images["debian"], ["bash", "-c", script], volumes=binds)
     assert output == "no marker\n"
 
