@@ -4,11 +4,12 @@ with the client (the test process).
 The engine runs in its own network namespace, reached from the host over a veth pair (host 198.51.100.1, engine
 198.51.100.2, TEST-NET-2: never routed). The namespace has no default route, and an iptables rule in it drops any
 connection its containers (or the engine) open towards the client, so a container can reach neither the client nor
-anything else; only the engine's API (tcp://198.51.100.2:2375, plain HTTP) and ports its containers publish on
-198.51.100.2 answer the client. The engine also runs in its own mount namespace, pivoted into a fresh tmpfs root
-that holds only the operating system (/usr read-only, without /usr/local and Python's package directories; a
-copy of /etc), /dev, /proc, /sys and the engine's own directories: /work, /tmp, /root, /home, /opt, /var... are empty
-there, so a bind mount of a client path shows nothing of the client's files. Its data root
+anything else; only the engine's API (tcp://198.51.100.2:2375, plain HTTP; and tcp://198.51.100.2:2376 over mutual
+TLS, certificates in /run/lambda-dap-remote/tls, valid for a day) and ports its containers publish on 198.51.100.2
+answer the client. The engine also runs in its own mount namespace, pivoted into a fresh tmpfs root that holds only
+the operating system (/usr read-only, without /usr/local, /usr/share and the package directories of Python, Node.js
+and Java; a copy of /etc), /dev, /proc, /sys and the engine's own directories: /work, /tmp, /root, /home, /opt,
+/var... are empty there, so a bind mount of a client path shows nothing of the client's files. Its data root
 (/var/lib/lambda-dap-remote-docker) persists, so images loaded once are there for the next run. Its containers'
 default bridge is 203.0.113.1/26 (TEST-NET-3), private to the namespace. Everything else it owns lives under
 /run/lambda-dap-remote (state, lock files, the log: /run/lambda-dap-remote/dockerd.log, the previous run's
@@ -22,6 +23,7 @@ By hand, as root, from the repository root:
 
     python3 -m tests.remote.dockerd up         # start it, load the test images; prints the DOCKER_HOST to use
     DOCKER_HOST=tcp://198.51.100.2:2375 docker ps
+    DOCKER_HOST=tcp://198.51.100.2:2376 DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=/run/lambda-dap-remote/tls docker ps
     python3 -m tests.remote.dockerd exec -- ip addr     # a command in the engine's network and mount namespaces
     python3 -m tests.remote.dockerd status
     python3 -m tests.remote.dockerd down       # stop it; deletes the namespace and the veth pair
@@ -40,10 +42,11 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 CLIENT_ADDRESS = "198.51.100.1"  # the host's end of the veth pair: what the remote sees of the client
@@ -51,6 +54,8 @@ ENGINE_ADDRESS = "198.51.100.2"  # the engine's end, in its namespace
 LINK_PREFIX = 30
 API_PORT = 2375
 DOCKER_HOST = f"tcp://{ENGINE_ADDRESS}:{API_PORT}"
+TLS_PORT = 2376  # the same API over mutual TLS (tls_front.py)
+TLS_DOCKER_HOST = f"tcp://{ENGINE_ADDRESS}:{TLS_PORT}"
 BRIDGE_ADDRESS = "203.0.113.1/26"  # the engine's docker0, only inside its namespace
 ADDRESS_POOL = "base=203.0.113.64/26,size=28"  # networks created on the engine
 NAME_PREFIX = "ldr-"  # network namespace ldr-<id>, veth ldrh-<id> (host) and ldrr-<id> (engine)
@@ -60,6 +65,7 @@ ENGINE_DIR = STATE_DIR / "engine"  # the one host directory the engine sees: exe
 ROOT_MOUNT = STATE_DIR / "root"  # where the engine's root tmpfs is mounted (in its mount namespace only)
 STATE_FILE = STATE_DIR / "state.json"
 LOG_FILE = STATE_DIR / "dockerd.log"
+CERT_DIR = STATE_DIR / "tls"  # DOCKER_CERT_PATH for TLS_DOCKER_HOST: ca.pem, cert.pem, key.pem (and the server's)
 PID_FILE = ENGINE_DIR / "dockerd.pid"
 DATA_ROOT = Path("/var/lib/lambda-dap-remote-docker")
 CGROUP_PARENT = "lambda-dap-remote"
@@ -82,7 +88,9 @@ for top in bin sbin lib lib32 lib64 libx32; do
 done
 mount --rbind /usr usr
 mount -o remount,bind,ro usr
-for dir in usr/local usr/lib/python3 usr/lib/python3.* usr/share/python3; do  # client-installed software
+# Hidden: software and data the client installed beside the operating system's programs and libraries.
+for dir in usr/local usr/share usr/src usr/include usr/lib/python3 usr/lib/python3.* \
+        usr/lib/node_modules usr/lib/jvm; do
     if [ -d "$dir" ]; then mount -t tmpfs -o mode=0755,size=1m lambda-dap-remote "$dir"; fi
 done
 cp -a /etc/. etc/  # its own /etc, a copy; its own identity (/etc/docker/key.json) kept in the data root
@@ -133,6 +141,28 @@ def _api_answers(timeout: float = 1.0) -> bool:
         return False
     finally:
         connection.close()
+
+
+def _api_version() -> str:
+    """The engine's API version, asked directly (no proxy from the environment)."""
+    connection = http.client.HTTPConnection(ENGINE_ADDRESS, API_PORT, timeout=10)
+    try:
+        connection.request("GET", "/version")
+        return json.loads(connection.getresponse().read())["ApiVersion"]
+    except (OSError, ValueError, KeyError) as error:
+        raise RemoteEngineError(f"the remote engine does not tell its API version: {error}") from None
+    finally:
+        connection.close()
+
+
+def _direct_client(base_url: str, **options):
+    """A docker SDK client that ignores the environment's proxies and CA bundle (REQUESTS_CA_BUNDLE would win over
+    the CA given for TLS); the API version is given so that no request goes out before that is set."""
+    import docker
+
+    client = docker.DockerClient(base_url=base_url, version=_api_version(), timeout=120, **options)
+    client.api.trust_env = False
+    return client
 
 
 def _alive(pid: int) -> bool:
@@ -334,6 +364,32 @@ class RemoteEngine:
                 raise RemoteEngineError(f"the remote dockerd {reason}; its log: {LOG_FILE}\n{_log_tail()}")
             time.sleep(0.1)
         _remove_leftovers(self.client)
+        self._start_tls_front(netns)
+
+    def _start_tls_front(self, netns: str) -> None:
+        from tests.container.remote_engines import write_certificates
+
+        shutil.rmtree(CERT_DIR, ignore_errors=True)
+        CERT_DIR.mkdir(mode=0o700)
+        write_certificates(CERT_DIR, host=ENGINE_ADDRESS)
+        script = Path(__file__).with_name("tls_front.py")
+        arguments = [str(CERT_DIR), ENGINE_ADDRESS, str(TLS_PORT), ENGINE_ADDRESS, str(API_PORT)]
+        with open(LOG_FILE, "ab") as log:
+            front = subprocess.Popen(
+                ["nsenter", f"--net=/run/netns/{netns}", "--", sys.executable, str(script), *arguments],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + self.start_timeout
+        while True:
+            with contextlib.suppress(OSError):
+                socket.create_connection((ENGINE_ADDRESS, TLS_PORT), timeout=0.5).close()
+                return
+            if front.poll() is not None or time.monotonic() > deadline:
+                raise RemoteEngineError(f"the remote engine's TLS front did not start; log: {LOG_FILE}\n{_log_tail()}")
+            time.sleep(0.05)
 
     # -- use --------------------------------------------------------------------------------------------------
 
@@ -346,10 +402,30 @@ class RemoteEngine:
     def client(self):
         """A docker SDK client for the remote engine."""
         if self._client is None:
-            import docker
-
-            self._client = docker.DockerClient(base_url=DOCKER_HOST, timeout=120)
+            self._client = _direct_client(DOCKER_HOST)
         return self._client
+
+    def environment(self, base: Mapping[str, str] | None = None, *, tls: bool = False) -> dict[str, str]:
+        """`base` (default: os.environ) with DOCKER_HOST naming this engine, over TLS when `tls`, and no other
+        Docker setting (context, TLS) left to change that."""
+        environment = dict(os.environ if base is None else base)
+        for name in ("DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_TLS", "DOCKER_CERT_PATH"):
+            environment.pop(name, None)
+        environment["DOCKER_HOST"] = DOCKER_HOST
+        if tls:
+            environment.update(DOCKER_HOST=TLS_DOCKER_HOST, DOCKER_TLS_VERIFY="1", DOCKER_CERT_PATH=str(CERT_DIR))
+        return environment
+
+    def tls_client(self):
+        """A docker SDK client for the engine's TLS endpoint, with the client certificate."""
+        import docker
+
+        tls = docker.tls.TLSConfig(
+            client_cert=(str(CERT_DIR / "cert.pem"), str(CERT_DIR / "key.pem")),
+            ca_cert=str(CERT_DIR / "ca.pem"),
+            verify=True,
+        )
+        return _direct_client(TLS_DOCKER_HOST, tls=tls)
 
     def run(self, args: Sequence[str], *, mount: bool = True, **kwargs) -> subprocess.CompletedProcess:
         """Run a command in the engine's network namespace (and, by default, its mount namespace: its files).
@@ -471,6 +547,8 @@ def clean_stale() -> None:
         for leftover in leftovers:
             with contextlib.suppress(OSError):
                 os.kill(leftover, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(leftover, os.WNOHANG)  # reaped when it is our child (the TLS front)
         time.sleep(0.1)
     else:
         raise RemoteEngineError(f"processes of the remote engine do not die: {leftovers}")
@@ -526,6 +604,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"images loaded: {', '.join(loaded) or 'none (all present)'}", file=sys.stderr)
             print(f"ready in {time.monotonic() - started:.1f} s", file=sys.stderr)
             print(f"DOCKER_HOST={DOCKER_HOST}")
+            print(f"# or over TLS: DOCKER_HOST={TLS_DOCKER_HOST} DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH={CERT_DIR}")
             return 0
         if options.command == "down":
             mutex, users = _Lock("start.lock"), _Lock("users.lock")
