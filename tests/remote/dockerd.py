@@ -143,6 +143,15 @@ def _api_answers(timeout: float = 1.0) -> bool:
         connection.close()
 
 
+def _tls_accepts() -> bool:
+    """Whether the TLS endpoint accepts connections."""
+    try:
+        socket.create_connection((ENGINE_ADDRESS, TLS_PORT), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
 def _api_version() -> str:
     """The engine's API version, asked directly (no proxy from the environment)."""
     connection = http.client.HTTPConnection(ENGINE_ADDRESS, API_PORT, timeout=10)
@@ -274,9 +283,11 @@ class RemoteEngine:
                 self.started = True
             elif not self._healthy(state):
                 raise RemoteEngineError(
-                    "the remote engine started by another test session does not answer "
-                    f"(log: {LOG_FILE}); stop it with: python3 -m tests.remote.dockerd down"
+                    f"the remote engine another session uses does not answer (log: {LOG_FILE}); "
+                    "stop it with: python3 -m tests.remote.dockerd down"
                 )
+            elif not _tls_accepts():  # started by an older harness, or its TLS front died
+                self._start_tls_front(state["netns"])
             if self.manual:
                 _write_state({**_read_state(), "manual": True})
             users.take(fcntl.LOCK_SH)
@@ -308,7 +319,9 @@ class RemoteEngine:
     @staticmethod
     def _healthy(state: dict) -> bool:
         pid = state.get("pid")
-        return bool(pid) and _alive(pid) and _netns_inode(state.get("netns", "")) is not None and _api_answers()
+        if not pid or not _alive(pid) or _netns_inode(state.get("netns", "")) is None:
+            return False
+        return _api_answers()
 
     def _launch(self) -> None:
         short = secrets.token_hex(4)
@@ -331,6 +344,7 @@ class RemoteEngine:
             f"--default-address-pool={ADDRESS_POOL}",
             f"--cgroup-parent=/{CGROUP_PARENT}",
             "--shutdown-timeout=3",
+            "--exec-opt=native.cgroupdriver=cgroupfs",  # CGROUP_PARENT is a path, not a systemd slice
         ]
         command = [
             "nsenter",
@@ -383,10 +397,7 @@ class RemoteEngine:
                 start_new_session=True,
             )
         deadline = time.monotonic() + self.start_timeout
-        while True:
-            with contextlib.suppress(OSError):
-                socket.create_connection((ENGINE_ADDRESS, TLS_PORT), timeout=0.5).close()
-                return
+        while not _tls_accepts():
             if front.poll() is not None or time.monotonic() > deadline:
                 raise RemoteEngineError(f"the remote engine's TLS front did not start; log: {LOG_FILE}\n{_log_tail()}")
             time.sleep(0.05)
@@ -440,14 +451,19 @@ class RemoteEngine:
         """Copy the images `tags` from `local_client`'s engine to this one, those it lacks or holds with another
         image id, in one `docker save` stream (shared layers are sent once); return the tags copied."""
         wanted = {tag: local_client.images.get(tag).id for tag in tags}
-        missing = [tag for tag, image_id in wanted.items() if _image_id(self.client, tag) != image_id]
-        if not missing:
-            return []
-        api = local_client.api
-        with api.get(f"{api.base_url}/images/get", params={"names": missing}, stream=True) as exported:
-            exported.raise_for_status()
-            for _ in self.client.api.load_image(exported.iter_content(chunk_size=1 << 20)):
-                pass
+        lock = _Lock("images.lock")  # sessions starting together load once
+        try:
+            lock.take(fcntl.LOCK_EX)
+            missing = [tag for tag, image_id in wanted.items() if _image_id(self.client, tag) != image_id]
+            if not missing:
+                return []
+            api = local_client.api
+            with api.get(f"{api.base_url}/images/get", params={"names": missing}, stream=True) as exported:
+                exported.raise_for_status()
+                for _ in self.client.api.load_image(exported.iter_content(chunk_size=1 << 20)):
+                    pass
+        finally:
+            lock.close()
         still = [tag for tag in missing if _image_id(self.client, tag) != wanted[tag]]
         if still:
             raise RemoteEngineError(f"images not loaded into the remote engine: {', '.join(still)}")
@@ -481,11 +497,12 @@ def _setup_network(netns: str, host_link: str, engine_link: str) -> None:
         raise EngineUnsupported(f"no network namespace allowed here: {error}") from None
     _run(["ip", "link", "add", host_link, "type", "veth", "peer", "name", engine_link])
     _run(["ip", "link", "set", engine_link, "netns", netns])
-    Path(f"/proc/sys/net/ipv6/conf/{host_link}/disable_ipv6").write_text("1\n")
+    with contextlib.suppress(OSError):  # a kernel without IPv6 has nothing to disable
+        Path(f"/proc/sys/net/ipv6/conf/{host_link}/disable_ipv6").write_text("1\n")
     _run(["ip", "addr", "add", f"{CLIENT_ADDRESS}/{LINK_PREFIX}", "dev", host_link])
     _run(["ip", "link", "set", host_link, "up"])
     inside = ["nsenter", f"--net=/run/netns/{netns}", "--"]
-    _run([*inside, "sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6"])
+    _run([*inside, "sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6"], check=False)
     _run([*inside, "ip", "addr", "add", f"{ENGINE_ADDRESS}/{LINK_PREFIX}", "dev", engine_link])
     _run([*inside, "ip", "link", "set", engine_link, "up"])
     _run([*inside, "ip", "link", "set", "lo", "up"])
