@@ -439,7 +439,8 @@ class RemoteEngine:
         return _direct_client(TLS_DOCKER_HOST, tls=tls)
 
     def run(self, args: Sequence[str], *, mount: bool = True, **kwargs) -> subprocess.CompletedProcess:
-        """Run a command in the engine's network namespace (and, by default, its mount namespace: its files).
+        """Run a command in the engine's network namespace and, by default, its mount namespace (the engine's files:
+        the operating system's programs such as ip, iptables, bash, but no Python: its packages are hidden there).
 
         Keyword arguments go to subprocess.run; output is captured as text unless they say otherwise."""
         namespaces = ["--net", "--mount"] if mount else ["--net"]

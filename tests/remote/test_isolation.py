@@ -174,11 +174,13 @@ def test_a_bind_mount_of_a_client_path_shows_nothing_of_it(remote_engine, remote
     sources = [tmp_path, repository, Path(debugpy.__file__).parent, Path.home(), Path("/usr/local/bin")]
     for source in sources:
         assert any(source.iterdir()), source  # the client has files there
-    binds = [f"{source}:/client/{index}:ro" for index, source in enumerate(sources)]
-    # The engine creates a bind mount's missing source as an empty directory; no file of the client's shows.
-    script = "find /client -maxdepth 3 ! -type d; test ! -e /client/0/marker && echo no marker"
+    binds = [f"{source}:/client/{index}:{'rw' if index == 0 else 'ro'}" for index, source in enumerate(sources)]
+    # The engine creates a bind mount's missing source as an empty directory; no file of the client's shows, and
+    # what the container writes there stays on the remote.
+    script = "find /client -maxdepth 3 ! -type d; test ! -e /client/0/marker && echo no marker; touch /client/0/out"
     output = run_remote(remote_engine, remote_images["debian"], ["bash", "-c", script], volumes=binds)
     assert output == "no marker\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["marker"]
 
 
 def test_a_port_published_on_the_engine_address_reaches_the_client(remote_engine, remote_images):
