@@ -43,17 +43,19 @@ def load_command_parameters(
     *,
     known: Collection[str] | None = None,
     warn: Callable[[str], None] | None = None,
+    missing_ok: bool = False,
 ) -> dict[str, Any]:
     """`[env.global.parameters]` overlaid with `[env.<command>.parameters]`.
 
-    A missing `default` env gives {}; another env that the file lacks is an error listing the envs it has; a
+    A missing `default` env gives {} (any missing env with `missing_ok`: `--save-params` is about to write it);
+    another env that the file lacks is an error listing the envs it has; a
     `version` that is not a number is an error, as in SAM. `warn` gets a line per key of the command's own table
     that is not in `known` (SAM ignores them without a word; `global` keys may belong to other commands)."""
     document = _read(path)
     _check_version(document, path)
     envs = {name: value for name, value in document.items() if isinstance(value, dict)}
     if env not in envs:
-        if env == DEFAULT_ENV:
+        if env == DEFAULT_ENV or missing_ok:
             return {}
         present = ", ".join(sorted(envs)) or "none"
         raise ConfigFileError(f"Config environment '{env}' not found in {path} (environments present: {present})")

@@ -208,6 +208,7 @@ def _apply_samconfig(
         values.get("config_env") or DEFAULT_ENV,
         known=(*OPTIONS, *SAM_ONLY_OPTIONS, *CONFIG_ALIASES),
         warn=warn,
+        missing_ok=bool(values.get("save_params")),
     )
     for key, raw in parameters.items():
         name = CONFIG_ALIASES.get(key, key)
