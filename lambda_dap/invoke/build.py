@@ -495,7 +495,7 @@ def _debug_options(
         host_ip=host_ip,
         relay=relay is None or bool(relay),
         keep_timeout=relay is not None and not relay,
-        container_host=str(container_host) if container_host else None,
+        container_host=str(container_host).strip("[]") if container_host else None,
         upstream_port=free_port(host_ip) if container_host else None,
     )
 

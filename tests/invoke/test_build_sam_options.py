@@ -143,6 +143,11 @@ def test_a_container_host_that_does_not_resolve_is_refused_when_a_port_is_publis
         build_request({"container_host": "no-such-host.invalid", "debug_port": (5890,)}, cwd=project, environ={})
 
 
+def test_a_bracketed_ipv6_container_host_is_kept_as_the_address(project):
+    debug = build_request({"container_host": "[::1]", "debug_port": (5890,)}, cwd=project, environ={}).debug
+    assert debug is not None and debug.container_host == "::1"
+
+
 def test_with_a_container_host_the_relayed_debugger_gets_a_published_port_of_its_own(project):
     debug = build_request({"container_host": "localhost", "debug_port": (5890,)}, cwd=project, environ={}).debug
     assert debug is not None and debug.container_host == "localhost"
