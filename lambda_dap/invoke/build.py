@@ -350,9 +350,8 @@ def _save_params(
     path = config_file_to_write(values.get("config_file"), template_dir)
     env = values.get("config_env") or DEFAULT_ENV
     save_command_parameters(path, saved, env=env, global_parameters={"region": region})
-    notice(
-        f"Saved parameters to config file '{path.name}' under environment '{env}': { ({**saved, 'region': region}) }"
-    )
+    shown = {**saved, "region": region}
+    notice(f"Saved parameters to config file '{path.name}' under environment '{env}': {shown}")
 
 
 def _saved_value(name: str, value: Any, request: InvokeRequest) -> Any:
