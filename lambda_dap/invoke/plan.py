@@ -83,13 +83,15 @@ class FunctionPlan:
     @property
     def path_mappings(self) -> list[dict[str, str]]:
         """Local sources to container paths, the most specific first: each local layer's python/ to
-        /opt/python, then the code directory to /var/task."""
+        /opt/python, each mounted symlink's target to its place under /var/task, then the code directory."""
         mappings = []
         for layer in self.function.layers:
             if layer.content_path is not None and (layer.content_path / "python").is_dir():
                 mappings.append(
                     {"localRoot": str(layer.content_path.resolve() / "python"), "remoteRoot": "/opt/python"}
                 )
+        for target, name in self.symlink_mounts:
+            mappings.append({"localRoot": str(target), "remoteRoot": f"/var/task/{name}"})
         if self.code.path is not None:
             mappings.append({"localRoot": str(self.code.path), "remoteRoot": "/var/task"})
         return mappings

@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-pytestmark = pytest.mark.docker
+from lambda_dap.invoke import build_request
+from lambda_dap.invoke.plan import plan_function
 
 HANDLER = """import os
 
@@ -41,6 +42,7 @@ def project(tmp_path):
     return tmp_path / "app"
 
 
+@pytest.mark.docker
 def test_only_node_modules_symlinks_are_mounted_by_default(invoke_cli, project):
     run = invoke_cli(cwd=project)
     assert run.code == 0, run.stderr
@@ -48,6 +50,7 @@ def test_only_node_modules_symlinks_are_mounted_by_default(invoke_cli, project):
     assert "Not mounting symlink (" in run.stderr and "Use --mount-symlinks to always mount symlinks" in run.stderr
 
 
+@pytest.mark.docker
 def test_mount_symlinks_makes_every_top_level_symlink_resolve(invoke_cli, project):
     run = invoke_cli("--mount-symlinks", cwd=project)
     assert run.code == 0, run.stderr
@@ -55,12 +58,14 @@ def test_mount_symlinks_makes_every_top_level_symlink_resolve(invoke_cli, projec
     assert "Not mounting symlink" not in run.stderr
 
 
+@pytest.mark.docker
 def test_no_mount_symlinks_wins_over_samconfig(invoke_cli, project):
     (project / "samconfig.toml").write_text("version = 0.1\n[default.local_invoke.parameters]\nmount_symlinks = true\n")
     assert invoke_cli(cwd=project).json["shared"] == "from the shared library"
     assert invoke_cli("--no-mount-symlinks", cwd=project).json["shared"] is None
 
 
+@pytest.mark.docker
 def test_symlinked_directories_are_mounted_read_only(invoke_cli, project, tmp_path):
     (project / "src" / "app.py").write_text(
         "def handler(event, context):\n"
@@ -71,3 +76,30 @@ def test_symlinked_directories_are_mounted_read_only(invoke_cli, project, tmp_pa
     assert run.code == 0, run.stderr
     assert run.json == "Read-only file system"
     assert not (tmp_path / "libs" / "shared" / "new.txt").exists()
+
+
+def test_a_debugger_maps_a_mounted_symlink_s_real_files_to_their_place_in_the_container(project, tmp_path):
+    notices: list[str] = []
+    request = build_request({"mount_symlinks": True}, cwd=project, environ={})
+    env = {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_REGION": "us-east-1"}
+    plan = plan_function(request, notice=notices.append, host_env=env)
+    plan.close()
+    assert plan.path_mappings == [
+        {"localRoot": str(tmp_path / "build" / "node_modules"), "remoteRoot": "/var/task/deps"},
+        {"localRoot": str(tmp_path / "libs" / "shared"), "remoteRoot": "/var/task/shared"},
+        {"localRoot": str(project / "src"), "remoteRoot": "/var/task"},
+    ]
+    assert notices == []
+
+
+def test_a_dangling_symlink_is_skipped_with_a_notice(project):
+    os.symlink("../nowhere", project / "src" / "gone")
+    notices: list[str] = []
+    request = build_request({"mount_symlinks": True}, cwd=project, environ={})
+    env = {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_REGION": "us-east-1"}
+    plan = plan_function(request, notice=notices.append, host_env=env)
+    plan.close()
+    assert [name for _, name in plan.symlink_mounts] == ["deps", "shared"]
+    assert notices == [
+        f"Not mounting symlink ({project / 'src' / 'gone'} -> {project / 'nowhere'}): its target does not exist"
+    ]
