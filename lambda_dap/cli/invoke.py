@@ -19,7 +19,8 @@ or Stack/Function inside nested stacks; it may be left out when the template has
 
 SAM's environment variables are read too: SAM_TEMPLATE_FILE, SAM_DEBUG_PORT, DEBUGGER_ARGS,
 SAM_DOCKER_VOLUME_BASEDIR, SAM_DOCKER_NETWORK, SAM_LAYER_CACHE_BASEDIR, SAM_SKIP_PULL_IMAGE,
-SAM_FORCE_IMAGE_BUILD, SAM_DEBUG; options given on the command line win over them, and they over samconfig.toml.
+SAM_FORCE_IMAGE_BUILD, SAM_DEBUG; options given on the command line win over them, and they over samconfig.toml
+(SAM_CLI_ENABLE_LANGUAGE_EXTENSIONS sits under samconfig.toml, as in SAM; SAM_CLI_BETA_FEATURES is accepted).
 
 \b
 Exit codes: 0 success, 1 lambda-dap error (bad input, Docker), 2 usage error,
@@ -170,6 +171,65 @@ Exit codes: 0 success, 1 lambda-dap error (bad input, Docker), 2 usage error,
 )
 @click.option("--container-dns", multiple=True, metavar="IP", help="DNS server for the container. Repeatable.")
 @click.option("--no-memory-limit", is_flag=True, help="Do not limit the container's memory to MemorySize.")
+@click.option(
+    "--tenant-id",
+    metavar="TEXT",
+    help="Tenant ID for multi-tenant Lambda functions (TenancyConfig): required by them, refused by the others; "
+    "the function sees it as context.tenant_id. Must be 1-256 characters, the allowed characters are a-z and "
+    "A-Z, numbers, spaces, and the characters _ . : / = + - @",
+)
+@click.option(
+    "--durable-execution-name",
+    metavar="TEXT",
+    help="Name for the durable execution (for durable functions only). lambda-dap does not emulate durable "
+    "executions: with a DurableConfig function it is an error, with another function it is ignored (as in SAM).",
+)
+@click.option(
+    "--mount-symlinks/--no-mount-symlinks",
+    default=None,
+    help="Also mount every symlink at the top level of the code directory (read-only, where it points to) so it "
+    "resolves in the container; by default only symlinks to a node_modules directory are. This can give access "
+    "to locations outside of your workspace.",
+)
+@click.option(
+    "--language-extensions/--no-language-extensions",
+    default=None,
+    help="Expand AWS::LanguageExtensions transforms (Fn::ForEach, Fn::Length, Fn::ToJsonString, Fn::FindInMap "
+    "with DefaultValue) locally. Off by default. Equivalent env var: SAM_CLI_ENABLE_LANGUAGE_EXTENSIONS=1.",
+)
+@click.option(
+    "--container-host",
+    metavar="TEXT",
+    help="Host where lambda-dap reaches the container's published ports (the debugger), for example "
+    "host.docker.internal when lambda-dap runs in a container. [default: the container's own address]",
+)
+@click.option(
+    "--save-params",
+    is_flag=True,
+    help="Save the parameters provided via the command line to the configuration file "
+    "([<env>.local_invoke.parameters] of samconfig.toml).",
+)
+@click.option(
+    "--beta-features/--no-beta-features",
+    default=None,
+    help="Accepted for SAM compatibility (also SAM_CLI_BETA_FEATURES): nothing in lambda-dap is gated behind it.",
+)
+@click.option(
+    "--hook-name",
+    metavar="TEXT",
+    help="Hook package id (terraform). lambda-dap does not run Terraform: it goes on only when "
+    ".aws-sam/build/template.yaml is already prepared (`sam build --hook-name terraform`), as SAM does.",
+)
+@click.option(
+    "--skip-prepare-infra/--prepare-infra",
+    default=None,
+    help="Skip preparation stage when there are no infrastructure changes. Only used in conjunction with --hook-name.",
+)
+@click.option(
+    "--terraform-plan-file",
+    metavar="PATH",
+    help="Used for passing a custom plan file when executing the Terraform hook (needs --hook-name).",
+)
 @click.option(
     "--debug", is_flag=True, help="Turn on debug logging to print debug messages lambda-dap generates, with timestamps."
 )

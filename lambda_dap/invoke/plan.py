@@ -23,8 +23,15 @@ from lambda_dap.config.envvars import (
     load_container_env_vars_file,
     load_env_vars_file,
 )
-from lambda_dap.errors import FunctionNotFound, LambdaDapError, OptionError, UnsupportedFunction
-from lambda_dap.invoke.code import CodeDirectory
+from lambda_dap.errors import (
+    FunctionNotFound,
+    LambdaDapError,
+    OptionError,
+    TenancyError,
+    UnsupportedFunction,
+    UnsupportedOption,
+)
+from lambda_dap.invoke.code import CodeDirectory, symlink_mounts
 from lambda_dap.invoke.request import CodeTarget, InvokeRequest
 from lambda_dap.invoke.runtimes import default_image, runtime_family, runtime_of_image
 from lambda_dap.template import load_functions
@@ -62,6 +69,7 @@ class FunctionPlan:
     debug: DebugSettings | None = None
     working_dir: str = "/var/task"
     opt_dir: Path | None = None
+    symlink_mounts: list[tuple[Path, str]] = field(default_factory=list)  # (host target, name under /var/task)
 
     @property
     def effective_runtime(self) -> str | None:
@@ -76,13 +84,15 @@ class FunctionPlan:
     @property
     def path_mappings(self) -> list[dict[str, str]]:
         """Local sources to container paths, the most specific first: each local layer's python/ to
-        /opt/python, then the code directory to /var/task."""
+        /opt/python, each mounted symlink's target to its place under /var/task, then the code directory."""
         mappings = []
         for layer in self.function.layers:
             if layer.content_path is not None and (layer.content_path / "python").is_dir():
                 mappings.append(
                     {"localRoot": str(layer.content_path.resolve() / "python"), "remoteRoot": "/opt/python"}
                 )
+        for target, name in self.symlink_mounts:
+            mappings.append({"localRoot": str(target), "remoteRoot": f"/var/task/{name}"})
         if self.code.path is not None:
             mappings.append({"localRoot": str(self.code.path), "remoteRoot": "/var/task"})
         return mappings
@@ -115,6 +125,8 @@ def plan_function(
     host_env = os.environ if host_env is None else host_env
     aws = resolve_aws(request.profile, request.region, host_env)
     function = _find_function(request, aws, warn)
+    _check_tenancy(request, function)
+    _check_durable(request, function, warn)
     runtime = request.runtime or function.runtime
     if function.package_type != "Image":
         _check_runtime(request, function, runtime)
@@ -146,6 +158,7 @@ def plan_function(
     code = CodeDirectory(function, runtime)
     try:
         opt_dir = _prepare_layers(request, function, aws, notice)
+        symlinks = symlink_mounts(code.path, every=request.mount_symlinks, notice=notice)
     except BaseException:
         code.close()
         raise
@@ -162,6 +175,38 @@ def plan_function(
         debug=debug,
         working_dir=str(function.image_config.get("WorkingDirectory") or "/var/task"),
         opt_dir=opt_dir,
+        symlink_mounts=symlinks,
+    )
+
+
+def _check_tenancy(request: InvokeRequest, function: Function) -> None:
+    """SAM's rule: a function with TenancyConfig needs a tenant id, any other refuses one."""
+    multi_tenant = isinstance(function.tenancy_config, dict) and bool(function.tenancy_config)
+    if multi_tenant and not request.tenant_id:
+        raise TenancyError(
+            f"{_field(function, 'TenancyConfig')}: The invoked function is enabled with tenancy configuration. "
+            "Add a valid tenant ID in your request and try again (--tenant-id)."
+        )
+    if not multi_tenant and request.tenant_id:
+        raise TenancyError(
+            f"--tenant-id {request.tenant_id}: The invoked function is not enabled with tenancy configuration. "
+            f"Remove the tenant ID from your request and try again ({function.full_path} has no TenancyConfig)."
+        )
+
+
+def _check_durable(request: InvokeRequest, function: Function, warn: Warn) -> None:
+    """A durable execution name is for DurableConfig functions, whose executions SAM runs in its durable emulator."""
+    name = request.durable_execution_name
+    if not name:
+        return
+    if function.durable_config:
+        raise UnsupportedOption(
+            f"--durable-execution-name {name}: {_field(function, 'DurableConfig')} makes it a durable function; "
+            "lambda-dap does not emulate durable executions (SAM runs them in its durable execution emulator)"
+        )
+    warn(
+        f"--durable-execution-name {name}: {function.full_path} has no DurableConfig (the name is for durable "
+        "functions only); ignored, as SAM does"
     )
 
 
@@ -175,7 +220,11 @@ def _find_function(request: InvokeRequest, aws: AwsContext, warn: Warn) -> Funct
         overrides["AWS::Region"] = request.region
     overrides.setdefault("AWS::Region", aws.region)
     catalog = load_functions(
-        request.template, parameter_overrides=overrides, base_dir=request.docker_volume_basedir, warn=warn
+        request.template,
+        parameter_overrides=overrides,
+        base_dir=request.docker_volume_basedir,
+        warn=warn,
+        language_extensions=request.language_extensions,
     )
     for name, image in request.invoke_images.items():
         if name is not None and catalog.get(name) is None:

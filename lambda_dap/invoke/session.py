@@ -27,6 +27,7 @@ from lambda_dap.container.images import PullStatus, ensure_image
 from lambda_dap.container.locality import check_engine_is_here, check_gateway_is_here
 from lambda_dap.container.reaper import reap
 from lambda_dap.container.run import Container
+from lambda_dap.debug.tcp import connect_past_proxy
 from lambda_dap.errors import DebuggerError, InvocationCancelled, LambdaDapError
 from lambda_dap.invoke import events
 from lambda_dap.invoke.plan import FunctionPlan, plan_function
@@ -234,6 +235,8 @@ class InvokeSession:
 
         assert plan.debug is not None and self.debug is not None
         host = "127.0.0.1" if self.debug.host_ip == "0.0.0.0" else self.debug.host_ip
+        if self._relay is None and self._through_published_port():
+            host = self.debug.container_host or host  # the port Docker published, where --container-host reaches it
         mappings = plan.path_mappings
         code_dir = str(plan.code.path) if plan.code.path else None
         configuration = attach_configuration(plan.runtime_family, host, self.debug.port, mappings, code_dir)
@@ -270,7 +273,17 @@ class InvokeSession:
         from lambda_dap.debug.relay import DebugRelay
 
         assert plan.debug is not None
-        return DebugRelay(self.debug.host_ip, self.debug.port, debugger=plan.debug.debugger)
+        return DebugRelay(
+            self.debug.host_ip,
+            self.debug.port,
+            debugger=plan.debug.debugger,
+            through_proxy=self._through_published_port(),
+        )
+
+    def _through_published_port(self) -> bool:
+        """Whether lambda-dap reaches the debugger at `--container-host` through a port Docker publishes (instead of
+        the container's own address)."""
+        return self.debug is not None and bool(self.debug.container_host) and self.request.docker_network != "host"
 
     def _debugger_address(self, container: Container) -> tuple[str, int] | None:
         """The debugger's address as the host reaches it directly; None when the container is gone."""
@@ -278,6 +291,10 @@ class InvokeSession:
             return None
         if self.request.docker_network == "host":
             return (self.debug.host_ip if self.debug.host_ip != "0.0.0.0" else "127.0.0.1", self.debug.port)
+        if self._through_published_port():
+            assert self.debug.container_host is not None
+            relayed = self._relay is not None
+            return (self.debug.container_host, self.debug.upstream_port if relayed else self.debug.port)
         address = container.ip_address()
         return (address, self.debug.port) if address else None
 
@@ -295,7 +312,10 @@ class InvokeSession:
             address = self._debugger_address(container)
             if address is not None:
                 try:
-                    connection = socket.create_connection(address, timeout=CONNECT_ATTEMPT_S)
+                    if self._through_published_port():
+                        connection = connect_past_proxy(address, timeout=CONNECT_ATTEMPT_S)
+                    else:
+                        connection = socket.create_connection(address, timeout=CONNECT_ATTEMPT_S)
                 except OSError as e:  # refused at once while nothing listens; a lost SYN: try again, don't wait 1 s
                     last_error = e.strerror or str(e)
                 else:
@@ -414,6 +434,7 @@ class InvokeSession:
             timeout_s=float(plan.timeout_s),
             function_arn=plan.function_arn,
             enforce_timeout=enforce,
+            tenant_id=self.request.tenant_id,
         )
         self._cancelled.clear()
         self._current = invocation

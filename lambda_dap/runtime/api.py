@@ -225,6 +225,8 @@ class _Handler(BaseHTTPRequestHandler):
                 headers["Lambda-Runtime-Client-Context"] = invocation.client_context
             if invocation.cognito_identity:
                 headers["Lambda-Runtime-Cognito-Identity"] = invocation.cognito_identity
+            if invocation.tenant_id:
+                headers["Lambda-Runtime-Aws-Tenant-Id"] = invocation.tenant_id
             self._send(HTTPStatus.OK, invocation.event, headers)
         elif _PING.match(self.path):
             self._send(HTTPStatus.OK, b"pong", content_type="text/plain")

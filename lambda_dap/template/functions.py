@@ -61,6 +61,8 @@ def build_function(logical_id: str, resource_type: str, raw: dict[str, Any], sco
         layers=layers,
         architecture=_architecture(properties),
         logging_config=properties.mapping("LoggingConfig", "a mapping such as {LogFormat: JSON}"),
+        tenancy_config=properties.resolved("TenancyConfig"),
+        durable_config=properties.resolved("DurableConfig"),
         unsupported_reason=code.unsupported or layer_problem,
     )
 

@@ -40,6 +40,8 @@ class Function:
     layers: tuple[Layer, ...] = ()
     architecture: str = "x86_64"  # "x86_64" | "arm64"
     logging_config: dict[str, Any] = field(default_factory=dict)
+    tenancy_config: Any = None  # TenancyConfig as written (a non-empty mapping: a multi-tenant function, as SAM)
+    durable_config: Any = None  # DurableConfig as written
     unsupported_reason: str | None = None  # why find() refuses it (S3 code, ...)
     function_id: str | None = None  # SAM's function ID (Metadata SamResourceId or from aws:cdk:path); None: logical ID
     cdk_path: str | None = None  # Metadata aws:cdk:path, the CDK construct path (MyStack/Handler/Resource)

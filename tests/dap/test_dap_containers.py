@@ -221,3 +221,44 @@ def test_attach_to_a_function_started_with_invoke_debug_port(lambda_images, dock
             invoke.kill()
             invoke.communicate()
     assert containers_gone(docker_client, "lambda-dap.function=Kitchen")
+
+
+TENANTS = REPO / "tests" / "apps" / "tenants"
+
+
+@pytest.mark.parametrize("shape", ["flat", "toolkit"])
+def test_a_launch_with_a_tenant_id_reaches_a_multi_tenant_handler(lambda_images, shape):
+    if shape == "flat":
+        configuration = {
+            "type": "lambda",
+            "name": "Orders",
+            "template": str(TENANTS / "template.yaml"),
+            "function": "OrdersFunction",
+            "event": {"orders": [1]},
+            "tenantId": "acme",
+            "invokeImage": lambda_images["python"],
+            "skipPullImage": True,
+        }
+    else:
+        configuration = {
+            "type": "aws-sam",
+            "name": "Orders (Toolkit)",
+            "invokeTarget": {
+                "target": "template",
+                "templatePath": str(TENANTS / "template.yaml"),
+                "logicalId": "OrdersFunction",
+            },
+            "lambda": {"payload": {"json": {"orders": [1]}}, "tenantId": "acme"},
+            "sam": {"localArguments": ["--invoke-image", lambda_images["python"], "--skip-pull-image"]},
+        }
+    with spawn() as dap:
+        dap.initialize()
+        launch = dap.send_request("direct-invoke" if shape == "toolkit" else "launch", configuration)
+        dap.wait_event("initialized")
+        dap.request("configurationDone")
+        assert dap.wait_response(launch)["success"]
+        assert dap.wait_event("exited")["body"]["exitCode"] == 0
+        dap.wait_event("terminated")
+        assert '{"tenant": "acme", "orders": [1]}' in dap.output("console")
+        dap.request("disconnect")
+        dap.close()

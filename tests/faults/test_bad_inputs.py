@@ -183,6 +183,45 @@ ERRORS = [
         r"Invalid --parameter-overrides 'Color='red': unterminated ' quote",
     ),
     Case("unknown-option", ("--debug-prot", "5"), 2, r"No such option:? '?--debug-prot'?\.?( \(.*\))?"),
+    Case(
+        "tenant-id-bad-character",
+        ("--tenant-id", "acme#1"),
+        2,
+        r"--tenant-id: contains invalid characters\. Allowed characters are a-z, A-Z, numbers, spaces, and the characters _ \. : / = \+ - @",
+    ),
+    Case("tenant-id-too-long", ("--tenant-id", "t" * 257), 2, r"--tenant-id: must be between 1 and 256 characters"),
+    Case("tenant-id-blank", ("--tenant-id", "   "), 2, r"--tenant-id: cannot be empty or contain only whitespace"),
+    Case(
+        "container-host-not-a-host",
+        ("--container-host", "http://localhost"),
+        2,
+        r"--container-host: 'http://localhost' is not a host name or IP address \(expected e\.g\. localhost or host\.docker\.internal\)",
+    ),
+    Case(
+        "container-host-unresolvable",
+        ("--container-host", "nowhere.invalid", "-d", "5990"),
+        2,
+        r"--container-host: 'nowhere\.invalid' cannot be resolved \(.+\)",
+    ),
+    Case("skip-prepare-infra-alone", ("--skip-prepare-infra",), 2, r"--skip-prepare-infra: Missing option --hook-name"),
+    Case(
+        "terraform-plan-file-alone",
+        ("--terraform-plan-file", "plan.json"),
+        2,
+        r"--terraform-plan-file: Missing option --hook-name",
+    ),
+    Case(
+        "hook-name-unknown",
+        ("--hook-name", "cdk"),
+        2,
+        r"--hook-name: cdk is not a valid hook name\. valid package ids: \['terraform'\]",
+    ),
+    Case(
+        "hook-name-with-template",
+        ("--hook-name", "terraform", "-t", "template.yaml"),
+        2,
+        r"Parameters hook-name, and t,template-file,template,parameter-overrides cannot be used together",
+    ),
     # --- what the options name: exit 1 ---
     Case(
         "invoke-image-no-such-function",
@@ -298,6 +337,61 @@ ERRORS = [
         1,
         r"\$LAMBDA_DAP_EXTENSION_INIT_TIMEOUT: expected a positive number of seconds such as 30 or 2\.5, got 'nan'",
         env={"LAMBDA_DAP_EXTENSION_INIT_TIMEOUT": "nan"},
+    ),
+    # --- the new options of SAM 1.170: exit 1 ---
+    Case(
+        "tenant-id-missing",
+        (),
+        1,
+        rf"{FN}\.TenancyConfig: The invoked function is enabled with tenancy configuration\. Add a valid tenant ID in your request and try again \(--tenant-id\)\.",
+        files={"template.yaml": props("TenancyConfig:", "  TenantIsolationMode: PER_TENANT")},
+    ),
+    Case(
+        "tenant-id-for-a-single-tenant-function",
+        ("--tenant-id", "acme"),
+        1,
+        r"--tenant-id acme: The invoked function is not enabled with tenancy configuration\. Remove the tenant ID from your request and try again \(Fn has no TenancyConfig\)\.",
+    ),
+    Case(
+        "hook-name-terraform-unprepared",
+        ("--hook-name", "terraform"),
+        1,
+        r"--hook-name terraform: lambda-dap does not run Terraform \(SAM's prepare hook\); run `sam build --hook-name terraform` first, then invoke again \(it uses \.aws-sam/build/template\.yaml\)",
+    ),
+    Case(
+        "durable-execution-name-for-a-durable-function",
+        ("--durable-execution-name", "order-1"),
+        1,
+        rf"--durable-execution-name order-1: {FN}\.DurableConfig makes it a durable function; lambda-dap does not emulate durable executions \(SAM runs them in its durable execution emulator\)",
+        files={"template.yaml": props("DurableConfig:", "  ExecutionTimeout: 900")},
+    ),
+    Case(
+        "save-params-into-yaml",
+        ("--save-params", "--region", "us-east-1"),
+        1,
+        r"--save-params: lambda-dap writes TOML config files only, not {dir}/samconfig\.yaml",
+        files={"samconfig.yaml": "version: 0.1\n"},
+    ),
+    Case(
+        "samconfig-tenant-id-bad-character",
+        (),
+        1,
+        r"{dir}/samconfig\.toml: tenant_id: contains invalid characters\. .+",
+        files={"samconfig.toml": 'version = 0.1\n[default.local_invoke.parameters]\ntenant_id = "a#b"\n'},
+    ),
+    Case(
+        "samconfig-mount-symlinks-maybe",
+        (),
+        1,
+        r"{dir}/samconfig\.toml: mount_symlinks: expected true or false, not 'maybe'",
+        files={"samconfig.toml": 'version = 0.1\n[default.local_invoke.parameters]\nmount_symlinks = "maybe"\n'},
+    ),
+    Case(
+        "samconfig-skip-prepare-infra-without-hook",
+        (),
+        1,
+        r"{dir}/samconfig\.toml: skip_prepare_infra: Missing option --hook-name",
+        files={"samconfig.toml": "version = 0.1\n[default.local_invoke.parameters]\nskip_prepare_infra = true\n"},
     ),
     # --- samconfig: exit 1 ---
     Case(
@@ -506,6 +600,12 @@ ERRORS = [
 ]
 
 WARNINGS = [
+    Case(
+        "durable-execution-name-for-another-function",
+        ("--durable-execution-name", "order-1"),
+        0,
+        warning=r"--durable-execution-name order-1: Fn has no DurableConfig \(the name is for durable functions only\); ignored, as SAM does",
+    ),
     Case(
         "event-and-no-event",
         ("-e", "event.json", "--no-event"),

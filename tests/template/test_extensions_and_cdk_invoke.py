@@ -77,3 +77,15 @@ def test_a_function_of_a_cdk_nested_stack_runs_by_its_construct_path(invoke_cli)
 
     assert run.code == 0, run.stderr
     assert run.json == {"processed": "o-1", "stage": "orders"}
+
+
+def test_the_flag_turns_expansion_on_and_off_over_the_variable(invoke_cli) -> None:
+    on = invoke_cli("WorkerGreenlowpriority", "--language-extensions", cwd=APP)
+
+    assert on.code == 0, on.stderr
+    assert on.json["colour"] == "Green"
+
+    off = invoke_cli("WorkerGreenlowpriority", "--no-language-extensions", cwd=APP, env=ON)
+
+    assert off.code == 1
+    assert "not found in template" in off.stderr
