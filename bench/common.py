@@ -39,9 +39,11 @@ def ensure_test_images() -> None:
     subprocess.run([sys.executable, str(REPO / "tests" / "images" / "build.py")], check=True)
 
 
-def time_once(command: Sequence[str], *, cwd: Path | None = None, stdin: bytes | None = None) -> float:
+def time_once(
+    command: Sequence[str], *, cwd: Path | None = None, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> float:
     started = time.perf_counter()
-    completed = subprocess.run(command, cwd=cwd, input=stdin, capture_output=True)
+    completed = subprocess.run(command, cwd=cwd, input=stdin, capture_output=True, env=env)
     elapsed = time.perf_counter() - started
     if completed.returncode != 0:
         raise SystemExit(
@@ -51,12 +53,17 @@ def time_once(command: Sequence[str], *, cwd: Path | None = None, stdin: bytes |
     return elapsed
 
 
-def alternate(commands: dict[str, tuple[list[str], Path | None]], runs: int, warmup: int = 2) -> dict[str, float]:
-    """Median wall time of each command, run in turns (A B A B ...) after a warm-up."""
+def alternate(
+    commands: dict[str, tuple[list[str], Path | None]],
+    runs: int,
+    warmup: int = 2,
+    envs: dict[str, dict[str, str]] | None = None,
+) -> dict[str, float]:
+    """Median wall time of each command, run in turns (A B A B ...) after a warm-up; `envs` per command name."""
     samples: dict[str, list[float]] = {name: [] for name in commands}
     for round_number in range(warmup + runs):
         for name, (command, cwd) in commands.items():
-            elapsed = time_once(command, cwd=cwd)
+            elapsed = time_once(command, cwd=cwd, env=(envs or {}).get(name))
             if round_number >= warmup:
                 samples[name].append(elapsed)
     return {name: statistics.median(values) for name, values in samples.items()}

@@ -111,10 +111,22 @@ class SettingError(LambdaDapError):
     code = 2009
 
 
+class TenancyError(LambdaDapError):
+    """`--tenant-id` and the function's TenancyConfig disagree (SAM's TenantIdValidationError)."""
+
+    code = 2010
+
+
+class UnsupportedOption(OptionError):
+    """An option of `sam local invoke` that needs what lambda-dap does not do (Terraform, durable executions)."""
+
+    code = 2011
+
+
 class DependencyError(LambdaDapError):
     """A function's requirements.txt or package.json cannot be installed (no such package, no wheel, no pip/npm)."""
 
-    code = 2010
+    code = 2012
 
 
 # --- container and Docker (3xxx) ---------------------------------------------------------------------------------
@@ -142,6 +154,12 @@ class PortInUse(LambdaDapError):
 
 class NetworkNotFound(LambdaDapError):
     code = 3007
+
+
+class EngineElsewhere(DockerNotAvailable):
+    """The Docker engine runs on another machine (or in a VM), which lambda-dap cannot work with yet."""
+
+    code = 3009
 
 
 class EngineError(ContainerError):

@@ -8,59 +8,34 @@ spoken here with the standard library: one method per endpoint, as docker-py's `
 from __future__ import annotations
 
 import json
-import os
-import socket
 import struct
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
+from lambda_dap.container.endpoint import Endpoint, parse_host, resolve_endpoint
+from lambda_dap.container.transport import ConnectionPool, SshConnection, connector
 from lambda_dap.container.wire import HttpResponse, send_request
 from lambda_dap.errors import ContainerError, DockerNotAvailable, EngineError
 
 LABEL = "lambda-dap"  # every container lambda-dap starts carries it: `docker ps -a --filter label=lambda-dap`
-DEFAULT_HOST = "unix:///var/run/docker.sock"
 
 
 class Engine:
-    """The Docker Engine API at `DOCKER_HOST` (a unix socket or plain tcp)."""
+    """The Docker Engine API at an endpoint: the one the Docker CLI would use (`resolve_endpoint`) by default."""
 
-    def __init__(self, host: str | None = None) -> None:
-        self.host = host or os.environ.get("DOCKER_HOST") or DEFAULT_HOST
-        url = urlsplit(self.host)
-        if url.scheme == "unix":
-            self._socket_path: str | None = url.path
-            self._address: tuple[str, int] | None = None
-        elif url.scheme in ("tcp", "http"):
-            if os.environ.get("DOCKER_TLS_VERIFY"):
-                raise DockerNotAvailable(f"DOCKER_HOST={self.host} with TLS is not supported; use the local socket")
-            self._socket_path, self._address = None, (url.hostname or "localhost", url.port or 2375)
-        else:
-            raise DockerNotAvailable(f"DOCKER_HOST={self.host} is not supported: use unix:// or tcp://")
+    def __init__(self, host: str | None = None, endpoint: Endpoint | None = None) -> None:
+        if endpoint is None:
+            endpoint = parse_host(host, "host") if host else resolve_endpoint()
+        self.endpoint = endpoint
+        self.host = endpoint.url
+        connect = connector(endpoint)
+        # A local socket costs nothing to open: one connection per request. TLS and ssh keep connections open.
+        self._pool = ConnectionPool(connect) if endpoint.scheme != "unix" else None
+        self._connect = connect
 
     # --- transport -----------------------------------------------------------------------------------------------
-
-    def _connect(self, timeout: float | None) -> socket.socket:
-        if self._socket_path is not None:
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            address: Any = self._socket_path
-        else:
-            assert self._address is not None
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            address = self._address
-        sock.settimeout(timeout)
-        try:
-            sock.connect(address)
-        except (FileNotFoundError, ConnectionRefusedError, PermissionError) as e:
-            sock.close()
-            raise DockerNotAvailable(
-                f"Cannot reach the Docker engine at {self.host}: is Docker running? ({e.strerror or e})"
-            ) from e
-        except OSError as e:
-            sock.close()
-            raise DockerNotAvailable(f"Cannot reach the Docker engine at {self.host}: {e}") from e
-        return sock
 
     def _open(
         self,
@@ -74,13 +49,19 @@ class Engine:
         if query:
             path += "?" + urlencode({k: _query_value(v) for k, v in query.items() if v is not None})
         data = json.dumps(body).encode() if body is not None else None
-        sock = self._connect(timeout)
-        try:
-            send_request(sock, method, path, data, "application/json" if data is not None else None)
-            response = HttpResponse(sock)
-        except OSError as e:
-            sock.close()
-            raise DockerNotAvailable(f"Lost the Docker engine at {self.host}: {e}") from e
+        content_type = "application/json" if data is not None else None
+        while True:
+            sock, reused = self._pool.take(timeout) if self._pool is not None else (self._connect(timeout), False)
+            try:
+                send_request(sock, method, path, data, content_type, keep_alive=self._pool is not None)
+                response = HttpResponse(sock, release=self._pool.give_back if self._pool is not None else None)
+                break
+            except OSError as e:
+                why = sock.diagnostic() if isinstance(sock, SshConnection) else ""
+                sock.close()
+                if reused:
+                    continue  # a kept connection the engine closed while idle: the request goes on a new one
+                raise DockerNotAvailable(f"Lost the Docker engine at {self.host}: {why or e}") from e
         if response.status >= 400:
             payload = response.read()
             response.close()

@@ -7,14 +7,16 @@ does not pay for importing http.client, which brings ssl and the email package w
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from typing import BinaryIO
 
 
 class HttpResponse:
     """A response's status, headers and body, the body read lazily (`read`, or line by line)."""
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, release: Callable[[socket.socket], None] | None = None) -> None:
         self._sock = sock
+        self._release = release
         self._reader: BinaryIO = sock.makefile("rb")
         status_line = self._reader.readline()
         parts = status_line.split(None, 2)
@@ -94,15 +96,32 @@ class HttpResponse:
         if pending:
             yield pending
 
+    @property
+    def reusable(self) -> bool:
+        """The whole body was read and the engine keeps the connection: it can carry the next request."""
+        framed = self._chunked or "content-length" in self.headers
+        return self._done and framed and self.headers.get("connection", "").lower() != "close"
+
     def close(self) -> None:
         self._reader.close()
-        self._sock.close()
+        release, self._release = self._release, None
+        if release is not None and self.reusable:
+            release(self._sock)
+        else:
+            self._sock.close()
 
 
 def send_request(
-    sock: socket.socket, method: str, path: str, body: bytes | None = None, content_type: str | None = None
+    sock: socket.socket,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    content_type: str | None = None,
+    keep_alive: bool = False,
 ) -> None:
-    head = [f"{method} {path} HTTP/1.1", "Host: docker", "Connection: close"]
+    head = [f"{method} {path} HTTP/1.1", "Host: docker"]
+    if not keep_alive:
+        head.append("Connection: close")
     if body is not None:
         head.append(f"Content-Length: {len(body)}")
         if content_type:

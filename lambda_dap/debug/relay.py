@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from lambda_dap.debug.tcp import quick_ack, tune
+from lambda_dap.debug.tcp import connect_past_proxy, quick_ack, tune
 from lambda_dap.errors import PortInUse
 
 log = logging.getLogger(__name__)
@@ -28,10 +28,12 @@ _CHUNK = 65536
 class DebugRelay:
     """Accepts debugger clients on `host_ip:port`; relays each to `upstream()` (the debugger in the container)."""
 
-    def __init__(self, host_ip: str, port: int, *, debugger: str) -> None:
-        """`debugger` decides how a client that left is made up for: "debugpy" and "delve" are known."""
+    def __init__(self, host_ip: str, port: int, *, debugger: str, through_proxy: bool = False) -> None:
+        """`debugger` decides how a client that left is made up for: "debugpy" and "delve" are known;
+        `through_proxy`: the upstream is a port Docker publishes (see `connect_past_proxy`)."""
         self.host_ip, self.port = host_ip, port
         self._debugger = debugger
+        self._through_proxy = through_proxy
         self._upstream: Callable[[], tuple[str, int] | None] = lambda: None
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -54,6 +56,8 @@ class DebugRelay:
 
     def close(self) -> None:
         self._closed.set()
+        with contextlib.suppress(OSError):  # wakes the accept() in progress: a close alone leaves the port listening
+            self._listener.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(OSError):
             self._listener.close()
         with self._lock:
@@ -87,6 +91,8 @@ class DebugRelay:
             address = self._upstream()
             if address is not None:
                 try:
+                    if self._through_proxy:
+                        return connect_past_proxy(address, timeout=1.0)
                     return socket.create_connection(address, timeout=0.05)  # a lost SYN waits 1 s
                 except OSError:
                     pass

@@ -19,13 +19,15 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from lambda_dap.container.engine import ensure_network, network_gateway
+from lambda_dap.container.engine import engine, ensure_network, network_gateway
 from lambda_dap.container.images import PullStatus, ensure_image
+from lambda_dap.container.locality import check_engine_is_here, check_gateway_is_here
 from lambda_dap.container.reaper import reap
 from lambda_dap.container.run import Container
+from lambda_dap.debug.tcp import connect_past_proxy
 from lambda_dap.errors import DebuggerError, InvocationCancelled, LambdaDapError
 from lambda_dap.invoke import events
 from lambda_dap.invoke.plan import FunctionPlan, plan_function
@@ -134,6 +136,7 @@ class InvokeSession:
             if plan.dependencies is not None and plan.installed_dependencies is None:
                 plan.installed_dependencies = self._install_dependencies(plan.dependencies)
             if self._image_details is None:
+                check_engine_is_here(engine().endpoint)  # before any request goes to an engine elsewhere
                 self._image_details = ensure_image(
                     plan.image,
                     skip_pull=self.request.skip_pull_image,
@@ -188,7 +191,7 @@ class InvokeSession:
             network = self.request.docker_network
             if network and network != "host":
                 ensure_network(network)
-            host = "127.0.0.1" if network == "host" else network_gateway("bridge")
+            host = self._runtime_api_host(network)
             try:  # each part is recorded as soon as it exists: whatever interrupts, _remove_container finds it
                 with signals_held():  # and a signal waits until they are all recorded
                     self._acquire(plan, host)
@@ -214,6 +217,15 @@ class InvokeSession:
             )
             if plan.debug is not None and self.debug is not None:
                 self._announce_debugger(plan, container)
+
+    @staticmethod
+    def _runtime_api_host(network: str | None) -> str:
+        """Where the container reaches lambda-dap's Runtime API: the bridge's gateway, an address of this machine."""
+        if network == "host":
+            return "127.0.0.1"
+        gateway = network_gateway("bridge")
+        check_gateway_is_here(gateway, engine().endpoint)
+        return gateway
 
     def _acquire(self, plan: FunctionPlan, host: str) -> None:
         """The container and everything around it, each recorded on the session the moment it exists."""
@@ -244,6 +256,8 @@ class InvokeSession:
 
         assert plan.debug is not None and self.debug is not None
         host = "127.0.0.1" if self.debug.host_ip == "0.0.0.0" else self.debug.host_ip
+        if self._relay is None and self._through_published_port():
+            host = self.debug.container_host or host  # the port Docker published, where --container-host reaches it
         mappings = plan.path_mappings
         code_dir = str(plan.code.path) if plan.code.path else None
         configuration = attach_configuration(plan.runtime_family, host, self.debug.port, mappings, code_dir)
@@ -280,7 +294,17 @@ class InvokeSession:
         from lambda_dap.debug.relay import DebugRelay
 
         assert plan.debug is not None
-        return DebugRelay(self.debug.host_ip, self.debug.port, debugger=plan.debug.debugger)
+        return DebugRelay(
+            self.debug.host_ip,
+            self.debug.port,
+            debugger=plan.debug.debugger,
+            through_proxy=self._through_published_port(),
+        )
+
+    def _through_published_port(self) -> bool:
+        """Whether lambda-dap reaches the debugger at `--container-host` through a port Docker publishes (instead of
+        the container's own address)."""
+        return self.debug is not None and bool(self.debug.container_host) and self.request.docker_network != "host"
 
     def _debugger_address(self, container: Container) -> tuple[str, int] | None:
         """The debugger's address as the host reaches it directly; None when the container is gone."""
@@ -288,6 +312,10 @@ class InvokeSession:
             return None
         if self.request.docker_network == "host":
             return (self.debug.host_ip if self.debug.host_ip != "0.0.0.0" else "127.0.0.1", self.debug.port)
+        if self._through_published_port():
+            assert self.debug.container_host is not None
+            relayed = self._relay is not None
+            return (self.debug.container_host, self.debug.upstream_port if relayed else self.debug.port)
         address = container.ip_address()
         return (address, self.debug.port) if address else None
 
@@ -305,7 +333,10 @@ class InvokeSession:
             address = self._debugger_address(container)
             if address is not None:
                 try:
-                    connection = socket.create_connection(address, timeout=CONNECT_ATTEMPT_S)
+                    if self._through_published_port():
+                        connection = connect_past_proxy(address, timeout=CONNECT_ATTEMPT_S)
+                    else:
+                        connection = socket.create_connection(address, timeout=CONNECT_ATTEMPT_S)
                 except OSError as e:  # refused at once while nothing listens; a lost SYN: try again, don't wait 1 s
                     last_error = e.strerror or str(e)
                 else:
@@ -424,6 +455,7 @@ class InvokeSession:
             timeout_s=float(plan.timeout_s),
             function_arn=plan.function_arn,
             enforce_timeout=enforce,
+            tenant_id=self.request.tenant_id,
         )
         self._cancelled.clear()
         self._current = invocation
@@ -463,7 +495,7 @@ class InvokeSession:
             assembler.flush()
         self._record_runtime_done(sandbox, invocation)
         peak = self._container.peak_memory_bytes() if self._container else None
-        init_ms = self._init_duration_ms(api)
+        init_ms = self._init_duration_ms(api, invocation)
         if reset:
             sandbox.shutdown_reason = (
                 "timeout"
@@ -475,18 +507,21 @@ class InvokeSession:
         used_mb = math.ceil(peak / 1048576) if peak else None
         if extension_failure is not None:
             self._emit(events.PlatformLog(f"[ERROR] {extension_failure.error_type}: {extension_failure.message}"))
-        if invocation.handed_out:
-            self._emit(events.InvocationEnded(invocation.request_id))
-            self._emit(
-                events.Reported(
-                    invocation.request_id,
-                    duration_ms=invocation.duration_ms,
-                    memory_size_mb=plan.memory_mb,
-                    max_memory_used_mb=used_mb,
-                    init_duration_ms=init_ms,
-                )
+        if not invocation.handed_out:
+            # The init failed (/init/error, the runtime or an extension gone before `next`): Lambda still logs the
+            # invocation it could not run, after what the init wrote, with the init's duration.
+            self._emit(events.InvocationStarted(invocation.request_id))
+        self._emit(events.InvocationEnded(invocation.request_id))
+        self._emit(
+            events.Reported(
+                invocation.request_id,
+                duration_ms=invocation.duration_ms,
+                memory_size_mb=plan.memory_mb,
+                max_memory_used_mb=used_mb,
+                init_duration_ms=init_ms,
             )
-            self._record_report(sandbox, invocation, used_mb, init_ms)
+        )
+        self._record_report(sandbox, invocation, used_mb, init_ms)
         self._current = None
         if reset:
             if self.debug and invocation.outcome in (Outcome.SUCCESS, Outcome.FUNCTION_ERROR):
@@ -495,7 +530,16 @@ class InvokeSession:
                 time.sleep(DEBUGGER_FLUSH_S)
             with self._lock, signals_held():
                 self._remove_container(graceful=bool(self.debug))
+            if not last:
+                self._emit(events.Notice(_reset_notice(invocation.outcome, extension_failure is not None)))
         return self._result(invocation, init_ms, used_mb, extension_failure)
+
+    def invoke_all(self, payloads: Sequence[bytes]) -> Iterator[InvocationResult]:
+        """Send the events one after another to the one warm container (a script of test cases), yielding each
+        result as it comes; a timeout or a crash resets the sandbox and the next event starts cold, as in Lambda.
+        The container goes with the last event."""
+        for number, payload in enumerate(payloads, start=1):
+            yield self.invoke(payload, last=number == len(payloads))
 
     def cancel(self) -> None:
         """End the running `invoke()` from another thread: it raises InvocationCancelled, the sandbox is reset."""
@@ -626,11 +670,16 @@ class InvokeSession:
         else:
             run_dir.write_deadline(invocation.request_id, paused=False, value_ms=int(time.time() * 1000) + remaining_ms)
 
-    def _init_duration_ms(self, api: RuntimeApi) -> float | None:
-        if self._init_reported or api.first_next_at is None:
+    def _init_duration_ms(self, api: RuntimeApi, invocation: Invocation) -> float | None:
+        """The cold start, reported once per container: until the runtime's first `next`, or until its init failed
+        (it posted /init/error, or it or an extension ended before `next`)."""
+        ended = api.first_next_at or api.init_error_at
+        if ended is None and not invocation.handed_out:
+            ended = invocation.responded_at
+        if self._init_reported or ended is None:
             return None
         self._init_reported = True
-        return (api.first_next_at - self._container_started_at) * 1000.0
+        return (ended - self._container_started_at) * 1000.0
 
     # --- container output and exit -------------------------------------------------------------------------------
 
@@ -690,6 +739,19 @@ def signals_held() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+_RESET_REASONS = {
+    Outcome.TIMEOUT: "The invocation timed out",
+    Outcome.RUNTIME_EXITED: "The runtime exited",
+    Outcome.INIT_ERROR: "The function's init failed",
+}
+
+
+def _reset_notice(outcome: Outcome | None, extension_failed: bool) -> str:
+    why = _RESET_REASONS.get(outcome) if outcome is not None else None
+    why = why or ("An extension failed" if extension_failed else "The sandbox ended")
+    return f"{why}: the sandbox is reset, as Lambda does; the next invocation starts cold in a new container"
 
 
 def attach_timeout_s() -> float:

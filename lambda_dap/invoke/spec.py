@@ -35,6 +35,7 @@ def container_spec(
     mounts = [Mount(str(run_dir), RUN_DIR_MOUNT, read_only=False)]  # the launcher, the client, the meeting place
     if plan.code.path is not None:
         mounts.append(Mount(str(plan.code.path), "/var/task"))
+        mounts.extend(Mount(str(target), f"/var/task/{name}") for target, name in plan.symlink_mounts)
     if plan.opt_dir is not None:
         mounts.append(Mount(str(plan.opt_dir), "/opt"))
     installed = plan.installed_dependencies
@@ -50,6 +51,9 @@ def container_spec(
         relayed = relays_debug_port(request, plan)
         published = request.debug.ports[1:] if relayed else request.debug.ports
         ports = [PortBinding(port, port, request.debug.host_ip) for port in published]
+        if relayed and request.debug.container_host and request.debug.upstream_port:
+            # the relay reaches the debugger through --container-host: on a host port of its own
+            ports.append(PortBinding(request.debug.port, request.debug.upstream_port, request.debug.host_ip))
         security_opt, cap_add = list(plan.debug.security_opt), list(plan.debug.cap_add)
     environment.update(plan.container_environment)
     if installed is not None and installed.python_path is not None:

@@ -531,16 +531,17 @@ def test_plain_tcp_is_spoken(monkeypatch, fresh_engine):
 @pytest.mark.parametrize(
     ("host", "tls_verify", "says"),
     [
-        pytest.param("tcp://127.0.0.1:2376", "1", "TLS", id="tcp-tls"),
-        pytest.param("ssh://me@build-host", None, "not supported", id="ssh"),
-        pytest.param("https://127.0.0.1:2376", None, "not supported", id="https"),
+        pytest.param("tcp://127.0.0.1:2376", "1", "ca.pem does not exist", id="tcp-tls-without-certificates"),
+        pytest.param("ftp://build-host", None, "expected unix://, tcp:// or ssh://", id="ftp"),
+        pytest.param("tcp://127.0.0.1:99999", None, "port", id="bad-port"),
         pytest.param("npipe:////./pipe/docker_engine", None, "not supported", id="npipe"),
     ],
 )
-def test_an_unsupported_docker_host_is_a_clear_error_before_any_connection(
-    monkeypatch, fresh_engine, host, tls_verify, says
+def test_an_unusable_docker_host_is_a_clear_error_before_any_connection(
+    monkeypatch, tmp_path, fresh_engine, host, tls_verify, says
 ):
     monkeypatch.setenv("DOCKER_HOST", host)
+    monkeypatch.setenv("DOCKER_CERT_PATH", str(tmp_path))  # no certificates there
     if tls_verify is None:
         monkeypatch.delenv("DOCKER_TLS_VERIFY", raising=False)
     else:
@@ -556,3 +557,45 @@ def test_engine_caches_one_client_until_cleared(fake):
     assert engine() is engine()
     assert engine().host == os.environ["DOCKER_HOST"]
     assert Engine("unix:///elsewhere.sock").host == "unix:///elsewhere.sock"
+
+
+def test_over_tcp_a_connection_the_engine_closed_while_kept_is_replaced_without_sending_twice(
+    monkeypatch, fresh_engine
+):
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    running = FakeEngine(listener)  # answers one request per connection, then closes it
+    try:
+        running.answer("GET", "/containers/abc/json", with_length(200, b'{"Id": "abc"}'))
+        monkeypatch.setenv("DOCKER_HOST", f"tcp://127.0.0.1:{listener.getsockname()[1]}")
+        monkeypatch.delenv("DOCKER_TLS_VERIFY", raising=False)
+        for _ in range(3):
+            assert engine().inspect_container("abc") == {"Id": "abc"}
+        assert len(running.requests) == 3
+        assert "connection" not in running.requests[0].headers, "keep-alive asked for over tcp"
+    finally:
+        running.close()
+
+
+def test_over_tcp_requests_share_a_kept_connection(monkeypatch, fresh_engine):
+    listener = socket.create_server(("127.0.0.1", 0))
+    connections: list[int] = []
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        connections.append(1)
+        with conn, conn.makefile("rb") as reader:
+            while reader.readline():
+                while reader.readline() not in (b"\r\n", b""):
+                    pass
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+
+    threading.Thread(target=serve, daemon=True).start()
+    monkeypatch.setenv("DOCKER_HOST", f"tcp://127.0.0.1:{listener.getsockname()[1]}")
+    monkeypatch.delenv("DOCKER_TLS_VERIFY", raising=False)
+    try:
+        for _ in range(5):
+            assert engine().inspect_container("abc") == {}
+        assert connections == [1]
+    finally:
+        listener.close()

@@ -1,0 +1,67 @@
+"""lambda-dap refuses, in one line and before any request, an engine on another machine (it needs shared files and
+network for now); engines on this machine, however reached, are used."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from lambda_dap.container.endpoint import parse_host
+from lambda_dap.container.locality import check_engine_is_here, check_gateway_is_here, is_this_machine
+from lambda_dap.errors import EngineElsewhere
+
+ELSEWHERE = "198.51.100.2"  # TEST-NET-2: the tests' own "remote" engine address (tests/remote); never routed
+
+
+def own_address() -> str:
+    """An IPv4 address of one of this machine's interfaces other than loopback, as `ip` lists them."""
+    listing = subprocess.run(["ip", "-4", "-o", "addr", "show", "scope", "global"], capture_output=True, text=True)
+    for line in listing.stdout.splitlines():
+        fields = line.split()
+        if "inet" in fields:
+            return fields[fields.index("inet") + 1].split("/")[0]
+    pytest.skip("no global IPv4 address on this machine")
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "127.0.0.53", "::1"])
+def test_loopback_is_this_machine(host):
+    assert is_this_machine(host)
+
+
+def test_an_address_of_this_machines_interfaces_is_this_machine():
+    assert is_this_machine(own_address())
+
+
+def test_other_addresses_and_unknown_names_are_elsewhere():
+    assert not is_this_machine(ELSEWHERE)
+    assert not is_this_machine("build-box.invalid")  # .invalid never resolves
+
+
+@pytest.mark.parametrize("url", ["unix:///var/run/docker.sock", "tcp://127.0.0.1:2376", "ssh://me@localhost"])
+def test_engines_on_this_machine_pass(url):
+    check_engine_is_here(parse_host(url, "DOCKER_HOST"))
+
+
+@pytest.mark.parametrize("url", [f"tcp://{ELSEWHERE}:2375", f"ssh://me@{ELSEWHERE}", "tcp://build-box.invalid:2376"])
+def test_an_engine_elsewhere_is_one_line_naming_it(url):
+    with pytest.raises(EngineElsewhere) as caught:
+        check_engine_is_here(parse_host(url, "DOCKER_HOST"))
+    message = str(caught.value)
+    assert url in message and "DOCKER_HOST" in message and "another machine" in message and "\n" not in message
+
+
+def test_a_bridge_gateway_that_is_no_address_here_means_a_vm():
+    # TEST-NET-3: only ever inside tests/remote's namespace, never an address of this machine's own interfaces
+    endpoint = parse_host("unix:///var/run/docker.sock", "default")
+    with pytest.raises(EngineElsewhere, match=r"bridge gateway 203\.0\.113\.200 is no address of this machine"):
+        check_gateway_is_here("203.0.113.200", endpoint)
+    check_gateway_is_here("127.0.0.1", endpoint)
+
+
+@pytest.mark.docker
+def test_the_cli_refuses_an_engine_elsewhere_before_sending_it_anything(invoke_cli):
+    run = invoke_cli("Kitchen", env={"DOCKER_HOST": f"tcp://{ELSEWHERE}:2375"}, timeout=30)
+    assert run.code == 1
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "runs on another machine" in lines[0], run.stderr

@@ -1,0 +1,77 @@
+"""The remote engine fixture (`remote_engine`, see dockerd.py) and its container leak check.
+
+Without root or network namespaces the remote tests are skipped on a developer machine and fail in CI (CI=true),
+as the Docker tests are.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+import pytest
+
+from tests.conftest import CONTAINER_LABEL, LEAK_GRACE_SECONDS, SESSION_LABEL, _in_ci, _labelled_containers
+
+# The test images the remote engine gets (names of tests/images/build.py's recipes). The Go build image is left
+# out: it is the largest by far and builds run on the client.
+REMOTE_IMAGES = ("debian", "python", "plain", "nodejs", "provided")
+
+_label_key, _, _label_value = SESSION_LABEL.partition("=")
+CONTAINER_LABELS = {CONTAINER_LABEL: "", _label_key: _label_value}  # for containers the tests start themselves
+
+
+def _unavailable(message: str):
+    if _in_ci():
+        pytest.fail(message + " (CI=true: the remote engine tests must run, not skip)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def remote_engine(docker_client, lambda_images):
+    """A started RemoteEngine holding the test images `REMOTE_IMAGES`; shared by the whole session."""
+    from tests.remote.dockerd import EngineUnsupported, RemoteEngine
+
+    engine = RemoteEngine()
+    try:
+        engine.start()
+    except EngineUnsupported as error:
+        _unavailable(f"remote engine unavailable: {error}")
+    try:
+        engine.load_images(docker_client, [lambda_images[name] for name in REMOTE_IMAGES])
+        yield engine
+    finally:
+        engine.stop()
+
+
+@pytest.fixture(scope="session")
+def remote_images(remote_engine, lambda_images) -> dict[str, str]:
+    """{name: tag} of the test images present on the remote engine."""
+    return {name: lambda_images[name] for name in REMOTE_IMAGES}
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_remote_containers(request):
+    """A test using the remote engine must remove every container labelled lambda-dap that it started there."""
+    if "remote_engine" not in request.fixturenames:
+        yield
+        return
+    client = request.getfixturevalue("remote_engine").client
+    before = set(_labelled_containers(client))
+    yield
+    deadline = time.monotonic() + LEAK_GRACE_SECONDS
+    while True:
+        leaked = {cid: info for cid, info in _labelled_containers(client).items() if cid not in before}
+        if not leaked or time.monotonic() >= deadline:
+            break
+        time.sleep(0.1)
+    if not leaked:
+        return
+    for cid in leaked:
+        with contextlib.suppress(Exception):
+            client.containers.get(cid).remove(force=True)
+    listing = "\n".join(f"  {cid[:12]} {info}" for cid, info in leaked.items())
+    pytest.fail(
+        f"test left {len(leaked)} container(s) labelled {CONTAINER_LABEL} on the remote engine:\n{listing}",
+        pytrace=False,
+    )
