@@ -111,6 +111,24 @@ class SettingError(LambdaDapError):
     code = 2009
 
 
+class TenancyError(LambdaDapError):
+    """`--tenant-id` and the function's TenancyConfig disagree (SAM's TenantIdValidationError)."""
+
+    code = 2010
+
+
+class UnsupportedOption(OptionError):
+    """An option of `sam local invoke` that needs what lambda-dap does not do (Terraform, durable executions)."""
+
+    code = 2011
+
+
+class DependencyError(LambdaDapError):
+    """A function's requirements.txt or package.json cannot be installed (no such package, no wheel, no pip/npm)."""
+
+    code = 2012
+
+
 # --- container and Docker (3xxx) ---------------------------------------------------------------------------------
 
 

@@ -19,7 +19,8 @@ or Stack/Function inside nested stacks; it may be left out when the template has
 
 SAM's environment variables are read too: SAM_TEMPLATE_FILE, SAM_DEBUG_PORT, DEBUGGER_ARGS,
 SAM_DOCKER_VOLUME_BASEDIR, SAM_DOCKER_NETWORK, SAM_LAYER_CACHE_BASEDIR, SAM_SKIP_PULL_IMAGE,
-SAM_FORCE_IMAGE_BUILD, SAM_DEBUG; options given on the command line win over them, and they over samconfig.toml.
+SAM_FORCE_IMAGE_BUILD, SAM_DEBUG; options given on the command line win over them, and they over samconfig.toml
+(SAM_CLI_ENABLE_LANGUAGE_EXTENSIONS sits under samconfig.toml, as in SAM; SAM_CLI_BETA_FEATURES is accepted).
 
 \b
 Exit codes: 0 success, 1 lambda-dap error (bad input, Docker), 2 usage error,
@@ -36,6 +37,14 @@ Exit codes: 0 success, 1 lambda-dap error (bad input, Docker), 2 usage error,
     metavar="PATH",
     help="JSON file containing event data passed to the Lambda function during invoke. If this option "
     "is not specified, no event is assumed. Pass in the value '-' to input JSON via stdin.",
+)
+@click.option(
+    "--events",
+    "events",
+    metavar="PATH",
+    help="Run a script of events one after another in one warm container: a JSON Lines file (one event per line), "
+    "a directory of .json files (one event each, in name order) or '-' (JSON Lines on stdin). One line per event on "
+    "stdout: its result, or Lambda's error document; the exit code is the worst outcome.",
 )
 @click.option(
     "--no-event",
@@ -115,7 +124,13 @@ Exit codes: 0 success, 1 lambda-dap error (bad input, Docker), 2 usage error,
 @click.option(
     "--force-image-build",
     is_flag=True,
-    help="Rebuild what invoking a function with layers needs: re-download and re-extract its layers.",
+    help="Rebuild what invoking a function needs: re-download and re-extract its layers, re-install its dependencies.",
+)
+@click.option(
+    "--skip-dependencies",
+    is_flag=True,
+    help="Do not install the function's requirements.txt or package.json (lambda-dap does when the code directory "
+    "is not a sam build output and has no installed packages): the code directory brings its own.",
 )
 @click.option("--profile", metavar="TEXT", help="The profile from your credentials file that gets AWS credentials.")
 @click.option("--region", metavar="TEXT", help="The AWS Region to use, for example us-east-1.")
@@ -163,6 +178,65 @@ Exit codes: 0 success, 1 lambda-dap error (bad input, Docker), 2 usage error,
 @click.option("--container-dns", multiple=True, metavar="IP", help="DNS server for the container. Repeatable.")
 @click.option("--no-memory-limit", is_flag=True, help="Do not limit the container's memory to MemorySize.")
 @click.option(
+    "--tenant-id",
+    metavar="TEXT",
+    help="Tenant ID for multi-tenant Lambda functions (TenancyConfig): required by them, refused by the others; "
+    "the function sees it as context.tenant_id. Must be 1-256 characters, the allowed characters are a-z and "
+    "A-Z, numbers, spaces, and the characters _ . : / = + - @",
+)
+@click.option(
+    "--durable-execution-name",
+    metavar="TEXT",
+    help="Name for the durable execution (for durable functions only). lambda-dap does not emulate durable "
+    "executions: with a DurableConfig function it is an error, with another function it is ignored (as in SAM).",
+)
+@click.option(
+    "--mount-symlinks/--no-mount-symlinks",
+    default=None,
+    help="Also mount every symlink at the top level of the code directory (read-only, where it points to) so it "
+    "resolves in the container; by default only symlinks to a node_modules directory are. This can give access "
+    "to locations outside of your workspace.",
+)
+@click.option(
+    "--language-extensions/--no-language-extensions",
+    default=None,
+    help="Expand AWS::LanguageExtensions transforms (Fn::ForEach, Fn::Length, Fn::ToJsonString, Fn::FindInMap "
+    "with DefaultValue) locally. Off by default. Equivalent env var: SAM_CLI_ENABLE_LANGUAGE_EXTENSIONS=1.",
+)
+@click.option(
+    "--container-host",
+    metavar="TEXT",
+    help="Host where lambda-dap reaches the container's published ports (the debugger), for example "
+    "host.docker.internal when lambda-dap runs in a container. [default: the container's own address]",
+)
+@click.option(
+    "--save-params",
+    is_flag=True,
+    help="Save the parameters provided via the command line to the configuration file "
+    "([<env>.local_invoke.parameters] of samconfig.toml).",
+)
+@click.option(
+    "--beta-features/--no-beta-features",
+    default=None,
+    help="Accepted for SAM compatibility (also SAM_CLI_BETA_FEATURES): nothing in lambda-dap is gated behind it.",
+)
+@click.option(
+    "--hook-name",
+    metavar="TEXT",
+    help="Hook package id (terraform). lambda-dap does not run Terraform: it goes on only when "
+    ".aws-sam/build/template.yaml is already prepared (`sam build --hook-name terraform`), as SAM does.",
+)
+@click.option(
+    "--skip-prepare-infra/--prepare-infra",
+    default=None,
+    help="Skip preparation stage when there are no infrastructure changes. Only used in conjunction with --hook-name.",
+)
+@click.option(
+    "--terraform-plan-file",
+    metavar="PATH",
+    help="Used for passing a custom plan file when executing the Terraform hook (needs --hook-name).",
+)
+@click.option(
     "--debug", is_flag=True, help="Turn on debug logging to print debug messages lambda-dap generates, with timestamps."
 )
 @click.pass_context
@@ -188,6 +262,12 @@ def _invoke(given: dict[str, Any]) -> int:
     )
     if request.debug_logging:
         configure_logging(True)
-    with InvokeRenderer(request.log_file) as render, InvokeSession(request, on_event=render) as session:
-        result = session.invoke(last=True)
-    return result.exit_code
+    scripted = request.events
+    with (
+        InvokeRenderer(request.log_file, one_line=scripted is not None) as render,
+        InvokeSession(request, on_event=render) as session,
+    ):
+        if scripted is None:
+            return session.invoke(last=True).exit_code
+        results = session.invoke_all([event.data for event in scripted])
+        return max(result.exit_code for result in results)  # the worst: a timeout (4) over a function error (3)

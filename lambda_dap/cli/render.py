@@ -3,10 +3,15 @@
 The function's output arrives as exact bytes; it is cut into lines here (`\\r` is a line break too, as SAM shows
 awslambdaric's multi-line error reports) and a partial line is ended, on a line of its own, when the invocation
 ends. Every line goes to `--log-file` as well.
+
+With `one_line` (a script of events, `--events`), each result is one line of stdout, whatever it holds: a JSON
+result without its insignificant whitespace (every other byte kept), anything else as a JSON string of its text.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 import threading
 from pathlib import Path
@@ -21,8 +26,14 @@ class InvokeRenderer:
     """An event sink for `InvokeSession`; thread-safe. Use as a context manager (it owns the log file)."""
 
     def __init__(
-        self, log_file: Path | None = None, *, stdout: IO[bytes] | None = None, stderr: IO[str] | None = None
+        self,
+        log_file: Path | None = None,
+        *,
+        stdout: IO[bytes] | None = None,
+        stderr: IO[str] | None = None,
+        one_line: bool = False,
     ) -> None:
+        self._one_line = one_line
         self._stdout = stdout or sys.stdout.buffer
         self._stdout_is_terminal = stdout is None and sys.stdout.isatty()
         self._stderr = stderr or sys.stderr
@@ -81,10 +92,14 @@ class InvokeRenderer:
             self.line(text)
 
     def _print_result(self, payload: bytes) -> None:
-        """The function's answer, as soon as the runtime posts it: byte-exact, a line of its own on a terminal."""
-        self._stdout.write(payload)
-        if self._stdout_is_terminal:
-            self._stdout.write(b"\n")
+        """The function's answer, as soon as the runtime posts it: byte-exact, a line of its own on a terminal
+        (with `one_line`: always one line)."""
+        if self._one_line:
+            self._stdout.write(one_line_result(payload) + b"\n")
+        elif self._stdout_is_terminal:
+            self._stdout.write(payload + b"\n")
+        else:
+            self._stdout.write(payload)
         self._stdout.flush()
 
     def line(self, text: str) -> None:
@@ -94,3 +109,21 @@ class InvokeRenderer:
             if self._file is not None:
                 self._file.write(text + "\n")
                 self._file.flush()
+
+
+_STRING_OR_SPACE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[ \t\n\r]+')
+_LINE_BREAKS = str.maketrans({"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def one_line_result(payload: bytes) -> bytes:
+    """A result as one line that parses as JSON: JSON (UTF-8) without the whitespace between its tokens, every
+    string, number and key kept as written; anything else as a JSON string of its text. The characters
+    `str.splitlines()` also breaks at (U+0085, U+2028, U+2029: raw only inside JSON strings) are escaped."""
+    try:
+        text = payload.decode("utf-8")
+        json.loads(text)
+    except ValueError:  # UnicodeDecodeError included
+        line = json.dumps(payload.decode("utf-8", errors="replace"), ensure_ascii=False)
+    else:
+        line = _STRING_OR_SPACE.sub(lambda match: match[0] if match[0][0] == '"' else "", text)
+    return line.translate(_LINE_BREAKS).encode()

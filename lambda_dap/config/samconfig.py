@@ -43,17 +43,19 @@ def load_command_parameters(
     *,
     known: Collection[str] | None = None,
     warn: Callable[[str], None] | None = None,
+    missing_ok: bool = False,
 ) -> dict[str, Any]:
     """`[env.global.parameters]` overlaid with `[env.<command>.parameters]`.
 
-    A missing `default` env gives {}; another env that the file lacks is an error listing the envs it has; a
+    A missing `default` env gives {} (any missing env with `missing_ok`: `--save-params` is about to write it);
+    another env that the file lacks is an error listing the envs it has; a
     `version` that is not a number is an error, as in SAM. `warn` gets a line per key of the command's own table
     that is not in `known` (SAM ignores them without a word; `global` keys may belong to other commands)."""
     document = _read(path)
     _check_version(document, path)
     envs = {name: value for name, value in document.items() if isinstance(value, dict)}
     if env not in envs:
-        if env == DEFAULT_ENV:
+        if env == DEFAULT_ENV or missing_ok:
             return {}
         present = ", ".join(sorted(envs)) or "none"
         raise ConfigFileError(f"Config environment '{env}' not found in {path} (environments present: {present})")
@@ -107,3 +109,79 @@ def _parameters(section: dict[str, Any], command: str, env: str, path: Path) -> 
     if not isinstance(parameters, dict):
         raise ConfigFileError(f"Invalid config file {path}: [{env}.{command}.parameters] must be a table of options")
     return dict(parameters)
+
+
+def config_file_to_write(explicit: str | None, template_dir: Path) -> Path:
+    """Where `--save-params` writes, as SAM: `explicit` (relative to the template's directory), else the first
+    default name present there, else `samconfig.toml` there."""
+    if explicit:
+        path = Path(explicit).expanduser()
+        return path if path.is_absolute() else template_dir / path
+    return next(
+        (template_dir / name for name in DEFAULT_CONFIG_NAMES if (template_dir / name).is_file()),
+        template_dir / DEFAULT_CONFIG_NAMES[0],
+    )
+
+
+def save_command_parameters(
+    path: Path,
+    parameters: dict[str, Any],
+    *,
+    env: str = DEFAULT_ENV,
+    command: str = "local_invoke",
+    global_parameters: dict[str, Any] | None = None,
+) -> None:
+    """Write `parameters` into `[env.<command>.parameters]` (and `global_parameters` into `[env.global.parameters]`)
+    of the TOML file at `path`, keeping everything else in it, comments included, as SAM's `--save-params` does.
+
+    A key whose value `[env.global.parameters]` already holds is left out of the command's table (SAM's
+    deduplication); a new file gets `version = 0.1`."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    if path.suffix.lower() != ".toml":
+        from lambda_dap.errors import UnsupportedOption
+
+        raise UnsupportedOption(f"--save-params: lambda-dap writes TOML config files only, not {path}")
+    try:
+        document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.is_file() else tomlkit.document()
+    except OSError as e:
+        raise ConfigFileError(f"Cannot read config file {path}: {e.strerror or e}") from e
+    except TOMLKitError as e:
+        raise ConfigFileError(f"Invalid config file {path}: {e}") from e
+    for table, values in ((command, parameters), ("global", global_parameters or {})):
+        for key, value in values.items():
+            _put(document, [env, table, "parameters"], key, value)
+            _deduplicate(document, env, table, key)
+    if "version" not in document:
+        document["version"] = 0.1
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(tomlkit.dumps(document), encoding="utf-8")
+    except OSError as e:
+        raise ConfigFileError(f"Cannot write config file {path}: {e.strerror or e}") from e
+
+
+def _put(document: Any, tables: list[str], key: str, value: Any) -> None:
+    """Set `key` in the nested table `tables`, creating the tables that are missing (a key holding something else
+    than a table is an error, as the file would be ambiguous)."""
+    import tomlkit
+
+    container = document
+    for name in tables:
+        if name not in container:
+            container[name] = tomlkit.table(is_super_table=name != tables[-1])
+        container = container[name]
+        if not isinstance(container, dict):
+            raise ConfigFileError(f"Invalid config file: [{'.'.join(tables)}]: {name} is not a table")
+    container[key] = value
+
+
+def _deduplicate(document: Any, env: str, command: str, key: str) -> None:
+    if command == "global":
+        return
+    section = document.get(env, {})
+    global_value = section.get("global", {}).get("parameters", {}).get(key)
+    parameters = section.get(command, {}).get("parameters", {})
+    if global_value and global_value == parameters.get(key):
+        del parameters[key]

@@ -176,6 +176,7 @@ class _Builder:
                 "dockerVolumeBasedir": ("docker_volume_basedir", self._path),
                 "layerCacheBasedir": ("layer_cache_basedir", self._path),
                 "forceImageBuild": ("force_image_build", None),
+                "skipDependencies": ("skip_dependencies", None),
                 "configFile": ("config_file", self._path),
                 "configEnv": ("config_env", None),
                 "addHost": ("add_host", _strings),
@@ -184,6 +185,11 @@ class _Builder:
                 "noMemoryLimit": ("no_memory_limit", None),
                 "logFile": ("log_file", self._path),
                 "shutdown": ("shutdown", None),
+                "tenantId": ("tenant_id", None),
+                "durableExecutionName": ("durable_execution_name", None),
+                "mountSymlinks": ("mount_symlinks", None),
+                "languageExtensions": ("language_extensions", None),
+                "containerHost": ("container_host", None),
                 "handler": ("handler", None),
                 "codeDir": ("code_dir", self._path),
                 "memory": ("memory_mb", None),
@@ -291,7 +297,7 @@ class _Builder:
                 what = "MemorySize" if name == "memoryMb" else "Timeout"
                 self.warnings.append(f"lambda.{name} is ignored for a {kind!r} target: the template's {what} applies")
         if lam.get("tenantId"):
-            self.warnings.append("lambda.tenantId is ignored: lambda-dap has no multi-tenant mode")
+            self.options["tenant_id"] = lam["tenantId"]
 
     def _api_event(self, api: Mapping[str, Any], target: Mapping[str, Any]) -> None:
         from lambda_dap.dap.api_event import build_api_event, load_route
@@ -330,6 +336,11 @@ class _Builder:
             raise LaunchConfigError(
                 f"sam.localArguments: unexpected argument {parsed['function_identifier']!r} "
                 "(the function comes from invokeTarget)"
+            )
+        if "events" in parsed:
+            raise LaunchConfigError(
+                "sam.localArguments: --events (a script of events) is for `lambda-dap invoke`; in an editor, "
+                "a keepAlive session's `invoke` request sends the next event"
             )
         if "event" in parsed:
             self.options.pop("event_data", None)

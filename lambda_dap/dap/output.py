@@ -31,6 +31,7 @@ class EventMapper:
         self._lock = threading.Lock()
         self._decoders: dict[tuple[str, str], codecs.IncrementalDecoder] = {}
         self._pulls: dict[str, str] = {}  # image -> progressId
+        self._installs: dict[str, str] = {}  # manifest -> progressId
         self.console_banner: bytes | None = None  # a chunk of the function's output starting so is the debugger's
 
     def __call__(self, event: object) -> None:
@@ -40,6 +41,8 @@ class EventMapper:
                 self._output(event)
             elif kind == "ImagePull":
                 self._pull(event)
+            elif kind == "DependencyInstall":
+                self._install(event)
             elif kind == "ResultPosted":
                 self._result(event)
             elif kind in _CONSOLE_EVENTS:
@@ -101,10 +104,30 @@ class EventMapper:
             body["percentage"] = max(0.0, min(100.0, 100.0 * current / total))
         self._send(messages.event("progressUpdate", body))
 
+    def _install(self, event: Any) -> None:
+        """Installing dependencies: a progress bar from start to done, else its two lines as output."""
+        if not self._progress:
+            self._send(messages.output(event.text + "\n"))
+            return
+        with self._lock:
+            if event.done:
+                progress_id = self._installs.pop(event.manifest, None)
+            else:
+                progress_id = self._installs[event.manifest] = f"lambda-dap-deps-{next(_progress_ids)}"
+        if progress_id is None:
+            return
+        if event.done:
+            self._send(messages.event("progressEnd", {"progressId": progress_id, "message": event.text}))
+            return
+        body = {"progressId": progress_id, "title": "Installing dependencies", "message": event.text}
+        self._send(messages.event("progressStart", body))
+
     def end_progress(self) -> None:
         """End every progress bar still open (the image is there, or preparing failed)."""
         with self._lock:
             ids, self._pulls = [p for p in self._pulls.values() if p], {}
+            ids += self._installs.values()
+            self._installs = {}
         for progress_id in ids:
             self._send(messages.event("progressEnd", {"progressId": progress_id}))
 

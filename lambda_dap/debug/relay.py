@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from lambda_dap.debug.tcp import quick_ack, tune
+from lambda_dap.debug.tcp import connect_past_proxy, quick_ack, tune
 from lambda_dap.errors import PortInUse
 
 log = logging.getLogger(__name__)
@@ -29,12 +29,16 @@ _CHUNK = 65536
 class DebugRelay:
     """Accepts debugger clients on `host_ip:port`; relays each to `upstream()` (the debugger in the container)."""
 
-    def __init__(self, host_ip: str, port: int, *, debugger: str, dial: Dial | None = None) -> None:
-        """`debugger` decides how a client that left is made up for: "debugpy" and "delve" are known; `dial`
-        connects to the debugger's address (a socket's connect by default; an engine elsewhere: its agent's)."""
+    def __init__(
+        self, host_ip: str, port: int, *, debugger: str, through_proxy: bool = False, dial: Dial | None = None
+    ) -> None:
+        """`debugger` decides how a client that left is made up for: "debugpy" and "delve" are known;
+        `through_proxy`: the upstream is a port Docker publishes (see `connect_past_proxy`); `dial`, when given,
+        connects to the upstream instead (an engine elsewhere: through lambda-dap's agent in the container)."""
         self.host_ip, self.port = host_ip, port
         self._debugger = debugger
-        self._dial: Dial = dial or (lambda address, timeout: socket.create_connection(address, timeout=timeout))
+        self._through_proxy = through_proxy
+        self._dial = dial
         self._upstream: Callable[[], tuple[str, int] | None] = lambda: None
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -57,6 +61,8 @@ class DebugRelay:
 
     def close(self) -> None:
         self._closed.set()
+        with contextlib.suppress(OSError):  # wakes the accept() in progress: a close alone leaves the port listening
+            self._listener.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(OSError):
             self._listener.close()
         with self._lock:
@@ -90,7 +96,11 @@ class DebugRelay:
             address = self._upstream()
             if address is not None:
                 try:
-                    return self._dial(address, 0.05)  # a lost SYN waits 1 s
+                    if self._dial is not None:
+                        return self._dial(address, 0.05)
+                    if self._through_proxy:
+                        return connect_past_proxy(address, timeout=1.0)
+                    return socket.create_connection(address, timeout=0.05)  # a lost SYN waits 1 s
                 except OSError:
                     pass
             time.sleep(0.02)
@@ -143,7 +153,7 @@ class DebugRelay:
         if address is None:
             return
         try:
-            sock = self._dial(address, 2.0)
+            sock = self._dial(address, 2.0) if self._dial is not None else socket.create_connection(address, 2.0)
         except OSError:
             return
         requests = [("initialize", {"adapterID": "lambda-dap", "pathFormat": "path"})]

@@ -10,9 +10,28 @@ from __future__ import annotations
 
 import contextlib
 import io
+import select
 import socket
 
 _QUICKACK = getattr(socket, "TCP_QUICKACK", None)
+PROXY_SETTLE_S = 0.25  # how long a connection through Docker's port proxy must stay open to count
+
+
+def connect_past_proxy(address: tuple[str, int], timeout: float) -> socket.socket:
+    """A connection to a port Docker publishes, made only once something listens behind it.
+
+    Docker's port proxy accepts at once and hangs up when nothing listens in the container yet (moby/moby#16976),
+    so a connection counts when it is still open `PROXY_SETTLE_S` later (a debugger server says nothing first) or
+    has data. Raises OSError, as `socket.create_connection` does."""
+    sock = socket.create_connection(address, timeout=timeout)
+    try:
+        readable, _, _ = select.select([sock], [], [], PROXY_SETTLE_S)
+        if readable and not sock.recv(1, socket.MSG_PEEK):
+            raise ConnectionRefusedError(f"{address[0]}:{address[1]} hung up: nothing listens behind it yet")
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 def tune(sock: socket.socket) -> socket.socket:

@@ -17,17 +17,22 @@ import re
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from lambda_dap.errors import EventError, LambdaDapError, OptionError, OptionValueError
+from lambda_dap.errors import EventError, LambdaDapError, OptionError, OptionValueError, UnsupportedOption
 from lambda_dap.invoke.request import CodeTarget, DebugOptions, InvokeRequest
 
+if TYPE_CHECKING:
+    from lambda_dap.invoke.cases import ScriptedEvent
+
 PATH, TEXT, FLAG, PORTS, TEXTS = "path", "text", "flag", "ports", "texts"
+BOOL = "bool"  # a --x/--no-x flag: False is a value given, None is not given
 
 # option -> (kind, SAM's environment variable)
 OPTIONS: dict[str, tuple[str, str | None]] = {
     "function_identifier": (TEXT, None),
     "event": (PATH, None),
+    "events": (PATH, None),
     "no_event": (FLAG, None),
     "template_file": (PATH, "SAM_TEMPLATE_FILE"),
     "env_vars": (PATH, None),
@@ -42,6 +47,7 @@ OPTIONS: dict[str, tuple[str, str | None]] = {
     "layer_cache_basedir": (PATH, "SAM_LAYER_CACHE_BASEDIR"),
     "skip_pull_image": (FLAG, "SAM_SKIP_PULL_IMAGE"),
     "force_image_build": (FLAG, "SAM_FORCE_IMAGE_BUILD"),
+    "skip_dependencies": (FLAG, None),
     "profile": (TEXT, None),
     "region": (TEXT, None),
     "config_file": (PATH, None),
@@ -54,29 +60,35 @@ OPTIONS: dict[str, tuple[str, str | None]] = {
     "container_dns": (TEXTS, None),
     "no_memory_limit": (FLAG, None),
     "debug": (FLAG, "SAM_DEBUG"),
+    "tenant_id": (TEXT, None),
+    "mount_symlinks": (BOOL, None),
+    "container_host": (TEXT, None),
+    "durable_execution_name": (TEXT, None),
+    "language_extensions": (BOOL, None),  # SAM_CLI_ENABLE_LANGUAGE_EXTENSIONS: under samconfig, as SAM reads it
+    "beta_features": (BOOL, None),
+    "save_params": (FLAG, None),
+    "hook_name": (TEXT, None),
+    "skip_prepare_infra": (BOOL, None),
+    "terraform_plan_file": (PATH, None),
 }
-_NOT_FROM_CONFIG = {"config_file", "config_env"}
+_NOT_FROM_CONFIG = {"config_file", "config_env", "events"}
 _TRUE = {"1", "true", "t", "yes", "y", "on"}
 _FALSE = {"0", "false", "f", "no", "n", "off", ""}
 DEFAULT_HOST_INTERFACE = "127.0.0.1"
 STDIN_NOTICE = "Reading invoke payload from stdin (you can also pass it from file with --event)"
+EVENTS_STDIN_NOTICE = "Reading events from stdin, one JSON event per line"
 # Option names whose command-line spelling is not `--name-with-dashes`.
 _FLAGS = {"template_file": "--template", "function_identifier": "FUNCTION_IDENTIFIER"}
-# Options of `sam local invoke` that lambda-dap takes from samconfig without using them.
-SAM_ONLY_OPTIONS = frozenset(
-    {
-        "beta_features",
-        "container_host",
-        "durable_execution_name",
-        "hook_name",
-        "language_extensions",
-        "mount_symlinks",
-        "save_params",
-        "skip_prepare_infra",
-        "tenant_id",
-        "terraform_plan_file",
-    }
-)
+# Options of `sam local invoke` that lambda-dap takes from samconfig without using them (none left).
+SAM_ONLY_OPTIONS: frozenset[str] = frozenset()
+# samconfig keys SAM writes under another name than lambda-dap's option (`--save-params` writes the argument so).
+CONFIG_ALIASES = {"function_logical_id": "function_identifier"}
+LANGUAGE_EXTENSIONS_ENV = "SAM_CLI_ENABLE_LANGUAGE_EXTENSIONS"
+HOOK_NAMES = ("terraform",)
+PREPARED_TEMPLATE = Path(".aws-sam") / "build" / "template.yaml"  # what SAM's prepare hook leaves (and `sam build`)
+# SAM's TenantIdType: 1-256 characters of these.
+_TENANT_ID = re.compile(r"^[a-zA-Z0-9._:/=+\-@ ]+$")
+_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _REGION = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?$")  # botocore's validate_region_name
 
 
@@ -126,12 +138,15 @@ def build_request(
     if template is not None and not template_given and values.get("template_file"):
         template = _path(values["template_file"], cwd)
     _check_values(values, sources, cwd)
+    template = _check_hook(values, options, template, cwd, sources, notice)
     debug = _debug_options(values, options, cwd, sources)
-    return InvokeRequest(
+    scripted = _scripted_events(values, cwd, stdin, notice, sources)
+    request = InvokeRequest(
         template=template,
         function_id=values.get("function_identifier"),
         code=code,
-        event=_event(values, options, cwd, stdin, notice, warn, sources),
+        event=b"{}" if scripted else _event(values, options, cwd, stdin, notice, warn, sources),
+        events=scripted,
         env_vars_file=_optional_path(values.get("env_vars"), cwd),
         env_vars=values["env_vars"] if isinstance(values.get("env_vars"), Mapping) else None,
         parameter_overrides=_overrides(values, template.parent if template else cwd, sources),
@@ -142,6 +157,7 @@ def build_request(
         layer_cache_dir=_optional_path(values.get("layer_cache_basedir"), cwd),
         skip_pull_image=bool(values.get("skip_pull_image")),
         force_image_build=bool(values.get("force_image_build")),
+        skip_dependencies=bool(values.get("skip_dependencies")),
         profile=values.get("profile"),
         region=values.get("region"),
         invoke_images=parse_invoke_images(values.get("invoke_image") or ()),
@@ -152,7 +168,14 @@ def build_request(
         dns=list(values.get("container_dns") or ()),
         log_file=_optional_path(values.get("log_file"), cwd),
         debug_logging=bool(values.get("debug")),
+        tenant_id=values.get("tenant_id"),
+        mount_symlinks=bool(values.get("mount_symlinks")),
+        durable_execution_name=values.get("durable_execution_name"),
+        language_extensions=_language_extensions(values, environ),
     )
+    if values.get("save_params"):
+        _save_params(options, values, request, template.parent if template is not None else cwd, notice)
+    return request
 
 
 def _given(options: Mapping[str, Any], environ: Mapping[str, str], sources: _Sources) -> dict[str, Any]:
@@ -160,7 +183,7 @@ def _given(options: Mapping[str, Any], environ: Mapping[str, str], sources: _Sou
     values: dict[str, Any] = {}
     for name, (kind, variable) in OPTIONS.items():
         value = options.get(name)
-        if _is_given(value):
+        if _is_given(value) or (kind == BOOL and value is not None):
             values[name] = value
             sources[name] = _flag(name)
         elif variable and environ.get(variable, "") != "":
@@ -190,20 +213,29 @@ def _apply_samconfig(
     if config_path is None:
         return
     parameters = load_command_parameters(
-        config_path, values.get("config_env") or DEFAULT_ENV, known=(*OPTIONS, *SAM_ONLY_OPTIONS), warn=warn
+        config_path,
+        values.get("config_env") or DEFAULT_ENV,
+        known=(*OPTIONS, *SAM_ONLY_OPTIONS, *CONFIG_ALIASES),
+        warn=warn,
+        missing_ok=bool(values.get("save_params")),
     )
-    for name, raw in parameters.items():
+    for key, raw in parameters.items():
+        name = CONFIG_ALIASES.get(key, key)
         kind = OPTIONS.get(name, (None, None))[0]
         if kind is None or name in _NOT_FROM_CONFIG or name in values:
             continue
         if name == "parameter_overrides" and isinstance(raw, list):
             raw = " ".join(str(item) for item in raw)
-        value = _convert(raw, kind, f"{config_path}: {name}")
+        if name == "add_host" and isinstance(raw, Mapping):  # as `--save-params` writes it: {host = "ip"}
+            raw = [f"{host}:{address}" for host, address in raw.items()]
+        value = raw if name == "parameter_overrides" and isinstance(raw, Mapping) else None
+        if value is None:
+            value = _convert(raw, kind, f"{config_path}: {key}")
         if kind == PATH and value and not Path(str(value)).expanduser().is_absolute():
             value = str(config_path.parent / str(value))
-        if _is_given(value):
+        if _is_given(value) or (kind == BOOL and value is not None):
             values[name] = value
-            sources[name] = f"{config_path}: {name}"
+            sources[name] = f"{config_path}: {key}"
 
 
 def _check_values(values: dict[str, Any], sources: _Sources, cwd: Path) -> None:
@@ -225,6 +257,131 @@ def _check_values(values: dict[str, Any], sources: _Sources, cwd: Path) -> None:
     region = values.get("region")
     if region and not _REGION.match(str(region)):
         raise sources.error("region", f"'{region}' is not a region name (expected one such as us-east-1)")
+    tenant = values.get("tenant_id")
+    if tenant is not None:
+        problem = tenant_id_problem(str(tenant))
+        if problem is not None:
+            raise sources.error("tenant_id", problem)
+    host = values.get("container_host")
+    if host is not None and not _is_host(str(host)):
+        raise sources.error(
+            "container_host",
+            f"'{host}' is not a host name or IP address (expected e.g. localhost or host.docker.internal)",
+        )
+
+
+def tenant_id_problem(tenant_id: str) -> str | None:
+    """What is wrong with a tenant id, in SAM's words (its TenantIdType), or None."""
+    if not 1 <= len(tenant_id) <= 256:
+        return "must be between 1 and 256 characters"
+    if not tenant_id.strip():
+        return "cannot be empty or contain only whitespace"
+    if not _TENANT_ID.match(tenant_id):
+        return (
+            "contains invalid characters. "
+            "Allowed characters are a-z, A-Z, numbers, spaces, and the characters _ . : / = + - @"
+        )
+    return None
+
+
+def _is_host(value: str) -> bool:
+    """An IP address or a DNS host name (labels of letters, digits and inner hyphens)."""
+    if _is_ip(value.strip("[]")):
+        return True
+    return 0 < len(value) <= 253 and all(_HOST_LABEL.match(label) for label in value.removesuffix(".").split("."))
+
+
+def _check_hook(
+    values: dict[str, Any],
+    options: Mapping[str, Any],
+    template: Path | None,
+    cwd: Path,
+    sources: _Sources,
+    notice: Callable[[str], None],
+) -> Path | None:
+    """SAM's rules for `--hook-name` and its companions; lambda-dap does not run Terraform, so a hook goes on only
+    when its prepare step is already done (`.aws-sam/build/template.yaml` exists, as SAM then skips it too)."""
+    hook = values.get("hook_name")
+    if not hook:
+        for name in ("skip_prepare_infra", "terraform_plan_file"):
+            if values.get(name):
+                raise sources.error(name, "Missing option --hook-name")
+        return template
+    if hook not in HOOK_NAMES:
+        raise sources.error("hook_name", f"{hook} is not a valid hook name. valid package ids: {list(HOOK_NAMES)}")
+    if any(_is_given(options.get(name)) for name in ("template_file", "parameter_overrides")):
+        raise OptionValueError(
+            "Parameters hook-name, and t,template-file,template,parameter-overrides cannot be used together"
+        )
+    prepared = cwd / PREPARED_TEMPLATE
+    if not prepared.is_file():
+        raise UnsupportedOption(
+            f"{sources.label('hook_name')} {hook}: lambda-dap does not run Terraform (SAM's prepare hook); "
+            f"run `sam build --hook-name {hook}` first, then invoke again (it uses {PREPARED_TEMPLATE})"
+        )
+    notice("Skipped prepare hook. Current application is already prepared.")
+    return template if template is not None and values.get("template_file") else prepared
+
+
+def _language_extensions(values: dict[str, Any], environ: Mapping[str, str]) -> bool | None:
+    """The flag, else samconfig's value, else SAM_CLI_ENABLE_LANGUAGE_EXTENSIONS (truthy: 1, true, yes); None when
+    none of them says anything."""
+    if values.get("language_extensions") is not None:
+        return bool(values["language_extensions"])
+    variable = environ.get(LANGUAGE_EXTENSIONS_ENV)
+    if variable is None or variable.strip() == "":
+        return None
+    return variable.strip().lower() in {"1", "true", "yes"}
+
+
+# What `--save-params` leaves out: itself, where the config is, and what SAM does not keep among its parameters.
+_NOT_SAVED = {"save_params", "config_file", "config_env", "debug", "profile", "region", "beta_features"}
+
+
+def _save_params(
+    options: Mapping[str, Any],
+    values: dict[str, Any],
+    request: InvokeRequest,
+    template_dir: Path,
+    notice: Callable[[str], None],
+) -> None:
+    """`--save-params`: the options given on the command line into `[<env>.local_invoke.parameters]`, and the
+    region into `[<env>.global.parameters]`, with the values SAM's own types make of them."""
+    from lambda_dap.config.samconfig import DEFAULT_ENV, config_file_to_write, save_command_parameters
+
+    saved: dict[str, Any] = {}
+    for name, (kind, _variable) in OPTIONS.items():
+        value = options.get(name)
+        if name in _NOT_SAVED or not (_is_given(value) or (kind == BOOL and value is not None)):
+            continue
+        saved["function_logical_id" if name == "function_identifier" else name] = _saved_value(name, value, request)
+    region = values.get("region") or _default_region()
+    path = config_file_to_write(values.get("config_file"), template_dir)
+    env = values.get("config_env") or DEFAULT_ENV
+    save_command_parameters(path, saved, env=env, global_parameters={"region": region})
+    shown = {**saved, "region": region}
+    notice(f"Saved parameters to config file '{path.name}' under environment '{env}': {shown}")
+
+
+def _saved_value(name: str, value: Any, request: InvokeRequest) -> Any:
+    if name == "template_file" and request.template is not None:
+        return str(request.template)
+    if name == "parameter_overrides":
+        return dict(request.parameter_overrides)
+    if name == "add_host":
+        return dict(request.extra_hosts)
+    if name == "debug_port":
+        return [int(port) for port in _as_tuple(value)]
+    if isinstance(value, (list, tuple)):
+        return [str(item) for item in value]
+    return value if isinstance(value, bool) else str(value)
+
+
+def _default_region() -> str:
+    """The region SAM saves when none is given: the AWS configuration's, else us-east-1."""
+    import botocore.session
+
+    return botocore.session.get_session().get_config_variable("region") or "us-east-1"
 
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:
@@ -243,7 +400,7 @@ def _is_ip(value: Any) -> bool:
 
 def _convert(raw: Any, kind: str, where: str, error: type[OptionError] = OptionError) -> Any:
     """A value from the environment or a config file, as its option's kind wants it."""
-    if kind == FLAG:
+    if kind in (FLAG, BOOL):
         if isinstance(raw, bool):
             return raw
         text = str(raw).strip().lower()
@@ -336,6 +493,9 @@ def _debug_options(
         if not debugger_path.is_dir():
             raise OptionError(f"--debugger-path '{values['debugger_path']}' is not a directory")
     relay = options.get("debug_relay")
+    container_host = values.get("container_host")
+    if container_host:
+        _check_resolves(str(container_host), sources)
     return DebugOptions(
         ports=ports,
         debugger_path=debugger_path,
@@ -343,7 +503,19 @@ def _debug_options(
         host_ip=host_ip,
         relay=relay is None or bool(relay),
         keep_timeout=relay is not None and not relay,
+        container_host=str(container_host).strip("[]") if container_host else None,
+        upstream_port=free_port(host_ip) if container_host else None,
     )
+
+
+def _check_resolves(host: str, sources: _Sources) -> None:
+    """The host lambda-dap reaches the published debug ports at must have an address."""
+    import socket
+
+    try:
+        socket.getaddrinfo(host.strip("[]"), None, type=socket.SOCK_STREAM)
+    except OSError as e:
+        raise sources.error("container_host", f"'{host}' cannot be resolved ({e.strerror or e})") from e
 
 
 def _code_target(options: Mapping[str, Any], cwd: Path) -> CodeTarget | None:
@@ -395,6 +567,24 @@ def _event(
         notice(STDIN_NOTICE)
         return load_event_bytes((stdin or sys.stdin.buffer).read(), "stdin")
     return load_event(_path(source, cwd), shown=str(source))
+
+
+def _scripted_events(
+    values: dict[str, Any], cwd: Path, stdin: IO[bytes] | None, notice: Callable[[str], None], sources: _Sources
+) -> tuple[ScriptedEvent, ...] | None:
+    """`--events`: read and checked now, before anything runs. An `--event` from samconfig gives way to it; one
+    given alongside it on the command line is a usage error."""
+    source = values.get("events")
+    if not source:
+        return None
+    for name in ("event", "no_event"):
+        if values.get(name) and sources.label(name).startswith("-"):
+            raise OptionValueError(f"{sources.label('events')} and {sources.label(name)} cannot be used together")
+    from lambda_dap.invoke.cases import read_events
+
+    if source == "-":
+        notice(EVENTS_STDIN_NOTICE)
+    return read_events(str(source), cwd, stdin=stdin)
 
 
 def load_event(path: Path, *, shown: str | None = None) -> bytes:

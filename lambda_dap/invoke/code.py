@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from lambda_dap.errors import TemplateError
@@ -69,3 +70,26 @@ class CodeDirectory:
         if self._temp is not None:
             shutil.rmtree(self._temp, ignore_errors=True)
             self._temp = None
+
+
+def symlink_mounts(code_dir: Path | None, *, every: bool, notice: Callable[[str], None]) -> list[tuple[Path, str]]:
+    """The top-level symlinks of `code_dir` to bind-mount where they point, as SAM does: those resolving to a
+    `node_modules` directory, or every one with `--mount-symlinks`. Each is (resolved host path, its name)."""
+    if code_dir is None or not code_dir.is_dir():
+        return []
+    mounts: list[tuple[Path, str]] = []
+    for entry in sorted(os.scandir(code_dir), key=lambda item: item.name):
+        if not entry.is_symlink():
+            continue
+        target = Path(os.path.realpath(entry.path))
+        if target.name != "node_modules" and not every:
+            notice(
+                f"Not mounting symlink ({entry.path} -> {target}) by default. "
+                "Use --mount-symlinks to always mount symlinks in the container"
+            )
+            continue
+        if not target.exists():
+            notice(f"Not mounting symlink ({entry.path} -> {target}): its target does not exist")
+            continue
+        mounts.append((target, entry.name))
+    return mounts

@@ -46,6 +46,26 @@ class ImagePull(Event):
 
 
 @dataclass(frozen=True, eq=False)
+class DependencyInstall(Event):
+    """Installing a function's requirements.txt or package.json into lambda-dap's cache: once when it starts,
+    once `done` (with the time it took). A cached install sends none."""
+
+    manifest: str  # the manifest as shown to the user (relative to the working directory when below it)
+    installer: str  # "pip" | "npm"
+    runtime: str
+    architecture: str
+    done: bool = False
+    seconds: float | None = None
+
+    @property
+    def text(self) -> str | None:
+        if self.done:
+            return f"Installed dependencies from {self.manifest} in {self.seconds or 0.0:.1f} s"
+        target = f"{self.runtime} ({self.architecture})"
+        return f"Installing dependencies from {self.manifest} for {target} with {self.installer} ..."
+
+
+@dataclass(frozen=True, eq=False)
 class ContainerStarted(Event):
     container_id: str
     image: str

@@ -23,8 +23,15 @@ from lambda_dap.config.envvars import (
     load_container_env_vars_file,
     load_env_vars_file,
 )
-from lambda_dap.errors import FunctionNotFound, LambdaDapError, OptionError, UnsupportedFunction
-from lambda_dap.invoke.code import CodeDirectory
+from lambda_dap.errors import (
+    FunctionNotFound,
+    LambdaDapError,
+    OptionError,
+    TenancyError,
+    UnsupportedFunction,
+    UnsupportedOption,
+)
+from lambda_dap.invoke.code import CodeDirectory, symlink_mounts
 from lambda_dap.invoke.request import CodeTarget, InvokeRequest
 from lambda_dap.invoke.runtimes import default_image, runtime_family, runtime_of_image
 from lambda_dap.template import load_functions
@@ -35,6 +42,8 @@ from lambda_dap.template.paths import display_path
 
 if TYPE_CHECKING:
     from lambda_dap.debug.settings import DebugSettings
+    from lambda_dap.deps.install import InstalledDependencies
+    from lambda_dap.deps.manifest import Manifest
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +52,7 @@ Warn = Callable[[str], None]
 # Lambda's limits (a deployed function outside them is refused; SAM runs it anyway, so lambda-dap warns).
 MEMORY_RANGE_MB = (128, 10240)
 MAX_TIMEOUT_S = 900
+MAX_HANDLER_CHARS = 128  # the Lambda API's Handler: at most 128 characters, no whitespace
 RUNTIME_EXAMPLES = "python3.12, nodejs20.x, java21, dotnet8, ruby3.3 or provided.al2023"
 
 
@@ -61,6 +71,9 @@ class FunctionPlan:
     debug: DebugSettings | None = None
     working_dir: str = "/var/task"
     opt_dir: Path | None = None
+    dependencies: Manifest | None = None  # a requirements.txt / package.json lambda-dap installs itself
+    installed_dependencies: InstalledDependencies | None = None  # once `InvokeSession.prepare()` installed it
+    symlink_mounts: list[tuple[Path, str]] = field(default_factory=list)  # (host target, name under /var/task)
 
     @property
     def effective_runtime(self) -> str | None:
@@ -75,13 +88,15 @@ class FunctionPlan:
     @property
     def path_mappings(self) -> list[dict[str, str]]:
         """Local sources to container paths, the most specific first: each local layer's python/ to
-        /opt/python, then the code directory to /var/task."""
+        /opt/python, each mounted symlink's target to its place under /var/task, then the code directory."""
         mappings = []
         for layer in self.function.layers:
             if layer.content_path is not None and (layer.content_path / "python").is_dir():
                 mappings.append(
                     {"localRoot": str(layer.content_path.resolve() / "python"), "remoteRoot": "/opt/python"}
                 )
+        for target, name in self.symlink_mounts:
+            mappings.append({"localRoot": str(target), "remoteRoot": f"/var/task/{name}"})
         if self.code.path is not None:
             mappings.append({"localRoot": str(self.code.path), "remoteRoot": "/var/task"})
         return mappings
@@ -114,6 +129,8 @@ def plan_function(
     host_env = os.environ if host_env is None else host_env
     aws = resolve_aws(request.profile, request.region, host_env)
     function = _find_function(request, aws, warn)
+    _check_tenancy(request, function)
+    _check_durable(request, function, warn)
     runtime = request.runtime or function.runtime
     if function.package_type != "Image":
         _check_runtime(request, function, runtime)
@@ -144,10 +161,9 @@ def plan_function(
 
     code = CodeDirectory(function, runtime)
     try:
-        _check_handler_file(
-            function, runtime, code.path, "handler" if request.code is not None else _field(function, "Handler")
-        )
         opt_dir = _prepare_layers(request, function, aws, notice)
+        symlinks = symlink_mounts(code.path, every=request.mount_symlinks, notice=notice)
+        dependencies = _find_dependencies(request, function, runtime, code.path)
     except BaseException:
         code.close()
         raise
@@ -164,6 +180,39 @@ def plan_function(
         debug=debug,
         working_dir=str(function.image_config.get("WorkingDirectory") or "/var/task"),
         opt_dir=opt_dir,
+        dependencies=dependencies,
+        symlink_mounts=symlinks,
+    )
+
+
+def _check_tenancy(request: InvokeRequest, function: Function) -> None:
+    """SAM's rule: a function with TenancyConfig needs a tenant id, any other refuses one."""
+    multi_tenant = isinstance(function.tenancy_config, dict) and bool(function.tenancy_config)
+    if multi_tenant and not request.tenant_id:
+        raise TenancyError(
+            f"{_field(function, 'TenancyConfig')}: The invoked function is enabled with tenancy configuration. "
+            "Add a valid tenant ID in your request and try again (--tenant-id)."
+        )
+    if not multi_tenant and request.tenant_id:
+        raise TenancyError(
+            f"--tenant-id {request.tenant_id}: The invoked function is not enabled with tenancy configuration. "
+            f"Remove the tenant ID from your request and try again ({function.full_path} has no TenancyConfig)."
+        )
+
+
+def _check_durable(request: InvokeRequest, function: Function, warn: Warn) -> None:
+    """A durable execution name is for DurableConfig functions, whose executions SAM runs in its durable emulator."""
+    name = request.durable_execution_name
+    if not name:
+        return
+    if function.durable_config:
+        raise UnsupportedOption(
+            f"--durable-execution-name {name}: {_field(function, 'DurableConfig')} makes it a durable function; "
+            "lambda-dap does not emulate durable executions (SAM runs them in its durable execution emulator)"
+        )
+    warn(
+        f"--durable-execution-name {name}: {function.full_path} has no DurableConfig (the name is for durable "
+        "functions only); ignored, as SAM does"
     )
 
 
@@ -177,7 +226,11 @@ def _find_function(request: InvokeRequest, aws: AwsContext, warn: Warn) -> Funct
         overrides["AWS::Region"] = request.region
     overrides.setdefault("AWS::Region", aws.region)
     catalog = load_functions(
-        request.template, parameter_overrides=overrides, base_dir=request.docker_volume_basedir, warn=warn
+        request.template,
+        parameter_overrides=overrides,
+        base_dir=request.docker_volume_basedir,
+        warn=warn,
+        language_extensions=request.language_extensions,
     )
     for name, image in request.invoke_images.items():
         if name is not None and catalog.get(name) is None:
@@ -234,7 +287,10 @@ def _check_runtime(request: InvokeRequest, function: Function, runtime: str | No
 
 
 def _warn_on_limits(request: InvokeRequest, function: Function, warn: Warn) -> None:
-    """MemorySize and Timeout beyond what Lambda allows: SAM runs them as given, and so does lambda-dap."""
+    """MemorySize, Timeout and Handler beyond what Lambda allows: SAM runs them as given, and so does lambda-dap.
+
+    Whether the Handler names a module that imports is the runtime's to say (Runtime.ImportModuleError, ...): a
+    module may be a compiled extension, a package, or come from a layer or the image."""
     low, high = MEMORY_RANGE_MB
     memory_field = "memory_mb" if request.code is not None else _field(function, "MemorySize")
     timeout_field = "timeout_s" if request.code is not None else _field(function, "Timeout")
@@ -248,6 +304,16 @@ def _warn_on_limits(request: InvokeRequest, function: Function, warn: Warn) -> N
             f"{timeout_field}: {function.timeout_s} seconds is beyond Lambda's {MAX_TIMEOUT_S}-second limit, so "
             f"Lambda would refuse it; running with {function.timeout_s} seconds"
         )
+    handler = function.handler
+    if handler and function.package_type != "Image":
+        handler_field = "handler" if request.code is not None else _field(function, "Handler")
+        if len(handler) > MAX_HANDLER_CHARS:
+            warn(
+                f"{handler_field}: {len(handler)} characters is beyond Lambda's {MAX_HANDLER_CHARS}-character limit, "
+                "so Lambda would refuse it; running it as given"
+            )
+        if any(character.isspace() for character in handler):
+            warn(f"{handler_field}: {handler!r} contains whitespace, so Lambda would refuse it; running it as given")
 
 
 def _warn_on_environment(
@@ -376,53 +442,6 @@ def _runtime_variables(function: Function, runtime: str | None) -> dict[str, str
     return variables
 
 
-_HANDLER_SUFFIXES = {"python": (".py", "/__init__.py", ".pyc"), "nodejs": (".js", ".mjs", ".cjs")}
-
-
-def handler_module_file(handler: str, family: str) -> str | None:
-    """The code file a handler names, without suffix: Python 'pkg.mod.fn' -> 'pkg/mod', 'dir/mod.fn' -> 'dir/mod';
-    Node.js 'dir/file.a.b' -> 'dir/file' (everything before the first dot of the last path segment)."""
-    if family == "python":
-        module = handler.rpartition(".")[0]
-        return module.replace(".", "/") if module else None
-    directory, _, name = handler.rpartition("/")
-    module = name.partition(".")[0]
-    if not module or "." not in name:
-        return None
-    return f"{directory}/{module}" if directory else module
-
-
-def _check_handler_file(function: Function, runtime: str | None, code_dir: Path | None, field: str) -> None:
-    """Catch a Handler that cannot name a file in the code directory before any container starts.
-
-    Only for Python and Node.js functions; the file's existence only without layers (a layer may provide it).
-    """
-    if not runtime or not function.handler or function.package_type == "Image":
-        return
-    family = runtime_family(runtime)
-    suffixes = _HANDLER_SUFFIXES.get(family)
-    if not suffixes:
-        return
-    handler = function.handler
-    module = handler_module_file(handler, family)
-    if not module or not handler.rpartition(".")[2]:
-        raise UnsupportedFunction(
-            f"{field}: '{handler}' is not FILE.FUNCTION; a handler names a module in the code directory and its "
-            "function, such as app.lambda_handler"
-        )
-    parts = handler.rpartition(".")[0].replace(".", "/").split("/") if family == "python" else module.split("/")
-    if handler.startswith("/") or any(part in ("", "..") for part in parts):
-        raise UnsupportedFunction(
-            f"{field}: '{handler}' does not name a module inside the code directory; a handler must (such as "
-            "app.lambda_handler or dir/app.lambda_handler), without '..' or a leading '/'"
-        )
-    if code_dir is None or function.layers:
-        return
-    if any((code_dir / f"{module}{suffix}").exists() for suffix in suffixes):
-        return
-    raise UnsupportedFunction(f"{field}: '{handler}' names {module}{suffixes[0]}, which does not exist in {code_dir}")
-
-
 def _prepare_layers(
     request: InvokeRequest, function: Function, aws: AwsContext, notice: Callable[[str], None]
 ) -> Path | None:
@@ -432,6 +451,25 @@ def _prepare_layers(
 
     cache_dir = request.layer_cache_dir or default_layer_cache_dir()
     return prepare_opt_dir(function.layers, cache_dir=cache_dir, aws=aws, force=request.force_image_build, log=notice)
+
+
+def _find_dependencies(
+    request: InvokeRequest, function: Function, runtime: str | None, code_dir: Path | None
+) -> Manifest | None:
+    """The manifest to install for a function run from its sources (none with --skip-dependencies, or for a
+    build output, an archive or inline code: only the template's own code directory counts)."""
+    source = function.code_path
+    if request.skip_dependencies or function.inline_code is not None or source is None or not source.is_dir():
+        return None
+    from lambda_dap.deps.manifest import find_manifest
+
+    return find_manifest(
+        code_dir=code_dir,
+        runtime=runtime,
+        architecture=function.architecture,
+        package_type=function.package_type,
+        template=request.template,
+    )
 
 
 def image_launcher_args(function: Function, image_details: dict[str, Any]) -> tuple[list[str], str | None]:

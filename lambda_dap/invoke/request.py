@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lambda_dap.invoke.cases import ScriptedEvent
 from lambda_dap.runtime.outcome import Outcome
 
 EXIT_OK = 0
@@ -22,6 +23,8 @@ class DebugOptions:
     host_ip: str = "127.0.0.1"  # where the ports are published on the host
     relay: bool = True  # lambda-dap serves the first port and relays it; False: the caller connects to the debugger
     keep_timeout: bool = False  # the function's Timeout still applies, paused while the caller says it is stopped
+    container_host: str | None = None  # --container-host: reach the published ports there (None: the container's IP)
+    upstream_port: int | None = None  # with container_host, the host port the relayed debugger port is published on
 
     @property
     def port(self) -> int:
@@ -50,6 +53,7 @@ class InvokeRequest:
     function_id: str | None = None
     code: CodeTarget | None = None
     event: bytes = b"{}"  # what `invoke()` sends when given no event
+    events: tuple[ScriptedEvent, ...] | None = None  # --events: a script, run in order in one warm container
     env_vars_file: Path | None = None
     env_vars: dict | None = None  # the env-vars file's content, given directly (wins over env_vars_file)
     parameter_overrides: dict[str, str] = field(default_factory=dict)
@@ -59,7 +63,8 @@ class InvokeRequest:
     container_env_vars: dict[str, str] | None = None  # given directly (wins over container_env_vars_file)
     layer_cache_dir: Path | None = None
     skip_pull_image: bool = False
-    force_image_build: bool = False
+    force_image_build: bool = False  # also re-installs dependencies
+    skip_dependencies: bool = False  # do not install requirements.txt / package.json (vendored or built)
     profile: str | None = None
     region: str | None = None
     invoke_images: dict[str | None, str] = field(default_factory=dict)  # None: for every function
@@ -68,6 +73,10 @@ class InvokeRequest:
     memory_limit: bool = True
     extra_hosts: dict[str, str] = field(default_factory=dict)
     dns: list[str] = field(default_factory=list)
+    tenant_id: str | None = None  # --tenant-id: required by, and only for, functions with TenancyConfig
+    mount_symlinks: bool = False  # --mount-symlinks: every top-level symlink of the code dir, not only node_modules
+    durable_execution_name: str | None = None  # --durable-execution-name (for DurableConfig functions only)
+    language_extensions: bool | None = None  # --language-extensions / --no-language-extensions; None: not given
     log_file: Path | None = None  # for front doors: where the logs are written as well (--log-file)
     debug_logging: bool = False  # for front doors: --debug
 

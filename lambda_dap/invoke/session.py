@@ -19,7 +19,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lambda_dap.container.engine import engine, ensure_network, network_gateway
@@ -33,6 +33,7 @@ from lambda_dap.container.locality import (
 )
 from lambda_dap.container.reaper import reap
 from lambda_dap.container.run import Container
+from lambda_dap.debug.tcp import connect_past_proxy
 from lambda_dap.errors import DebuggerError, InvocationCancelled, LambdaDapError
 from lambda_dap.invoke import events
 from lambda_dap.invoke.plan import FunctionPlan, plan_function
@@ -49,6 +50,8 @@ from lambda_dap.runtime.rundir import RunDirectory
 if TYPE_CHECKING:
     from lambda_dap.container.spec import ContainerSpec
     from lambda_dap.debug.relay import DebugRelay
+    from lambda_dap.deps.install import InstalledDependencies
+    from lambda_dap.deps.manifest import Manifest
     from lambda_dap.invoke.remote import RemoteContainer
     from lambda_dap.runtime.api import RuntimeApi, RuntimeApiServer
     from lambda_dap.runtime.extensions import Failure
@@ -135,10 +138,13 @@ class InvokeSession:
     # --- lifecycle -----------------------------------------------------------------------------------------------
 
     def prepare(self) -> FunctionPlan:
-        """Resolve the function and make sure its image is present (pulling it, with ImagePull events)."""
+        """Resolve the function, install its dependencies (DependencyInstall events) and make sure its image is
+        present (pulling it, with ImagePull events)."""
         with self._lock:
             self._check_open()
             plan = self.plan
+            if plan.dependencies is not None and plan.installed_dependencies is None:
+                plan.installed_dependencies = self._install_dependencies(plan.dependencies)
             if self._image_details is None:
                 forced = forced_mode()
                 self._remote_mode = forced == "remote" or (forced is None and engine_is_elsewhere(engine().endpoint))
@@ -151,6 +157,22 @@ class InvokeSession:
                 )
                 self._warn_on_architecture(plan, self._image_details)
             return plan
+
+    def _install_dependencies(self, manifest: Manifest) -> InstalledDependencies:
+        from lambda_dap.deps.install import install_dependencies
+        from lambda_dap.template.paths import display_path
+
+        def progress(done: bool, seconds: float | None = None) -> None:
+            shown = display_path(manifest.path)
+            arch = manifest.architecture
+            self._emit(events.DependencyInstall(shown, manifest.installer, manifest.runtime, arch, done, seconds))
+
+        return install_dependencies(
+            manifest,
+            force=self.request.force_image_build,
+            on_start=lambda: progress(False),
+            on_done=lambda seconds: progress(True, seconds),
+        )
 
     def _check_open(self) -> None:
         if self._closed:
@@ -273,10 +295,13 @@ class InvokeSession:
         return lambda container_id: remote.before_start(container_id, candidates)
 
     def _dial(self, address: tuple[str, int], timeout: float | None = None) -> socket.socket:
-        """A connection to a server in the container (through its agent in remote mode)."""
+        """A connection to a server in the container (through its agent in remote mode; past Docker's proxy for a
+        port published for --container-host)."""
         remote = self._remote
         if remote is not None:
             return remote.dial(address, timeout)
+        if self._through_published_port():
+            return connect_past_proxy(address, timeout=timeout)
         return socket.create_connection(address, timeout=timeout)
 
     def _announce_debugger(self, plan: FunctionPlan, container: Container) -> None:
@@ -284,6 +309,8 @@ class InvokeSession:
 
         assert plan.debug is not None and self.debug is not None
         host = "127.0.0.1" if self.debug.host_ip == "0.0.0.0" else self.debug.host_ip
+        if self._relay is None and self._through_published_port():
+            host = self.debug.container_host or host  # the port Docker published, where --container-host reaches it
         mappings = plan.path_mappings
         code_dir = str(plan.code.path) if plan.code.path else None
         configuration = attach_configuration(plan.runtime_family, host, self.debug.port, mappings, code_dir)
@@ -321,7 +348,23 @@ class InvokeSession:
 
         assert plan.debug is not None
         dial = self._dial if self._remote_mode else None
-        return DebugRelay(self.debug.host_ip, self.debug.port, debugger=plan.debug.debugger, dial=dial)
+        return DebugRelay(
+            self.debug.host_ip,
+            self.debug.port,
+            debugger=plan.debug.debugger,
+            through_proxy=self._through_published_port(),
+            dial=dial,
+        )
+
+    def _through_published_port(self) -> bool:
+        """Whether lambda-dap reaches the debugger at `--container-host` through a port Docker publishes (instead of
+        the container's own address; remote mode dials it through the agent)."""
+        return (
+            self.debug is not None
+            and bool(self.debug.container_host)
+            and self.request.docker_network != "host"
+            and not self._remote_mode
+        )
 
     def _debugger_address(self, container: Container) -> tuple[str, int] | None:
         """The debugger's address as the host reaches it directly; None when the container is gone."""
@@ -331,6 +374,10 @@ class InvokeSession:
             return ("127.0.0.1", self.debug.port)  # dialled inside the container by its agent
         if self.request.docker_network == "host":
             return (self.debug.host_ip if self.debug.host_ip != "0.0.0.0" else "127.0.0.1", self.debug.port)
+        if self._through_published_port():
+            assert self.debug.container_host is not None
+            relayed = self._relay is not None
+            return (self.debug.container_host, self.debug.upstream_port if relayed else self.debug.port)
         address = container.ip_address()
         return (address, self.debug.port) if address else None
 
@@ -471,6 +518,7 @@ class InvokeSession:
             timeout_s=float(plan.timeout_s),
             function_arn=plan.function_arn,
             enforce_timeout=enforce,
+            tenant_id=self.request.tenant_id,
         )
         self._cancelled.clear()
         self._current = invocation
@@ -510,7 +558,7 @@ class InvokeSession:
             assembler.flush()
         self._record_runtime_done(sandbox, invocation)
         peak = self._container.peak_memory_bytes() if self._container else None
-        init_ms = self._init_duration_ms(api)
+        init_ms = self._init_duration_ms(api, invocation)
         if reset:
             sandbox.shutdown_reason = (
                 "timeout"
@@ -522,18 +570,21 @@ class InvokeSession:
         used_mb = math.ceil(peak / 1048576) if peak else None
         if extension_failure is not None:
             self._emit(events.PlatformLog(f"[ERROR] {extension_failure.error_type}: {extension_failure.message}"))
-        if invocation.handed_out:
-            self._emit(events.InvocationEnded(invocation.request_id))
-            self._emit(
-                events.Reported(
-                    invocation.request_id,
-                    duration_ms=invocation.duration_ms,
-                    memory_size_mb=plan.memory_mb,
-                    max_memory_used_mb=used_mb,
-                    init_duration_ms=init_ms,
-                )
+        if not invocation.handed_out:
+            # The init failed (/init/error, the runtime or an extension gone before `next`): Lambda still logs the
+            # invocation it could not run, after what the init wrote, with the init's duration.
+            self._emit(events.InvocationStarted(invocation.request_id))
+        self._emit(events.InvocationEnded(invocation.request_id))
+        self._emit(
+            events.Reported(
+                invocation.request_id,
+                duration_ms=invocation.duration_ms,
+                memory_size_mb=plan.memory_mb,
+                max_memory_used_mb=used_mb,
+                init_duration_ms=init_ms,
             )
-            self._record_report(sandbox, invocation, used_mb, init_ms)
+        )
+        self._record_report(sandbox, invocation, used_mb, init_ms)
         self._current = None
         if reset:
             if self.debug and invocation.outcome in (Outcome.SUCCESS, Outcome.FUNCTION_ERROR):
@@ -542,7 +593,16 @@ class InvokeSession:
                 time.sleep(DEBUGGER_FLUSH_S)
             with self._lock, signals_held():
                 self._remove_container(graceful=bool(self.debug))
+            if not last:
+                self._emit(events.Notice(_reset_notice(invocation.outcome, extension_failure is not None)))
         return self._result(invocation, init_ms, used_mb, extension_failure)
+
+    def invoke_all(self, payloads: Sequence[bytes]) -> Iterator[InvocationResult]:
+        """Send the events one after another to the one warm container (a script of test cases), yielding each
+        result as it comes; a timeout or a crash resets the sandbox and the next event starts cold, as in Lambda.
+        The container goes with the last event."""
+        for number, payload in enumerate(payloads, start=1):
+            yield self.invoke(payload, last=number == len(payloads))
 
     def cancel(self) -> None:
         """End the running `invoke()` from another thread: it raises InvocationCancelled, the sandbox is reset."""
@@ -673,11 +733,16 @@ class InvokeSession:
         else:
             run_dir.write_deadline(invocation.request_id, paused=False, value_ms=int(time.time() * 1000) + remaining_ms)
 
-    def _init_duration_ms(self, api: RuntimeApi) -> float | None:
-        if self._init_reported or api.first_next_at is None:
+    def _init_duration_ms(self, api: RuntimeApi, invocation: Invocation) -> float | None:
+        """The cold start, reported once per container: until the runtime's first `next`, or until its init failed
+        (it posted /init/error, or it or an extension ended before `next`)."""
+        ended = api.first_next_at or api.init_error_at
+        if ended is None and not invocation.handed_out:
+            ended = invocation.responded_at
+        if self._init_reported or ended is None:
             return None
         self._init_reported = True
-        return (api.first_next_at - self._container_started_at) * 1000.0
+        return (ended - self._container_started_at) * 1000.0
 
     # --- container output and exit -------------------------------------------------------------------------------
 
@@ -743,6 +808,19 @@ def _remote_run_dir() -> RunDirectory:
     from lambda_dap.invoke.remote import RemoteRunDirectory
 
     return RemoteRunDirectory()  # its container files are in a volume
+
+
+_RESET_REASONS = {
+    Outcome.TIMEOUT: "The invocation timed out",
+    Outcome.RUNTIME_EXITED: "The runtime exited",
+    Outcome.INIT_ERROR: "The function's init failed",
+}
+
+
+def _reset_notice(outcome: Outcome | None, extension_failed: bool) -> str:
+    why = _RESET_REASONS.get(outcome) if outcome is not None else None
+    why = why or ("An extension failed" if extension_failed else "The sandbox ended")
+    return f"{why}: the sandbox is reset, as Lambda does; the next invocation starts cold in a new container"
 
 
 def attach_timeout_s() -> float:

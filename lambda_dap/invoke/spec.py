@@ -43,8 +43,12 @@ def container_spec(
     mounts = [Mount(str(run_dir), RUN_DIR_MOUNT, read_only=False)]  # the launcher, the client, the meeting place
     if plan.code.path is not None:
         mounts.append(Mount(str(plan.code.path), "/var/task"))
+        mounts.extend(Mount(str(target), f"/var/task/{name}") for target, name in plan.symlink_mounts)
     if plan.opt_dir is not None:
         mounts.append(Mount(str(plan.opt_dir), "/opt"))
+    installed = plan.installed_dependencies
+    if installed is not None:
+        mounts.append(Mount(str(installed.directory), installed.target))
     ports: list[PortBinding] = []
     security_opt: list[str] = []
     cap_add: list[str] = []
@@ -55,8 +59,13 @@ def container_spec(
         relayed = relays_debug_port(request, plan, remote=remote)
         published = request.debug.ports[1:] if relayed or remote else request.debug.ports  # remote: the agent's
         ports = [PortBinding(port, port, request.debug.host_ip) for port in published]
+        if relayed and request.debug.container_host and request.debug.upstream_port and not remote:
+            # the relay reaches the debugger through --container-host: on a host port of its own
+            ports.append(PortBinding(request.debug.port, request.debug.upstream_port, request.debug.host_ip))
         security_opt, cap_add = list(plan.debug.security_opt), list(plan.debug.cap_add)
     environment.update(plan.container_environment)
+    if installed is not None and installed.python_path is not None:
+        environment["PYTHONPATH"] = _python_path(installed.python_path, environment, image_details)
     environment["AWS_LAMBDA_RUNTIME_API"] = runtime_api
     network = request.docker_network
     return ContainerSpec(
@@ -79,6 +88,17 @@ def container_spec(
         init=request.debug is not None,  # a debugged container ends on SIGTERM first (the debugger's goodbye)
         cap_add=cap_add,
     )
+
+
+def _python_path(deps: str, environment: dict[str, str], image_details: dict[str, Any]) -> str:
+    """PYTHONPATH with the dependencies after what the function or the image sets (the image's, or Lambda's
+    default /var/runtime, when the function sets none: a container's PYTHONPATH replaces the image's)."""
+    given = environment.get("PYTHONPATH")
+    if given is None:
+        image_env = (image_details.get("Config") or {}).get("Env") or []
+        given = next((item.partition("=")[2] for item in image_env if item.startswith("PYTHONPATH=")), "/var/runtime")
+    parts = [part for part in given.split(":") if part and part != deps]
+    return ":".join([*parts, deps])
 
 
 def relays_debug_port(request: InvokeRequest, plan: FunctionPlan, *, remote: bool = False) -> bool:

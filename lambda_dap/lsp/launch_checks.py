@@ -171,8 +171,8 @@ def _message_problem(entry: LaunchEntry, message: str, code: str, severity, pref
 
 
 def _nested_function(template: Path, identifier: str) -> bool:
-    if "/" not in identifier:
-        return False
+    """Whether `lambda-dap invoke` finds `identifier` in the template's stacks: a nested `Stack/Function`, a CDK
+    construct ID or path, a function AWS::LanguageExtensions generates (when SAM's switch is on), ..."""
     from lambda_dap.errors import LambdaDapError
     from lambda_dap.template import load_functions
 

@@ -163,7 +163,7 @@ def reference_problems(model: TemplateModel) -> Iterator[Problem]:
     names = set(known_names(model))
     resources = {str(name) for name in model.resources}
     mappings = model.data.get("Mappings") if isinstance(model.data.get("Mappings"), dict) else {}
-    for node in model.root.walk():
+    for node in _outside_loops(model.root):
         call = node.intrinsic()
         if call is None:
             continue
@@ -176,6 +176,19 @@ def reference_problems(model: TemplateModel) -> Iterator[Problem]:
             yield from _sub(model, argument, names, resources)
         elif function == "Fn::FindInMap":
             yield from _find_in_map(argument, mappings)
+
+
+def _outside_loops(node: Node) -> Iterator[Node]:
+    """`node` and every node under it but the bodies of `Fn::ForEach::*` loops (AWS::LanguageExtensions): their
+    identifiers and the names they generate exist only once the loop is expanded."""
+    yield node
+    for key, value in node.items:
+        yield key
+        if not (isinstance(key.text, str) and key.text.startswith("Fn::ForEach::")):
+            yield from _outside_loops(value)
+    if node.kind == "seq":
+        for item in node.value:
+            yield from _outside_loops(item)
 
 
 def _ref(argument: Node, names: set[str]) -> Iterator[Problem]:

@@ -59,6 +59,7 @@ class RuntimeApi:
         self._closed = False
         self._init_error: tuple[bytes, str] | None = None
         self.first_next_at: float | None = None  # monotonic: the runtime finished its init
+        self.init_error_at: float | None = None  # monotonic: the runtime reported its init failed
         self.waiting_in_next = threading.Event()
 
     # --- the invoke side -----------------------------------------------------------------------------------------
@@ -143,6 +144,8 @@ class RuntimeApi:
         self._before_answer()
         with self._cond:
             self._init_error = (body or b"{}", kind)
+            if self.init_error_at is None:
+                self.init_error_at = time.monotonic()
             waiting = [self._current] if self._current is not None else []
             waiting += list(self._pending)
             self._pending.clear()
@@ -222,6 +225,8 @@ class _Handler(BaseHTTPRequestHandler):
                 headers["Lambda-Runtime-Client-Context"] = invocation.client_context
             if invocation.cognito_identity:
                 headers["Lambda-Runtime-Cognito-Identity"] = invocation.cognito_identity
+            if invocation.tenant_id:
+                headers["Lambda-Runtime-Aws-Tenant-Id"] = invocation.tenant_id
             self._send(HTTPStatus.OK, invocation.event, headers)
         elif _PING.match(self.path):
             self._send(HTTPStatus.OK, b"pong", content_type="text/plain")

@@ -32,6 +32,7 @@ class Invocation:
     trace_id: str = field(default_factory=lambda: new_trace_id())
     client_context: str | None = None
     cognito_identity: str | None = None
+    tenant_id: str | None = None  # a multi-tenant function's tenant (`Lambda-Runtime-Aws-Tenant-Id`)
 
     outcome: Outcome | None = None
     payload: bytes = b""

@@ -21,14 +21,19 @@ def load_functions(
     parameter_overrides: Mapping[str, str] | None = None,
     base_dir: Path | None = None,
     warn: Callable[[str], None] | None = None,
+    language_extensions: bool | None = None,
 ) -> FunctionCatalog:
     """Every function of the template (nested stacks included) with Globals merged and intrinsics resolved.
 
     `parameter_overrides` win over Defaults (`AWS::Region` and other `AWS::*` names set pseudo parameters in
     every stack); `base_dir` replaces the template's directory as the start of relative CodeUri paths. `warn` gets
     one line (file, field or line, problem) per input SAM accepts but that is most likely a mistake.
+    `language_extensions` expands `Transform: AWS::LanguageExtensions` (Fn::ForEach, ...) when True, not when
+    False; None decides as SAM does (SAM_CLI_ENABLE_LANGUAGE_EXTENSIONS=1, else not).
     """
-    functions = load_stack_functions(Path(template_path), parameter_overrides or {}, base_dir, warn)
+    functions = load_stack_functions(
+        Path(template_path), parameter_overrides or {}, base_dir, warn, language_extensions=language_extensions
+    )
     return FunctionCatalog(absolute(Path(template_path)), functions)
 
 

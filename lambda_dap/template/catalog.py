@@ -45,16 +45,25 @@ class FunctionCatalog:
         return [function.full_path for function in self.functions]
 
     def get(self, identifier: str) -> Function | None:
-        """The function `identifier` names (full path, logical ID, FunctionName or ARN), or None."""
+        """The function `identifier` names (full path, logical ID, SAM's function ID, FunctionName or ARN, or a
+        CDK construct path), or None."""
         for function in self.functions:
             if function.full_path == identifier:
                 return function
         stack, name = split_identifier(identifier)
         candidates = [f for f in self.functions if _stack_of(f) == stack] if stack else self.functions
         top_level_first = sorted(candidates, key=lambda f: f.full_path.count("/"))
-        return next((f for f in top_level_first if f.logical_id == name), None) or next(
-            (f for f in top_level_first if f.function_name == name), None
+        return (
+            next((f for f in top_level_first if name in (f.logical_id, f.function_id)), None)
+            or next((f for f in top_level_first if f.function_name == name), None)
+            or self._by_construct_path(identifier)
         )
+
+    def _by_construct_path(self, identifier: str) -> Function | None:
+        """`MyStack/Handler` or `MyStack/Handler/Resource`, as `aws:cdk:path` has it (SAM takes only the
+        construct ID, `Handler`; lambda-dap takes the path CDK users see in cdk.out/tree.json too)."""
+        path = identifier.rstrip("/")
+        return next((f for f in self.functions if f.cdk_path in (path, f"{path}/Resource")), None)
 
     def find(self, identifier: str | None) -> Function:
         """The function to run: the named one, or the only one when `identifier` is None.

@@ -61,6 +61,8 @@ def build_function(logical_id: str, resource_type: str, raw: dict[str, Any], sco
         layers=layers,
         architecture=_architecture(properties),
         logging_config=properties.mapping("LoggingConfig", "a mapping such as {LogFormat: JSON}"),
+        tenancy_config=properties.resolved("TenancyConfig"),
+        durable_config=properties.resolved("DurableConfig"),
         unsupported_reason=code.unsupported or layer_problem,
     )
 
@@ -139,6 +141,8 @@ def _with_asset_path(resource: Any) -> Any:
         return resource
     path, key = metadata.get(ASSET_PATH), metadata.get(ASSET_PROPERTY)
     if not (isinstance(path, str) and path and isinstance(key, str) and key) or key == IMAGE_ASSET_PROPERTY:
+        return resource
+    if metadata.get("SamNormalized"):  # `sam build` put its own path there already
         return resource
     properties = resource.get("Properties")
     replaced = dict(properties) if isinstance(properties, dict) else {}

@@ -7,6 +7,7 @@ attribute other than a function's Arn) is left as written, as `sam local invoke`
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -99,7 +100,10 @@ class Resolver:
         resources: Mapping[str, Any],
         conditions: Mapping[str, Any],
         mappings: Mapping[str, Any],
+        functions: Mapping[str, Callable[[Resolver, Any], Any]] | None = None,
     ) -> None:
+        """`functions` adds intrinsic functions (name -> f(resolver, argument)), such as those a transform
+        brings (`Fn::Length`); each raises Unresolvable when its value cannot be known locally."""
         self._symbols = symbols  # pseudo parameters and parameter values
         self._resources = resources
         self._conditions = conditions
@@ -118,6 +122,8 @@ class Resolver:
             "Fn::Base64": self._base64,
             "Fn::GetAZs": self._get_azs,
         }
+        for name, function in (functions or {}).items():
+            self._functions[name] = functools.partial(function, self)
 
     def resolve(self, node: Any) -> Any:
         """`node` with every resolvable intrinsic replaced by its value; may return NO_VALUE."""

@@ -24,7 +24,7 @@ class Function:
     """One Lambda function of a (possibly nested) stack."""
 
     logical_id: str
-    full_path: str  # "Child/Func" inside nested stacks, else the logical ID
+    full_path: str  # "Child/Func" inside nested stacks, else the function ID
     template_path: Path  # the template that defines it (absolute)
     package_type: str = "Zip"  # "Zip" | "Image"
     function_name: str | None = None  # the FunctionName property, when it resolved to a string
@@ -40,4 +40,8 @@ class Function:
     layers: tuple[Layer, ...] = ()
     architecture: str = "x86_64"  # "x86_64" | "arm64"
     logging_config: dict[str, Any] = field(default_factory=dict)
+    tenancy_config: Any = None  # TenancyConfig as written (a non-empty mapping: a multi-tenant function, as SAM)
+    durable_config: Any = None  # DurableConfig as written
     unsupported_reason: str | None = None  # why find() refuses it (S3 code, ...)
+    function_id: str | None = None  # SAM's function ID (Metadata SamResourceId or from aws:cdk:path); None: logical ID
+    cdk_path: str | None = None  # Metadata aws:cdk:path, the CDK construct path (MyStack/Handler/Resource)

@@ -12,6 +12,8 @@ from lambda_dap.template.location import FieldPath, show
 STACK_NAME = "local"
 DEFAULT_REGION = "us-east-1"
 _STACK_ID = "51af3dc0-da77-11e4-872e-1234567db123"
+# SAM's local value in every region (its DEFAULT_PSEUDO_PARAM_VALUES): nothing local is under amazonaws.com.
+URL_SUFFIX = "localhost"
 
 
 def region_of(overrides: Mapping[str, str], environ: Mapping[str, str]) -> str:
@@ -40,7 +42,7 @@ def pseudo_parameters(overrides: Mapping[str, str], environ: Mapping[str, str]) 
         "AWS::Region": region,
         "AWS::StackName": STACK_NAME,
         "AWS::StackId": stack_id,
-        "AWS::URLSuffix": "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com",
+        "AWS::URLSuffix": URL_SUFFIX,
     }
     values.update({name: value for name, value in overrides.items() if name.startswith("AWS::")})
     return values

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from lambda_dap.errors import TemplateNotFound
+from lambda_dap.template import language_extensions as extensions
+from lambda_dap.template.cdk import identified, resource_id
 from lambda_dap.template.functions import SERVERLESS_FUNCTION, build_function, with_asset_paths
 from lambda_dap.template.globals import function_globals, merge_globals
 from lambda_dap.template.intrinsics import FUNCTION_TYPES, Resolver, Unresolvable, text_of
@@ -35,6 +37,7 @@ class _Walk:
     pseudo_overrides: Mapping[str, str]  # AWS::* overrides apply in every stack
     environ: Mapping[str, str]
     warn: Callable[[str], None] | None = None
+    language_extensions: bool = False  # expand AWS::LanguageExtensions where a template declares it
 
     def code_base(self, template_dir: Path) -> Path:
         """Where a stack's CodeUri/ContentUri start: its directory, moved under base_dir when one is given."""
@@ -51,8 +54,12 @@ def load_stack_functions(
     parameter_overrides: Mapping[str, str],
     base_dir: Path | None,
     warn: Callable[[str], None] | None = None,
+    language_extensions: bool | None = None,
 ) -> list[Function]:
-    """Every function of the template and of its local nested stacks, in template order."""
+    """Every function of the template and of its local nested stacks, in template order.
+
+    `language_extensions`: expand AWS::LanguageExtensions (True), leave it (False), or as SAM decides (None:
+    only when SAM_CLI_ENABLE_LANGUAGE_EXTENSIONS is 1, true or yes)."""
     template_path = absolute(template_path)
     walk = _Walk(
         root_dir=template_path.parent,
@@ -60,6 +67,7 @@ def load_stack_functions(
         pseudo_overrides={k: v for k, v in parameter_overrides.items() if k.startswith("AWS::")},
         environ=os.environ,
         warn=warn,
+        language_extensions=extensions.enabled(language_extensions, os.environ),
     )
     functions: list[Function] = []
     _collect(template_path, parameter_overrides, "", (), walk, functions)
@@ -75,18 +83,21 @@ def _collect(
     functions: list[Function],
 ) -> None:
     template = load_template(template_path, walk.warn)
-    template["Resources"] = with_asset_paths(template["Resources"])  # CDK assets first, as SAM does
     where = FieldPath(display_path(template_path))
     if walk.warn is not None and not prefix:
         _warn_on_unknown_overrides(template.get("Parameters"), overrides, where.source, walk.warn)
-    scope = _scope(template, template_path, {**walk.pseudo_overrides, **overrides}, prefix, walk, where)
+    symbols = _symbols(template, {**walk.pseudo_overrides, **overrides}, walk, where)
+    template, extended = _language_extensions(template, symbols, walk, where)
+    template["Resources"] = with_asset_paths(template["Resources"])  # CDK assets next, as SAM does
+    scope = _scope(template, template_path, symbols, prefix, walk, where, extended)
     globals_ = function_globals(template, where)
     for logical_id, resource, properties in _resources(template["Resources"], scope):
         resource_type = resource["Type"]
         if resource_type in FUNCTION_TYPES:
             if resource_type == SERVERLESS_FUNCTION:
                 properties = merge_globals(globals_, properties, resource.get("IgnoreGlobals"))
-            functions.append(build_function(logical_id, resource_type, properties, scope))
+            function = build_function(logical_id, resource_type, properties, scope)
+            functions.append(identified(function, resource, prefix))
         elif resource_type in NESTED_STACK_LOCATIONS:
             child = _nested_template(logical_id, resource_type, properties, scope)
             if child is None:
@@ -96,27 +107,59 @@ def _collect(
             field = where.child("Resources").child(logical_id).child("Properties").child(location)
             _check_cycle(child, lineage, field)
             child_overrides = _child_parameters(scope.resolver.resolve(properties.get("Parameters")))
-            _collect(child, child_overrides, f"{prefix}{logical_id}/", lineage, walk, functions)
+            stack_id = resource_id(resource, logical_id)  # SAM's: the construct ID of a CDK nested stack
+            _collect(child, child_overrides, f"{prefix}{stack_id}/", lineage, walk, functions)
+
+
+def _symbols(template: dict[str, Any], overrides: Mapping[str, str], walk: _Walk, where: FieldPath) -> dict[str, Any]:
+    """Pseudo parameters and parameter values of one stack."""
+    return {
+        **pseudo_parameters(overrides, walk.environ),
+        **parameter_values(template.get("Parameters"), overrides, where.child("Parameters"), walk.warn),
+    }
+
+
+def _language_extensions(
+    template: dict[str, Any], symbols: Mapping[str, Any], walk: _Walk, where: FieldPath
+) -> tuple[dict[str, Any], bool]:
+    """The template with AWS::LanguageExtensions expanded when it declares it and expansion is on, and whether it
+    was; Fn::ForEach loops that are not expanded are left out, with a warning."""
+    is_declared = extensions.declared(template)
+    if walk.language_extensions and is_declared:
+        resolver = _resolver(template, symbols, where, extensions.FUNCTIONS)
+        return extensions.expand(template, resolver, where, walk.warn), True
+    if is_declared:
+        why = f"AWS::LanguageExtensions is expanded locally only with {extensions.HOW_TO_ENABLE}, as in SAM"
+    else:
+        why = f"Fn::ForEach needs Transform: {extensions.TRANSFORM}"
+    return extensions.without_loops(template, where, walk.warn, why), False
+
+
+def _resolver(
+    template: dict[str, Any],
+    symbols: Mapping[str, Any],
+    where: FieldPath,
+    functions: Mapping[str, Callable[[Resolver, Any], Any]] | None = None,
+) -> Resolver:
+    return Resolver(
+        symbols=symbols,
+        resources=template["Resources"],
+        conditions=_section(template, "Conditions", where),
+        mappings=_section(template, "Mappings", where),
+        functions=functions,
+    )
 
 
 def _scope(
     template: dict[str, Any],
     template_path: Path,
-    overrides: Mapping[str, str],
+    symbols: Mapping[str, Any],
     prefix: str,
     walk: _Walk,
     where: FieldPath,
+    extended: bool,
 ) -> StackScope:
-    symbols = {
-        **pseudo_parameters(overrides, walk.environ),
-        **parameter_values(template.get("Parameters"), overrides, where.child("Parameters"), walk.warn),
-    }
-    resolver = Resolver(
-        symbols=symbols,
-        resources=template["Resources"],
-        conditions=_section(template, "Conditions", where),
-        mappings=_section(template, "Mappings", where),
-    )
+    resolver = _resolver(template, symbols, where, extensions.FUNCTIONS if extended else None)
     return StackScope(
         template_path=template_path,
         where=where,

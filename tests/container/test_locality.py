@@ -53,9 +53,10 @@ def test_an_engine_elsewhere_is_one_line_naming_it(url):
 
 
 def test_a_bridge_gateway_that_is_no_address_here_means_a_vm():
+    # TEST-NET-3: only ever inside tests/remote's namespace, never an address of this machine's own interfaces
     endpoint = parse_host("unix:///var/run/docker.sock", "default")
-    with pytest.raises(EngineElsewhere, match=r"bridge gateway 192\.0\.2\.1 is no address of this machine"):
-        check_gateway_is_here("192.0.2.1", endpoint)
+    with pytest.raises(EngineElsewhere, match=r"bridge gateway 203\.0\.113\.200 is no address of this machine"):
+        check_gateway_is_here("203.0.113.200", endpoint)
     check_gateway_is_here("127.0.0.1", endpoint)
 
 

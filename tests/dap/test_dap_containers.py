@@ -108,6 +108,26 @@ def test_function_output_arrives_as_stdout_and_stderr_output_events(lambda_image
         dap.close()
 
 
+def test_an_init_error_is_the_runtimes_own_output_document_and_report(lambda_images):
+    """A handler module that fails to import: the runtime's [ERROR] line as function output, its error document
+    and the REPORT (with the init's duration) in the console, exit code 3, as `lambda-dap invoke` shows them."""
+    with spawn() as dap:
+        dap.initialize()
+        launch = dap.send_request("launch", flat(lambda_images["python"], function="Broken"))
+        dap.wait_event("initialized")
+        dap.request("configurationDone")
+        assert dap.wait_response(launch)["success"]
+        assert dap.wait_event("exited")["body"]["exitCode"] == 3
+        dap.wait_event("terminated")
+        assert "[ERROR] Runtime.ImportModuleError: Unable to import module 'broken'" in dap.output("stdout")
+        console = dap.output("console")
+        assert '"errorType": "Runtime.ImportModuleError"' in console
+        report = [line for line in console.splitlines() if line.startswith("REPORT RequestId: ")]
+        assert len(report) == 1 and "\tInit Duration: " in report[0], console
+        dap.request("disconnect")
+        dap.close()
+
+
 def test_keep_alive_invokes_again_in_the_same_container_breakpoints_kept(lambda_images, docker_client):
     with spawn() as dap:
         stopped = run_to_breakpoint(dap, "launch", flat(lambda_images["python"], keepAlive=True))
@@ -201,3 +221,44 @@ def test_attach_to_a_function_started_with_invoke_debug_port(lambda_images, dock
             invoke.kill()
             invoke.communicate()
     assert containers_gone(docker_client, "lambda-dap.function=Kitchen")
+
+
+TENANTS = REPO / "tests" / "apps" / "tenants"
+
+
+@pytest.mark.parametrize("shape", ["flat", "toolkit"])
+def test_a_launch_with_a_tenant_id_reaches_a_multi_tenant_handler(lambda_images, shape):
+    if shape == "flat":
+        configuration = {
+            "type": "lambda",
+            "name": "Orders",
+            "template": str(TENANTS / "template.yaml"),
+            "function": "OrdersFunction",
+            "event": {"orders": [1]},
+            "tenantId": "acme",
+            "invokeImage": lambda_images["python"],
+            "skipPullImage": True,
+        }
+    else:
+        configuration = {
+            "type": "aws-sam",
+            "name": "Orders (Toolkit)",
+            "invokeTarget": {
+                "target": "template",
+                "templatePath": str(TENANTS / "template.yaml"),
+                "logicalId": "OrdersFunction",
+            },
+            "lambda": {"payload": {"json": {"orders": [1]}}, "tenantId": "acme"},
+            "sam": {"localArguments": ["--invoke-image", lambda_images["python"], "--skip-pull-image"]},
+        }
+    with spawn() as dap:
+        dap.initialize()
+        launch = dap.send_request("direct-invoke" if shape == "toolkit" else "launch", configuration)
+        dap.wait_event("initialized")
+        dap.request("configurationDone")
+        assert dap.wait_response(launch)["success"]
+        assert dap.wait_event("exited")["body"]["exitCode"] == 0
+        dap.wait_event("terminated")
+        assert '{"tenant": "acme", "orders": [1]}' in dap.output("console")
+        dap.request("disconnect")
+        dap.close()

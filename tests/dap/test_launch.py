@@ -114,6 +114,12 @@ FLAT_FIELDS = [
     ("noMemoryLimit", True, "no_memory_limit", True),
     ("logFile", "logs/run.log", "log_file", lambda ws: str(ws / "logs" / "run.log")),
     ("shutdown", True, "shutdown", True),
+    ("tenantId", "acme corp", "tenant_id", "acme corp"),
+    ("durableExecutionName", "order-1", "durable_execution_name", "order-1"),
+    ("mountSymlinks", True, "mount_symlinks", True),
+    ("mountSymlinks", False, "mount_symlinks", False),
+    ("languageExtensions", False, "language_extensions", False),
+    ("containerHost", "host.docker.internal", "container_host", "host.docker.internal"),
 ]
 
 
@@ -473,10 +479,10 @@ def test_memory_and_timeout_of_a_template_target_are_ignored_with_a_warning(ws: 
     config = parse(ws, toolkit(template_target(), **{"lambda": {"memoryMb": 1024, "timeoutSec": 60, "tenantId": "t"}}))
     assert "memory_mb" not in config.options
     assert "timeout_s" not in config.options
+    assert config.options["tenant_id"] == "t"  # the Toolkit's tenant goes to --tenant-id
     assert config.warnings == [
         "lambda.memoryMb is ignored for a 'template' target: the template's MemorySize applies",
         "lambda.timeoutSec is ignored for a 'template' target: the template's Timeout applies",
-        "lambda.tenantId is ignored: lambda-dap has no multi-tenant mode",
     ]
 
 
@@ -490,7 +496,7 @@ def _invoke_options() -> list[tuple[str, click.Option]]:
     return [
         (flag, param)
         for param in invoke_command.params
-        if isinstance(param, click.Option)
+        if isinstance(param, click.Option) and param.name != "events"  # refused: see the test below
         for flag in (*param.opts, *param.secondary_opts)
     ]
 
@@ -521,8 +527,15 @@ def _sample(param: click.Option, ws: Path) -> tuple[list[str], Any]:
 @pytest.mark.parametrize(("flag", "param"), _invoke_options(), ids=[flag for flag, _ in _invoke_options()])
 def test_every_invoke_option_and_short_form_works_in_local_arguments(ws: Path, flag: str, param: click.Option) -> None:
     values, expected = _sample(param, ws)
+    if flag in param.secondary_opts:  # --no-x
+        expected = False
     config = parse(ws, toolkit(template_target(), sam={"localArguments": [flag, *values]}))
     assert config.options[param.name] == expected
+
+
+def test_a_script_of_events_is_refused_in_local_arguments(ws: Path) -> None:
+    with pytest.raises(LaunchConfigError, match=r"^sam.localArguments: --events \(a script of events\) is for"):
+        parse(ws, toolkit(template_target(), sam={"localArguments": ["--events", "cases.jsonl"]}))
 
 
 def test_local_arguments_win_over_the_structured_fields(ws: Path) -> None:

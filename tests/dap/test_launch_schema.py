@@ -83,8 +83,14 @@ def test_the_flat_shape_has_a_field_for_every_invoke_option() -> None:
         "function_identifier": "function",
         "event": "eventFile",
         "no_event": None,
+        "events": None,  # a script is the command line's; a keepAlive session's `invoke` request sends the next event
         "debug": None,
         "template_file": "template",
+        "save_params": None,  # writes the command line into samconfig.toml: a launch configuration has none
+        "beta_features": None,  # gates nothing in lambda-dap
+        "hook_name": None,  # lambda-dap does not run Terraform; these stay in sam.localArguments
+        "skip_prepare_infra": None,
+        "terraform_plan_file": None,
     }
     launch = load_launch_schema()["definitions"]["launch"]["properties"]
     for param in invoke_command.params:

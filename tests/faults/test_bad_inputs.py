@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.conftest import TEMPLATE
+from tests.faults.conftest import APP, TEMPLATE
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,7 @@ PARAMS = """  Count:
     AllowedPattern: "[a-z]+[0-9]+"
     MaxLength: 6
 """
+LONG_DIR = "d" * 125  # with "/app.handler", a Handler of 137 characters that imports
 PARAMETERS_TEMPLATE = props("Environment:", "  Variables:", "    A: !Ref Color", parameters=PARAMS)
 
 ERRORS = [
@@ -182,6 +183,45 @@ ERRORS = [
         r"Invalid --parameter-overrides 'Color='red': unterminated ' quote",
     ),
     Case("unknown-option", ("--debug-prot", "5"), 2, r"No such option:? '?--debug-prot'?\.?( \(.*\))?"),
+    Case(
+        "tenant-id-bad-character",
+        ("--tenant-id", "acme#1"),
+        2,
+        r"--tenant-id: contains invalid characters\. Allowed characters are a-z, A-Z, numbers, spaces, and the characters _ \. : / = \+ - @",
+    ),
+    Case("tenant-id-too-long", ("--tenant-id", "t" * 257), 2, r"--tenant-id: must be between 1 and 256 characters"),
+    Case("tenant-id-blank", ("--tenant-id", "   "), 2, r"--tenant-id: cannot be empty or contain only whitespace"),
+    Case(
+        "container-host-not-a-host",
+        ("--container-host", "http://localhost"),
+        2,
+        r"--container-host: 'http://localhost' is not a host name or IP address \(expected e\.g\. localhost or host\.docker\.internal\)",
+    ),
+    Case(
+        "container-host-unresolvable",
+        ("--container-host", "nowhere.invalid", "-d", "5990"),
+        2,
+        r"--container-host: 'nowhere\.invalid' cannot be resolved \(.+\)",
+    ),
+    Case("skip-prepare-infra-alone", ("--skip-prepare-infra",), 2, r"--skip-prepare-infra: Missing option --hook-name"),
+    Case(
+        "terraform-plan-file-alone",
+        ("--terraform-plan-file", "plan.json"),
+        2,
+        r"--terraform-plan-file: Missing option --hook-name",
+    ),
+    Case(
+        "hook-name-unknown",
+        ("--hook-name", "cdk"),
+        2,
+        r"--hook-name: cdk is not a valid hook name\. valid package ids: \['terraform'\]",
+    ),
+    Case(
+        "hook-name-with-template",
+        ("--hook-name", "terraform", "-t", "template.yaml"),
+        2,
+        r"Parameters hook-name, and t,template-file,template,parameter-overrides cannot be used together",
+    ),
     # --- what the options name: exit 1 ---
     Case(
         "invoke-image-no-such-function",
@@ -298,6 +338,61 @@ ERRORS = [
         r"\$LAMBDA_DAP_EXTENSION_INIT_TIMEOUT: expected a positive number of seconds such as 30 or 2\.5, got 'nan'",
         env={"LAMBDA_DAP_EXTENSION_INIT_TIMEOUT": "nan"},
     ),
+    # --- the new options of SAM 1.170: exit 1 ---
+    Case(
+        "tenant-id-missing",
+        (),
+        1,
+        rf"{FN}\.TenancyConfig: The invoked function is enabled with tenancy configuration\. Add a valid tenant ID in your request and try again \(--tenant-id\)\.",
+        files={"template.yaml": props("TenancyConfig:", "  TenantIsolationMode: PER_TENANT")},
+    ),
+    Case(
+        "tenant-id-for-a-single-tenant-function",
+        ("--tenant-id", "acme"),
+        1,
+        r"--tenant-id acme: The invoked function is not enabled with tenancy configuration\. Remove the tenant ID from your request and try again \(Fn has no TenancyConfig\)\.",
+    ),
+    Case(
+        "hook-name-terraform-unprepared",
+        ("--hook-name", "terraform"),
+        1,
+        r"--hook-name terraform: lambda-dap does not run Terraform \(SAM's prepare hook\); run `sam build --hook-name terraform` first, then invoke again \(it uses \.aws-sam/build/template\.yaml\)",
+    ),
+    Case(
+        "durable-execution-name-for-a-durable-function",
+        ("--durable-execution-name", "order-1"),
+        1,
+        rf"--durable-execution-name order-1: {FN}\.DurableConfig makes it a durable function; lambda-dap does not emulate durable executions \(SAM runs them in its durable execution emulator\)",
+        files={"template.yaml": props("DurableConfig:", "  ExecutionTimeout: 900")},
+    ),
+    Case(
+        "save-params-into-yaml",
+        ("--save-params", "--region", "us-east-1"),
+        1,
+        r"--save-params: lambda-dap writes TOML config files only, not {dir}/samconfig\.yaml",
+        files={"samconfig.yaml": "version: 0.1\n"},
+    ),
+    Case(
+        "samconfig-tenant-id-bad-character",
+        (),
+        1,
+        r"{dir}/samconfig\.toml: tenant_id: contains invalid characters\. .+",
+        files={"samconfig.toml": 'version = 0.1\n[default.local_invoke.parameters]\ntenant_id = "a#b"\n'},
+    ),
+    Case(
+        "samconfig-mount-symlinks-maybe",
+        (),
+        1,
+        r"{dir}/samconfig\.toml: mount_symlinks: expected true or false, not 'maybe'",
+        files={"samconfig.toml": 'version = 0.1\n[default.local_invoke.parameters]\nmount_symlinks = "maybe"\n'},
+    ),
+    Case(
+        "samconfig-skip-prepare-infra-without-hook",
+        (),
+        1,
+        r"{dir}/samconfig\.toml: skip_prepare_infra: Missing option --hook-name",
+        files={"samconfig.toml": "version = 0.1\n[default.local_invoke.parameters]\nskip_prepare_infra = true\n"},
+    ),
     # --- samconfig: exit 1 ---
     Case(
         "samconfig-version-text",
@@ -369,34 +464,6 @@ ERRORS = [
         1,
         rf"{FN}\.Runtime: expected a runtime name such as python3\.12, got \[\"python3\.11\"\]",
         files={"template.yaml": props("Runtime: [python3.11]")},
-    ),
-    Case(
-        "handler-outside-code-dir",
-        (),
-        1,
-        rf"{FN}\.Handler: '\.\./\.\./etc\.passwd' does not name a module inside the code directory; a handler must \(such as app\.lambda_handler or dir/app\.lambda_handler\), without '\.\.' or a leading '/'",
-        files={"template.yaml": props("Handler: ../../etc.passwd")},
-    ),
-    Case(
-        "handler-absolute",
-        (),
-        1,
-        rf"{FN}\.Handler: '/app\.handler' does not name a module inside the code directory; .*",
-        files={"template.yaml": props("Handler: /app.handler")},
-    ),
-    Case(
-        "handler-without-function",
-        (),
-        1,
-        rf"{FN}\.Handler: 'app' is not FILE\.FUNCTION; a handler names a module in the code directory and its function, such as app\.lambda_handler",
-        files={"template.yaml": props("Handler: app")},
-    ),
-    Case(
-        "handler-file-missing",
-        (),
-        1,
-        rf"{FN}\.Handler: 'missing\.handler' names missing\.py, which does not exist in {{dir}}/src",
-        files={"template.yaml": props("Handler: missing.handler")},
     ),
     Case(
         "memory-zero",
@@ -534,6 +601,12 @@ ERRORS = [
 
 WARNINGS = [
     Case(
+        "durable-execution-name-for-another-function",
+        ("--durable-execution-name", "order-1"),
+        0,
+        warning=r"--durable-execution-name order-1: Fn has no DurableConfig \(the name is for durable functions only\); ignored, as SAM does",
+    ),
+    Case(
         "event-and-no-event",
         ("-e", "event.json", "--no-event"),
         0,
@@ -553,6 +626,20 @@ WARNINGS = [
         0,
         warning=rf"{FN}\.MemorySize: 64 MB is outside Lambda's 128-10240 MB, so Lambda would refuse it; running with 64 MB",
         files={"template.yaml": props("MemorySize: 64")},
+    ),
+    Case(
+        "handler-longer-than-lambda-allows",
+        (),
+        0,
+        warning=rf"{FN}\.Handler: 137 characters is beyond Lambda's 128-character limit, so Lambda would refuse it; running it as given",
+        files={"template.yaml": props(f"Handler: {LONG_DIR}/app.handler"), f"src/{LONG_DIR}/app.py": APP},
+    ),
+    Case(
+        "handler-with-a-space",
+        (),
+        0,
+        warning=rf"{FN}\.Handler: 'my app\.handler' contains whitespace, so Lambda would refuse it; running it as given",
+        files={"template.yaml": props("Handler: my app.handler"), "src/my app.py": APP},
     ),
     Case(
         "timeout-above-lambda",

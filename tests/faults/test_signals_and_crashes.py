@@ -78,7 +78,10 @@ def test_signals_at_random_moments_leave_nothing_behind(lambda_images, docker_cl
         # Python's own SIGINT handler may also raise inside an import lock's callback, where Python reports the
         # KeyboardInterrupt as "Exception ignored" and goes on; lambda-dap's handlers never raise KeyboardInterrupt.
         swallowed_by_python = "Exception ignored in" in text and "KeyboardInterrupt" in text
-        before_us = process.returncode == -signum or "init_import_site" in text or swallowed_by_python
+        # A signal during the interpreter's own initialisation (init_import_site, init_sys_streams, ...) is fatal to
+        # Python before any of lambda-dap is imported.
+        in_python_init = "Fatal Python error: init_" in text
+        before_us = process.returncode == -signum or in_python_init or swallowed_by_python
         kind = "before lambda-dap ran" if before_us else "completed" if process.returncode == 0 else signum.name
         with lock:
             outcomes[kind] = outcomes.get(kind, 0) + 1

@@ -1,4 +1,5 @@
-"""Bad input gives one `Error:` line naming what is wrong and where, a non-zero exit and no traceback."""
+"""Bad input gives one `Error:` line naming what is wrong and where, a non-zero exit and no traceback; a function
+that cannot start is the runtime's to report, with Lambda's error document and exit 3."""
 
 from __future__ import annotations
 
@@ -76,14 +77,123 @@ def test_malformed_parameter_override(invoke_cli):
     assert_one_line_error(run, "parameter", code=2)  # a bad command-line option value is a usage error
 
 
-def test_missing_handler_file_is_reported_before_any_container_starts(invoke_cli, tmp_path):
-    (tmp_path / "src").mkdir()
+def _function(tmp_path: Path, handler: str, files: dict[str, str | bytes]) -> list[str]:
+    """A template with one Python function `Fn` (code in src/, `files` in it); the `-t` option naming it."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for name, content in files.items():
+        path = src / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
     template = tmp_path / "template.yaml"
     template.write_text(
         "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
-        "      CodeUri: src/\n      Handler: missing.handler\n      Runtime: python3.11\n"
+        f"      CodeUri: src/\n      Handler: {handler}\n      Runtime: python3.11\n"
     )
-    assert_one_line_error(invoke_cli("-t", str(template)), "missing", "Handler")
+    return ["-t", str(template), "--no-event"]
+
+
+@pytest.mark.parametrize("image_kind", ["python", "plain"])
+def test_a_missing_handler_module_is_the_runtimes_import_error(invoke_cli, lambda_images, tmp_path, image_kind):
+    """Lambda starts the function and its runtime says the module is missing: no guess of lambda-dap's beforehand."""
+    run = invoke_cli(*_function(tmp_path, "missing.handler", {"app.py": "x = 1\n"}), image=lambda_images[image_kind])
+    assert run.code == 3, run.stderr
+    assert run.json == {
+        "errorMessage": "Unable to import module 'missing': No module named 'missing'",
+        "errorType": "Runtime.ImportModuleError",
+        "requestId": "",
+        "stackTrace": [],
+    }
+    assert not [line for line in run.stderr.splitlines() if line.startswith("Error: ")], run.stderr
+    assert "[ERROR] Runtime.ImportModuleError: Unable to import module 'missing'" in run.stderr
+
+
+@pytest.mark.parametrize("image_kind", ["python", "plain"])
+def test_an_init_error_is_logged_with_start_end_and_report(invoke_cli, lambda_images, tmp_path, image_kind):
+    """The init's own log lines come first (as Lambda logs init before START), then START, END and a REPORT with the
+    init's duration; the error document is on stdout."""
+    app = (
+        "def load():\n    raise RuntimeError('no config')\n\n\nload()\n\n\ndef handler(event, context):\n    return 1\n"
+    )
+    run = invoke_cli(*_function(tmp_path, "app.handler", {"app.py": app}), image=lambda_images[image_kind])
+    assert run.code == 3, run.stderr
+    assert run.json["errorType"] == "RuntimeError" and run.json["errorMessage"] == "no config"
+    lines = run.stderr.splitlines()
+    error = lines.index("[ERROR] RuntimeError: no config")
+    start = next(index for index, line in enumerate(lines) if line.startswith("START RequestId: "))
+    request_id = lines[start].split()[2]
+    assert lines[start] == f"START RequestId: {request_id} Version: $LATEST"
+    assert error < start
+    assert lines[start + 1] == f"END RequestId: {request_id}"
+    report = lines[start + 2]
+    assert report.startswith(f"REPORT RequestId: {request_id}\tDuration: ")
+    init_ms = float(report.split("\tInit Duration: ")[1].split(" ms")[0])
+    assert init_ms > 0
+    assert len([line for line in lines if line.startswith(("START", "END", "REPORT"))]) == 3
+
+
+EXTENSION_MODULE = """#define Py_LIMITED_API 0x03080000
+#include <Python.h>
+
+static PyObject *handler(PyObject *self, PyObject *args) {
+    PyObject *event, *context;
+    if (!PyArg_ParseTuple(args, "OO", &event, &context))
+        return NULL;
+    return Py_BuildValue("{s:s,s:O}", "from", "a compiled extension", "event", event);
+}
+
+static PyMethodDef methods[] = {{"handler", handler, METH_VARARGS, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "app", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit_app(void) { return PyModule_Create(&module); }
+"""
+
+
+def _compile_extension(tmp_path: Path) -> bytes:
+    """app.c built with the host's C compiler against the stable ABI (so any Python 3.8+ headers do); skips when
+    the host has no compiler or no Python headers (scripts/setup installs both)."""
+    import shutil
+    import sysconfig
+
+    compiler = shutil.which("gcc") or shutil.which("cc")
+    include = Path(sysconfig.get_paths()["include"])
+    if compiler is None or not (include / "Python.h").exists():
+        pytest.skip("needs a C compiler and Python's headers (gcc, python3-dev) to build an extension module")
+    build = tmp_path / "build"
+    build.mkdir()
+    source, built = build / "app.c", build / "app.so"
+    source.write_text(EXTENSION_MODULE)
+    subprocess.run([compiler, "-shared", "-fPIC", "-O0", f"-I{include}", "-o", str(built), str(source)], check=True)
+    return built.read_bytes()
+
+
+@pytest.mark.parametrize("image_kind", ["python", "plain"])
+def test_a_compiled_extension_module_is_a_handler(invoke_cli, lambda_images, tmp_path, image_kind):
+    """A handler module need not be a .py file: the runtime imports app.cpython-311-x86_64-linux-gnu.so too."""
+    library = _compile_extension(tmp_path)
+    args = _function(tmp_path, "app.handler", {"app.cpython-311-x86_64-linux-gnu.so": library})
+    run = invoke_cli(*args, image=lambda_images[image_kind])
+    assert run.code == 0, run.stderr
+    assert run.json == {"from": "a compiled extension", "event": {}}
+
+
+def test_a_handler_package_and_a_layer_module_are_handlers(invoke_cli, tmp_path):
+    """A package (app/__init__.py) in the code, and a module only a layer provides, import as Lambda imports them."""
+    (tmp_path / "layer" / "python").mkdir(parents=True)
+    (tmp_path / "layer" / "python" / "shared.py").write_text("def handler(event, context):\n    return 'layer'\n")
+    package = "def handler(event, context):\n    return 'package'\n"
+    args = _function(tmp_path, "app.handler", {"app/__init__.py": package})
+    template = Path(args[1])
+    text = template.read_text()
+    layered = text.replace("Runtime: python3.11\n", "Runtime: python3.11\n      Layers: [!Ref Shared]\n").replace(
+        "Handler: app.handler", "Handler: shared.handler"
+    )
+    layer = "  Shared:\n    Type: AWS::Serverless::LayerVersion\n    Properties:\n      ContentUri: layer/\n"
+    run = invoke_cli(*args)
+    assert (run.code, run.stdout) == (0, b'"package"'), run.stderr
+    template.write_text(layered + layer)
+    run = invoke_cli(*args)
+    assert (run.code, run.stdout) == (0, b'"layer"'), run.stderr
 
 
 def test_image_missing_with_skip_pull_image(invoke_cli):

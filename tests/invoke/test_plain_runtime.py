@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -95,3 +96,74 @@ def test_error_stack_trace_leaves_out_the_runtime_client(invoke_cli, lambda_imag
     assert runs["plain"].stdout.replace(plain["requestId"].encode(), b"") == runs["python"].stdout.replace(
         python["requestId"].encode(), b""
     )
+
+
+# Handlers that fail, each in its own way; on both images the same code, template and event.
+FAILING = {
+    "handler-raises": (
+        "app.handler",
+        "def handler(event, context):\n    return check(event)\n\n\ndef check(event):\n    raise KeyError('id')\n",
+    ),
+    "syntax-error": ("app.handler", "def handler(event, context):\n    return (1 +\n"),
+    "missing-module": ("missing.handler", "x = 1\n"),
+    "missing-function": ("app.handle", "def handler(event, context):\n    return 1\n"),
+    "import-time-exception": (
+        "app.handler",
+        "import json\n\n\ndef load():\n    return json.loads('{')\n\n\nCONFIG = load()\n",
+    ),
+    "malformed-handler": ("app", "x = 1\n"),
+}
+
+
+def _failing_function(tmp_path, case: str, properties: str = ""):
+    handler, code = FAILING[case]
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(code)
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        f"      CodeUri: src/\n      Handler: {handler}\n      Runtime: python3.11\n{properties}"
+    )
+    return tmp_path
+
+
+def _error_log(stderr: str) -> list[str]:
+    """Every line `lambda-dap invoke` shows but START, END and REPORT: the runtime's own, here its [WARNING] before an
+    init error (without its time stamp) and its [ERROR] report with the trace."""
+    lines = [line for line in stderr.splitlines() if not line.startswith(("START ", "END ", "REPORT "))]
+    lines = [re.sub(r"^\[WARNING\]\t\S+\t", "[WARNING]\t<time>\t", line) for line in lines]
+    return [re.sub(r'^\{"timestamp": "[^"]+"', '{"timestamp": "<time>"', line) for line in lines]
+
+
+@pytest.mark.parametrize("case", list(FAILING))
+def test_errors_are_the_lambda_runtimes_document_and_log(invoke_cli, lambda_images, tmp_path, case):
+    """lambda-dap's runtime client fails as awslambdaric does: the same error document (type, message, stackTrace of
+    the function's own frames, requestId set for an invocation's error, empty for an init error), the same [ERROR]
+    log line, the same exit code."""
+    project = _failing_function(tmp_path, case)
+    runs = {kind: invoke_cli("--no-event", image=lambda_images[kind], cwd=project) for kind in ("plain", "python")}
+    plain, python = runs["plain"], runs["python"]
+    assert plain.code == python.code == 3, (plain.stderr, python.stderr)
+    documents = {kind: run.json for kind, run in runs.items()}
+    for document in documents.values():
+        assert set(document) == {"errorMessage", "errorType", "requestId", "stackTrace"}
+        assert (document["requestId"] != "") is (case == "handler-raises")
+        document["requestId"] = bool(document["requestId"])
+        assert not any("runtime_client" in frame or "bootstrap.py" in frame for frame in document["stackTrace"])
+    assert documents["plain"] == documents["python"]
+    assert _error_log(plain.stderr) == _error_log(python.stderr)
+    assert any(line.startswith(f"[ERROR] {documents['plain']['errorType']}") for line in _error_log(plain.stderr))
+
+
+@pytest.mark.parametrize("case", ["handler-raises", "import-time-exception"])
+def test_errors_in_json_logs_are_the_lambda_runtimes(invoke_cli, lambda_images, tmp_path, case):
+    """LoggingConfig.LogFormat JSON: the error (and the warning before an init error) is one JSON object a line, as
+    awslambdaric writes it."""
+    project = _failing_function(tmp_path, case, "      LoggingConfig:\n        LogFormat: JSON\n")
+    runs = {kind: invoke_cli("--no-event", image=lambda_images[kind], cwd=project) for kind in ("plain", "python")}
+    logs = {kind: _error_log(run.stderr) for kind, run in runs.items()}
+    if case == "handler-raises":  # an invocation's error carries its request id
+        for kind, run in runs.items():
+            logs[kind] = [line.replace(run.json["requestId"], "<id>") for line in logs[kind]]
+    assert logs["plain"] == logs["python"]
+    errors = [json.loads(line) for line in logs["plain"] if line.startswith("{") and '"level": "ERROR"' in line]
+    assert len(errors) == 1 and errors[0]["errorType"] == runs["plain"].json["errorType"]

@@ -4,14 +4,16 @@ with the client (the test process).
 The engine runs in its own network namespace, reached from the host over a veth pair (host 198.51.100.1, engine
 198.51.100.2, TEST-NET-2: never routed). The namespace has no default route, and an iptables rule in it drops any
 connection its containers (or the engine) open towards the client, so a container can reach neither the client nor
-anything else; only the engine's API (tcp://198.51.100.2:2375, plain HTTP) and ports its containers publish on
-198.51.100.2 answer the client. The engine also runs in its own mount namespace, pivoted into a fresh tmpfs root
-that holds only the operating system (/usr read-only, without /usr/local and Python's package directories; a
-copy of /etc), /dev, /proc, /sys and the engine's own directories: /work, /tmp, /root, /home, /opt, /var... are empty
-there, so a bind mount of a client path shows nothing of the client's files. Its data root
+anything else; only the engine's API (tcp://198.51.100.2:2375, plain HTTP; and tcp://198.51.100.2:2376 over mutual
+TLS, certificates in /run/lambda-dap-remote/tls, valid for a day) and ports its containers publish on 198.51.100.2
+answer the client. The engine also runs in its own mount namespace, pivoted into a fresh tmpfs root that holds only
+the operating system (/usr read-only, without /usr/local, /usr/share and the package directories of Python, Node.js
+and Java; a copy of /etc), /dev, /proc, /sys and the engine's own directories: /work, /tmp, /root, /home, /opt,
+/var... are empty there, so a bind mount of a client path shows nothing of the client's files. Its data root
 (/var/lib/lambda-dap-remote-docker) persists, so images loaded once are there for the next run. Its containers'
 default bridge is 203.0.113.1/26 (TEST-NET-3), private to the namespace. Everything else it owns lives under
-/run/lambda-dap-remote (state, lock files, log: /run/lambda-dap-remote/dockerd.log).
+/run/lambda-dap-remote (state, lock files, the log: /run/lambda-dap-remote/dockerd.log, the previous run's
+dockerd.log.1).
 
 One such engine exists per machine (its addresses are fixed). Test sessions that run at the same time share it
 (each holds a shared lock while it runs); the last one to finish stops it. What a killed run left (a dockerd, its
@@ -21,6 +23,7 @@ By hand, as root, from the repository root:
 
     python3 -m tests.remote.dockerd up         # start it, load the test images; prints the DOCKER_HOST to use
     DOCKER_HOST=tcp://198.51.100.2:2375 docker ps
+    DOCKER_HOST=tcp://198.51.100.2:2376 DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=/run/lambda-dap-remote/tls docker ps
     python3 -m tests.remote.dockerd exec -- ip addr     # a command in the engine's network and mount namespaces
     python3 -m tests.remote.dockerd status
     python3 -m tests.remote.dockerd down       # stop it; deletes the namespace and the veth pair
@@ -39,6 +42,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -50,6 +54,8 @@ ENGINE_ADDRESS = "198.51.100.2"  # the engine's end, in its namespace
 LINK_PREFIX = 30
 API_PORT = 2375
 DOCKER_HOST = f"tcp://{ENGINE_ADDRESS}:{API_PORT}"
+TLS_PORT = 2376  # the same API over mutual TLS (tls_front.py)
+TLS_DOCKER_HOST = f"tcp://{ENGINE_ADDRESS}:{TLS_PORT}"
 BRIDGE_ADDRESS = "203.0.113.1/26"  # the engine's docker0, only inside its namespace
 ADDRESS_POOL = "base=203.0.113.64/26,size=28"  # networks created on the engine
 NAME_PREFIX = "ldr-"  # network namespace ldr-<id>, veth ldrh-<id> (host) and ldrr-<id> (engine)
@@ -59,6 +65,7 @@ ENGINE_DIR = STATE_DIR / "engine"  # the one host directory the engine sees: exe
 ROOT_MOUNT = STATE_DIR / "root"  # where the engine's root tmpfs is mounted (in its mount namespace only)
 STATE_FILE = STATE_DIR / "state.json"
 LOG_FILE = STATE_DIR / "dockerd.log"
+CERT_DIR = STATE_DIR / "tls"  # DOCKER_CERT_PATH for TLS_DOCKER_HOST: ca.pem, cert.pem, key.pem (and the server's)
 PID_FILE = ENGINE_DIR / "dockerd.pid"
 DATA_ROOT = Path("/var/lib/lambda-dap-remote-docker")
 CGROUP_PARENT = "lambda-dap-remote"
@@ -81,7 +88,9 @@ for top in bin sbin lib lib32 lib64 libx32; do
 done
 mount --rbind /usr usr
 mount -o remount,bind,ro usr
-for dir in usr/local usr/lib/python3 usr/lib/python3.* usr/share/python3; do  # client-installed software
+# Hidden: software and data the client installed beside the operating system's programs and libraries.
+for dir in usr/local usr/share usr/src usr/include usr/lib/python3 usr/lib/python3.* \
+        usr/lib/node_modules usr/lib/jvm; do
     if [ -d "$dir" ]; then mount -t tmpfs -o mode=0755,size=1m lambda-dap-remote "$dir"; fi
 done
 cp -a /etc/. etc/  # its own /etc, a copy; its own identity (/etc/docker/key.json) kept in the data root
@@ -132,6 +141,37 @@ def _api_answers(timeout: float = 1.0) -> bool:
         return False
     finally:
         connection.close()
+
+
+def _tls_accepts() -> bool:
+    """Whether the TLS endpoint accepts connections."""
+    try:
+        socket.create_connection((ENGINE_ADDRESS, TLS_PORT), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def _api_version() -> str:
+    """The engine's API version, asked directly (no proxy from the environment)."""
+    connection = http.client.HTTPConnection(ENGINE_ADDRESS, API_PORT, timeout=10)
+    try:
+        connection.request("GET", "/version")
+        return json.loads(connection.getresponse().read())["ApiVersion"]
+    except (OSError, ValueError, KeyError) as error:
+        raise RemoteEngineError(f"the remote engine does not tell its API version: {error}") from None
+    finally:
+        connection.close()
+
+
+def _direct_client(base_url: str, **options):
+    """A docker SDK client that ignores the environment's proxies and CA bundle (REQUESTS_CA_BUNDLE would win over
+    the CA given for TLS); the API version is given so that no request goes out before that is set."""
+    import docker
+
+    client = docker.DockerClient(base_url=base_url, version=_api_version(), timeout=120, **options)
+    client.api.trust_env = False
+    return client
 
 
 def _alive(pid: int) -> bool:
@@ -243,9 +283,11 @@ class RemoteEngine:
                 self.started = True
             elif not self._healthy(state):
                 raise RemoteEngineError(
-                    "the remote engine started by another test session does not answer "
-                    f"(log: {LOG_FILE}); stop it with: python3 -m tests.remote.dockerd down"
+                    f"the remote engine another session uses does not answer (log: {LOG_FILE}); "
+                    "stop it with: python3 -m tests.remote.dockerd down"
                 )
+            elif not _tls_accepts():  # started by an older harness, or its TLS front died
+                self._start_tls_front(state["netns"])
             if self.manual:
                 _write_state({**_read_state(), "manual": True})
             users.take(fcntl.LOCK_SH)
@@ -277,7 +319,9 @@ class RemoteEngine:
     @staticmethod
     def _healthy(state: dict) -> bool:
         pid = state.get("pid")
-        return bool(pid) and _alive(pid) and _netns_inode(state.get("netns", "")) is not None and _api_answers()
+        if not pid or not _alive(pid) or _netns_inode(state.get("netns", "")) is None:
+            return False
+        return _api_answers()
 
     def _launch(self) -> None:
         short = secrets.token_hex(4)
@@ -300,6 +344,7 @@ class RemoteEngine:
             f"--default-address-pool={ADDRESS_POOL}",
             f"--cgroup-parent=/{CGROUP_PARENT}",
             "--shutdown-timeout=3",
+            "--exec-opt=native.cgroupdriver=cgroupfs",  # CGROUP_PARENT is a path, not a systemd slice
         ]
         command = [
             "nsenter",
@@ -319,9 +364,9 @@ class RemoteEngine:
             str(ENGINE_DIR),
             *dockerd,
         ]
-        with open(LOG_FILE, "ab") as log:
-            log.write(f"\n== {time.strftime('%Y-%m-%dT%H:%M:%S')} starting {netns}\n".encode())
-            log.flush()
+        with contextlib.suppress(FileNotFoundError):
+            LOG_FILE.replace(LOG_FILE.with_suffix(".log.1"))  # the previous run's, for a post-mortem
+        with open(LOG_FILE, "wb") as log:
             process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
             )
@@ -333,6 +378,29 @@ class RemoteEngine:
                 raise RemoteEngineError(f"the remote dockerd {reason}; its log: {LOG_FILE}\n{_log_tail()}")
             time.sleep(0.1)
         _remove_leftovers(self.client)
+        self._start_tls_front(netns)
+
+    def _start_tls_front(self, netns: str) -> None:
+        from tests.container.remote_engines import write_certificates
+
+        shutil.rmtree(CERT_DIR, ignore_errors=True)
+        CERT_DIR.mkdir(mode=0o700)
+        write_certificates(CERT_DIR, host=ENGINE_ADDRESS)
+        script = Path(__file__).with_name("tls_front.py")
+        arguments = [str(CERT_DIR), ENGINE_ADDRESS, str(TLS_PORT), ENGINE_ADDRESS, str(API_PORT)]
+        with open(LOG_FILE, "ab") as log:
+            front = subprocess.Popen(
+                ["nsenter", f"--net=/run/netns/{netns}", "--", sys.executable, str(script), *arguments],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + self.start_timeout
+        while not _tls_accepts():
+            if front.poll() is not None or time.monotonic() > deadline:
+                raise RemoteEngineError(f"the remote engine's TLS front did not start; log: {LOG_FILE}\n{_log_tail()}")
+            time.sleep(0.05)
 
     # -- use --------------------------------------------------------------------------------------------------
 
@@ -345,13 +413,34 @@ class RemoteEngine:
     def client(self):
         """A docker SDK client for the remote engine."""
         if self._client is None:
-            import docker
-
-            self._client = docker.DockerClient(base_url=DOCKER_HOST, timeout=120)
+            self._client = _direct_client(DOCKER_HOST)
         return self._client
 
+    def environment(self, base: Mapping[str, str] | None = None, *, tls: bool = False) -> dict[str, str]:
+        """`base` (default: os.environ) with DOCKER_HOST naming this engine, over TLS when `tls`, and no other
+        Docker setting (context, TLS) left to change that."""
+        environment = dict(os.environ if base is None else base)
+        for name in ("DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_TLS", "DOCKER_CERT_PATH"):
+            environment.pop(name, None)
+        environment["DOCKER_HOST"] = DOCKER_HOST
+        if tls:
+            environment.update(DOCKER_HOST=TLS_DOCKER_HOST, DOCKER_TLS_VERIFY="1", DOCKER_CERT_PATH=str(CERT_DIR))
+        return environment
+
+    def tls_client(self):
+        """A docker SDK client for the engine's TLS endpoint, with the client certificate."""
+        import docker
+
+        tls = docker.tls.TLSConfig(
+            client_cert=(str(CERT_DIR / "cert.pem"), str(CERT_DIR / "key.pem")),
+            ca_cert=str(CERT_DIR / "ca.pem"),
+            verify=True,
+        )
+        return _direct_client(TLS_DOCKER_HOST, tls=tls)
+
     def run(self, args: Sequence[str], *, mount: bool = True, **kwargs) -> subprocess.CompletedProcess:
-        """Run a command in the engine's network namespace (and, by default, its mount namespace: its files).
+        """Run a command in the engine's network namespace and, by default, its mount namespace (the engine's files:
+        the operating system's programs such as ip, iptables, bash, but no Python: its packages are hidden there).
 
         Keyword arguments go to subprocess.run; output is captured as text unless they say otherwise."""
         namespaces = ["--net", "--mount"] if mount else ["--net"]
@@ -363,14 +452,19 @@ class RemoteEngine:
         """Copy the images `tags` from `local_client`'s engine to this one, those it lacks or holds with another
         image id, in one `docker save` stream (shared layers are sent once); return the tags copied."""
         wanted = {tag: local_client.images.get(tag).id for tag in tags}
-        missing = [tag for tag, image_id in wanted.items() if _image_id(self.client, tag) != image_id]
-        if not missing:
-            return []
-        api = local_client.api
-        with api.get(f"{api.base_url}/images/get", params={"names": missing}, stream=True) as exported:
-            exported.raise_for_status()
-            for _ in self.client.api.load_image(exported.iter_content(chunk_size=1 << 20)):
-                pass
+        lock = _Lock("images.lock")  # sessions starting together load once
+        try:
+            lock.take(fcntl.LOCK_EX)
+            missing = [tag for tag, image_id in wanted.items() if _image_id(self.client, tag) != image_id]
+            if not missing:
+                return []
+            api = local_client.api
+            with api.get(f"{api.base_url}/images/get", params={"names": missing}, stream=True) as exported:
+                exported.raise_for_status()
+                for _ in self.client.api.load_image(exported.iter_content(chunk_size=1 << 20)):
+                    pass
+        finally:
+            lock.close()
         still = [tag for tag in missing if _image_id(self.client, tag) != wanted[tag]]
         if still:
             raise RemoteEngineError(f"images not loaded into the remote engine: {', '.join(still)}")
@@ -404,11 +498,12 @@ def _setup_network(netns: str, host_link: str, engine_link: str) -> None:
         raise EngineUnsupported(f"no network namespace allowed here: {error}") from None
     _run(["ip", "link", "add", host_link, "type", "veth", "peer", "name", engine_link])
     _run(["ip", "link", "set", engine_link, "netns", netns])
-    Path(f"/proc/sys/net/ipv6/conf/{host_link}/disable_ipv6").write_text("1\n")
+    with contextlib.suppress(OSError):  # a kernel without IPv6 has nothing to disable
+        Path(f"/proc/sys/net/ipv6/conf/{host_link}/disable_ipv6").write_text("1\n")
     _run(["ip", "addr", "add", f"{CLIENT_ADDRESS}/{LINK_PREFIX}", "dev", host_link])
     _run(["ip", "link", "set", host_link, "up"])
     inside = ["nsenter", f"--net=/run/netns/{netns}", "--"]
-    _run([*inside, "sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6"])
+    _run([*inside, "sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6"], check=False)
     _run([*inside, "ip", "addr", "add", f"{ENGINE_ADDRESS}/{LINK_PREFIX}", "dev", engine_link])
     _run([*inside, "ip", "link", "set", engine_link, "up"])
     _run([*inside, "ip", "link", "set", "lo", "up"])
@@ -470,6 +565,8 @@ def clean_stale() -> None:
         for leftover in leftovers:
             with contextlib.suppress(OSError):
                 os.kill(leftover, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(leftover, os.WNOHANG)  # reaped when it is our child (the TLS front)
         time.sleep(0.1)
     else:
         raise RemoteEngineError(f"processes of the remote engine do not die: {leftovers}")
@@ -492,10 +589,12 @@ def _status() -> str:
     )
 
 
-def _default_images() -> Mapping[str, str]:
+def _test_images(local_client) -> list[str]:
+    """The tags of the test images the remote tests use, built on the local engine when missing there."""
     from tests.conftest import _load_image_builder
+    from tests.remote.conftest import REMOTE_IMAGES
 
-    return {name: recipe.tag for name, recipe in _load_image_builder().RECIPES.items()}
+    return list(_load_image_builder().ensure_images(list(REMOTE_IMAGES), client=local_client).values())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -516,11 +615,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 import docker
 
                 local = docker.from_env()
-                loaded = engine.load_images(local, _default_images().values())
-                local.close()
+                try:
+                    loaded = engine.load_images(local, _test_images(local))
+                finally:
+                    local.close()
                 print(f"images loaded: {', '.join(loaded) or 'none (all present)'}", file=sys.stderr)
             print(f"ready in {time.monotonic() - started:.1f} s", file=sys.stderr)
             print(f"DOCKER_HOST={DOCKER_HOST}")
+            print(f"# or over TLS: DOCKER_HOST={TLS_DOCKER_HOST} DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH={CERT_DIR}")
             return 0
         if options.command == "down":
             mutex, users = _Lock("start.lock"), _Lock("users.lock")

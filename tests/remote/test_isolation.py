@@ -5,14 +5,27 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import shutil
 import socket
+import ssl
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.remote.conftest import CONTAINER_LABELS
-from tests.remote.dockerd import API_PORT, CLIENT_ADDRESS, DATA_ROOT, DOCKER_HOST, ENGINE_ADDRESS
+from tests.remote.dockerd import (
+    API_PORT,
+    CERT_DIR,
+    CLIENT_ADDRESS,
+    DATA_ROOT,
+    DOCKER_HOST,
+    ENGINE_ADDRESS,
+    TLS_PORT,
+    RemoteEngine,
+)
 
 pytestmark = pytest.mark.docker
 
@@ -71,6 +84,53 @@ def test_client_reaches_the_remote_engine_api(remote_engine, docker_client):
     assert info["ID"] != docker_client.info()["ID"]  # another engine than the local one
 
 
+@pytest.mark.parametrize("tls", [False, True], ids=["tcp", "tls"])
+def test_the_docker_cli_reaches_the_remote_engine_with_its_environment(remote_engine, tls):
+    docker_cli = shutil.which("docker")
+    if docker_cli is None:
+        pytest.skip("no docker CLI on PATH")
+    environment = remote_engine.environment({"PATH": os.environ["PATH"], "DOCKER_CONTEXT": "elsewhere"}, tls=tls)
+    done = subprocess.run(
+        [docker_cli, "info", "--format", "{{.ID}} {{.DockerRootDir}}"], env=environment, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [remote_engine.client.info()["ID"], str(DATA_ROOT)]
+
+
+def test_the_tls_endpoint_asks_for_a_client_certificate(remote_engine):
+    with contextlib.closing(remote_engine.tls_client()) as client:
+        assert client.ping()
+    context = ssl.create_default_context(cafile=str(CERT_DIR / "ca.pem"))  # the server is trusted; no client cert
+    try:
+        with (
+            socket.create_connection((ENGINE_ADDRESS, TLS_PORT), timeout=10) as raw,
+            context.wrap_socket(raw, server_hostname=ENGINE_ADDRESS) as connection,
+        ):
+            connection.sendall(b"GET /_ping HTTP/1.0\r\n\r\n")
+            answer = connection.recv(100)
+    except (ssl.SSLError, OSError):
+        answer = b""
+    assert not answer.startswith(b"HTTP"), answer
+
+
+def test_the_engine_namespace_has_its_link_and_no_route_out(remote_engine):
+    addresses = remote_engine.run(["ip", "-4", "-o", "address"], check=True).stdout
+    assert f"inet {ENGINE_ADDRESS}/30" in addresses
+    assert f"inet {CLIENT_ADDRESS}/" not in addresses
+    routes = remote_engine.run(["ip", "-4", "route"], check=True).stdout
+    assert routes.strip() and "default" not in routes, routes
+
+
+def test_a_second_session_joins_the_engine_and_leaves_it_running(remote_engine):
+    other = RemoteEngine().start()
+    try:
+        assert not other.started
+        assert other.pid == remote_engine.pid
+    finally:
+        other.stop()
+    assert remote_engine.client.ping()  # this session still uses it
+
+
 def test_the_images_are_on_the_remote_engine(remote_engine, remote_images, docker_client):
     for tag in remote_images.values():
         assert remote_engine.client.images.get(tag).id == docker_client.images.get(tag).id, tag
@@ -111,14 +171,16 @@ def test_a_bind_mount_of_a_client_path_shows_nothing_of_it(remote_engine, remote
     (tmp_path / "marker").write_text("client data\n")
     repository = Path(__file__).resolve().parents[2]
     # What lambda-dap mounts: the function's code, its own files, the client's debugpy; and the client's home.
-    sources = [tmp_path, repository, Path(debugpy.__file__).parent, Path.home()]
+    sources = [tmp_path, repository, Path(debugpy.__file__).parent, Path.home(), Path("/usr/local/bin")]
     for source in sources:
         assert any(source.iterdir()), source  # the client has files there
-    binds = [f"{source}:/client/{index}:ro" for index, source in enumerate(sources)]
-    # The engine creates a bind mount's missing source as an empty directory; no file of the client's shows.
-    script = "find /client ! -type d; test ! -e /client/0/marker && echo no marker"
+    binds = [f"{source}:/client/{index}:{'rw' if index == 0 else 'ro'}" for index, source in enumerate(sources)]
+    # The engine creates a bind mount's missing source as an empty directory; no file of the client's shows, and
+    # what the container writes there stays on the remote.
+    script = "find /client -maxdepth 3 ! -type d; test ! -e /client/0/marker && echo no marker; touch /client/0/out"
     output = run_remote(remote_engine, remote_images["debian"], ["bash", "-c", script], volumes=binds)
     assert output == "no marker\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["marker"]
 
 
 def test_a_port_published_on_the_engine_address_reaches_the_client(remote_engine, remote_images):

@@ -110,23 +110,6 @@ def test_invoke_image_global_and_per_function():
     assert parse_invoke_images(("repo/img:1", "Fn=other:2")) == {None: "repo/img:1", "Fn": "other:2"}
 
 
-@pytest.mark.parametrize(
-    "handler, family, module",
-    [
-        ("app.lambda_handler", "python", "app"),
-        ("pkg.mod.handler", "python", "pkg/mod"),
-        ("src/app.handler", "python", "src/app"),
-        ("index.handler", "nodejs", "index"),
-        ("sub/deep.nested.fn", "nodejs", "sub/deep"),
-        ("nodots", "nodejs", None),
-    ],
-)
-def test_handler_names_its_module_file(handler, family, module):
-    from lambda_dap.invoke.plan import handler_module_file
-
-    assert handler_module_file(handler, family) == module
-
-
 def test_only_containers_of_dead_processes_on_this_host_are_orphans():
     import os
     import subprocess

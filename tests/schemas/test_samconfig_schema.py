@@ -81,7 +81,14 @@ GOOD = {
     "overrides as text": {"parameter_overrides": "Stage=dev Greeting=Hi"},
     "overrides as a list": {"parameter_overrides": ["Stage=dev", "Greeting=Hi"]},
     "images as a list": {"invoke_image": ["Hello=img:1", "img:2"]},
-    "a SAM-only option": {"mount_symlinks": True},
+    "a tri-state flag": {"mount_symlinks": False, "language_extensions": "yes"},
+    "what --save-params writes": {
+        "function_logical_id": "Orders",
+        "tenant_id": "acme corp",
+        "parameter_overrides": {"Stage": "dev"},
+        "add_host": {"db.local": "10.0.0.5"},
+        "debug_port": [5890],
+    },
 }
 BAD = {
     "a misspelt option": {"skip_pul_image": True},
@@ -90,7 +97,8 @@ BAD = {
     "a port that is text": {"debug_port": "five"},
     "a path that is a number": {"template_file": 5},
     "an empty path": {"env_vars": ""},
-    "overrides as a table": {"parameter_overrides": {"Stage": "dev"}},
+    "a tenant id with a character SAM refuses": {"tenant_id": "acme#1"},
+    "a hook lambda-dap does not know": {"hook_name": "pulumi"},
 }
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from lambda_dap.errors import UnsupportedFunction
 from lambda_dap.template import Layer, load_functions
 from tests.invoke import conftest as invoke_conftest
 
@@ -29,8 +30,9 @@ def functions_in(template: Path, **kwargs: object) -> dict:
 def test_a_cdk_asset_takes_the_place_of_the_synthesized_s3_code() -> None:
     functions = functions_in(CDK_OUT / "MyStack.template.json")
 
-    assert list(functions) == ["Handler886CB40B", "SamFunction"]
-    handler = functions["Handler886CB40B"]
+    assert list(functions) == ["Handler", "SamFunction"]  # SAM's full paths: construct IDs of aws:cdk:path
+    handler = functions["Handler"]
+    assert (handler.logical_id, handler.function_id) == ("Handler886CB40B", "Handler")
     assert handler.unsupported_reason is None
     assert handler.code_path == CDK_OUT / "asset.abc123"
     assert (handler.code_path / "index.py").is_file()
@@ -97,14 +99,55 @@ def test_a_cdk_image_asset_is_not_taken_for_a_code_directory(write_template: Wri
               aws:asset:property: Code.ImageUri
         """
     )
-    (function,) = functions_in(template).values()
+    catalog = load_functions(template)
+    (function,) = catalog
 
-    assert (function.package_type, function.code_path) == ("Image", None)
-    assert function.image_uri == "123456789012.dkr.ecr.us-east-1.amazonaws.com/cdk-hnb659fds:abc"
+    assert (function.package_type, function.code_path, function.image_uri) == ("Image", None, None)
+    with pytest.raises(UnsupportedFunction) as refused:
+        catalog.find("ImageFunction")
+    assert str(refused.value) == (
+        "Function 'ImageFunction' in template.yaml cannot run locally: Code.ImageUri is a CDK Docker image asset "
+        "(asset.0002/Dockerfile) that CDK builds only when it deploys; build it first with "
+        "`sam build -t template.yaml` and invoke .aws-sam/build/template.yaml"
+    )
+
+
+def test_a_template_sam_build_wrote_keeps_its_image_and_code(write_template: WriteTemplate) -> None:
+    template = write_template(
+        """
+        Resources:
+          ImageFunction:
+            Type: AWS::Lambda::Function
+            Properties:
+              PackageType: Image
+              Code: {ImageUri: "imagefunction:latest"}
+            Metadata:
+              aws:asset:path: asset.0002
+              aws:asset:property: Code.ImageUri
+              SamNormalized: true
+          ZipFunction:
+            Type: AWS::Lambda::Function
+            Properties:
+              Code: ZipFunction
+              Handler: index.handler
+              Runtime: python3.12
+            Metadata:
+              aws:asset:path: asset.0003
+              aws:asset:property: Code
+              SamNormalized: true
+        """
+    )
+    functions = functions_in(template)
+
+    assert (functions["ImageFunction"].image_uri, functions["ImageFunction"].unsupported_reason) == (
+        "imagefunction:latest",
+        None,
+    )
+    assert functions["ZipFunction"].code_path == template.parent / "ZipFunction"  # the built code, not the asset
 
 
 def test_asset_paths_start_at_base_dir_when_given(tmp_path: Path) -> None:
-    handler = functions_in(CDK_OUT / "MyStack.template.json", base_dir=tmp_path)["Handler886CB40B"]
+    handler = functions_in(CDK_OUT / "MyStack.template.json", base_dir=tmp_path)["Handler"]
 
     assert handler.code_path == tmp_path / "asset.abc123"
 

@@ -106,7 +106,7 @@ def test_parameters_conditions_and_mappings() -> None:
         "BANNER": "aGVsbG8=",
         "VERBOSE": "yes",
         "ENDPOINT": "https://dev.example.com/dev/${Literal}",
-        "URL_SUFFIX": "amazonaws.com",
+        "URL_SUFFIX": "localhost",
         "PARTITION": "aws",
         "STACK_ID": "arn:aws:cloudformation:us-east-1:123456789012:stack/local/51af3dc0-da77-11e4-872e-1234567db123",
         "WORKER_ARN": "arn:aws:lambda:us-east-1:123456789012:function:worker-dev",
@@ -138,7 +138,7 @@ def test_parameter_overrides_and_region() -> None:
     assert environment["PROD_DEBUG"] == "yes"
     assert environment["SECRET"] == "s3cr3t"
     assert environment["PARTITION"] == "aws-cn"
-    assert environment["URL_SUFFIX"] == "amazonaws.com.cn"
+    assert environment["URL_SUFFIX"] == "localhost"  # as SAM has it in every region
     assert environment["WORKER_ARN"] == "arn:aws-cn:lambda:cn-north-1:123456789012:function:worker-prod"
 
 

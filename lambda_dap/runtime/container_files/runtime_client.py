@@ -13,6 +13,7 @@ import json.encoder
 import math
 import os
 import sys
+import time
 import traceback
 
 from lambda_dap_clock import remaining_ms
@@ -20,6 +21,15 @@ from lambda_dap_clock import remaining_ms
 API_PREFIX = "/2018-06-01/runtime"
 # Frames in these files are the runtime's, not the function's: an error's stackTrace leaves them out.
 OWN_FILES = {"runtime_client.py", "lambda_dap_clock.py"}
+LOG_INDENT = "\u00a0"  # awslambdaric's error log indents trace lines with no-break spaces
+UNHANDLED_WARNING = (  # awslambdaric's words, so logs read as the Lambda runtime's do
+    "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code. However, in rare "
+    "cases, a Lambda runtime update can cause unexpected function behavior. For functions using managed runtimes, "
+    "runtime updates can be triggered by a function change, or can be applied automatically. To determine if the "
+    "runtime has been updated, check the runtime version in the INIT_START log entry. If this error correlates with "
+    "a change in the runtime version, you may be able to mitigate this error by temporarily rolling back to the "
+    "previous runtime version. For more information, see https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html"
+)
 
 
 class LambdaContext:
@@ -323,14 +333,15 @@ def _own_file(filename):
 
 
 def stack_trace(tb):
-    """The formatted frames of `tb` from the first one that is not this runtime client's, as awslambdaric leaves
-    out its bootstrap.py's."""
+    """The frames of `tb` from the first one that is not this runtime client's, formatted as awslambdaric formats
+    them: it leaves out its bootstrap.py's frames, and formats (file, line, function, text) tuples, so no `^^^`
+    markers under the failing expression."""
     frames = traceback.extract_tb(tb)
     for index, frame in enumerate(frames):
         if not _own_file(frame.filename):
             frames = frames[index:]
             break
-    return traceback.format_list(frames)
+    return traceback.format_list([(frame.filename, frame.lineno, frame.name, frame.line) for frame in frames])
 
 
 def fault_document(error, request_id=None):
@@ -340,20 +351,64 @@ def fault_document(error, request_id=None):
     return error_document(type(error).__name__, str(error), stack_trace(error.__traceback__), request_id)
 
 
+def _indented(line):
+    """A trace line with its leading spaces made no-break spaces, as awslambdaric logs them."""
+    text = line.lstrip(" ")
+    return LOG_INDENT * (len(line) - len(text)) + text
+
+
+def _json_logs():
+    """AWS_LAMBDA_LOG_FORMAT=JSON (LoggingConfig.LogFormat): awslambdaric then logs JSON objects, one a line."""
+    return (os.environ.get("AWS_LAMBDA_LOG_FORMAT") or "").upper() == "JSON"
+
+
+def _utc_stamp(now, milliseconds):
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
+    return stamp + (f".{int(now % 1 * 1000):03d}Z" if milliseconds else "Z")
+
+
 def log_error(document):
-    lines = [f"[ERROR] {document['errorType']}: {document['errorMessage']}"]
-    if document["stackTrace"]:
-        lines.append("Traceback (most recent call last):")
-        lines.extend(line.rstrip("\n") for line in document["stackTrace"])
-    sys.stderr.write("\r".join(lines) + "\n")
-    sys.stderr.flush()
+    """awslambdaric's error log, on stdout: `[ERROR] Type: message`, then the trace, lines joined by \r; or, with JSON
+    logs, the document with its time stamp and level."""
+    if _json_logs():
+        sys.stdout.write(to_json({"timestamp": _utc_stamp(time.time(), False), "level": "ERROR", **document}) + "\n")
+        sys.stdout.flush()
+        return
+    head = "[ERROR]"
+    if document["errorType"]:
+        head += " " + document["errorType"]
+    if document["errorMessage"]:
+        head += (":" if document["errorType"] else "") + " " + document["errorMessage"]
+    lines = [head, "Traceback (most recent call last):"]
+    for element in document["stackTrace"]:
+        if element:
+            lines.extend(_indented(line) for line in element.splitlines())
+        else:
+            lines.append("")
+    sys.stdout.write("\r".join(lines) + "\n")
+    sys.stdout.flush()
+
+
+def log_init_warning():
+    """The warning awslambdaric logs before an init error, as its root logger formats it (text or JSON); not when
+    AWS_LAMBDA_LOG_LEVEL is above WARNING."""
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL") or ""
+    if level.upper() in ("ERROR", "CRITICAL", "FATAL"):
+        return
+    now = time.time()
+    message = UNHANDLED_WARNING + "\r"
+    if _json_logs():
+        record = {"timestamp": _utc_stamp(now, False), "level": "WARNING", "message": message, "logger": "root"}
+        line = json.dumps({**record, "requestId": ""}, ensure_ascii=False) + "\n"
+    else:
+        line = f"[WARNING]\t{_utc_stamp(now, True)}\t\t{message}\n"
+    sys.stdout.write(line)
+    sys.stdout.flush()
 
 
 def load_handler(spec, task_root):
-    """'pkg/mod.func' or 'pkg.mod.func' -> the function, importing from the task root and /opt/python."""
-    module_path, _, function_name = spec.rpartition(".")
-    if not module_path or not function_name:
-        raise FaultError("Runtime.MalformedHandlerName", f"Bad handler '{spec}': expected module.function")
+    """'pkg/mod.func' or 'pkg.mod.func' -> the function, importing from the task root and /opt/python; every
+    failure is the Runtime.* fault awslambdaric raises for it, with its message."""
     for path in (
         f"/opt/python/lib/python{sys.version_info[0]}.{sys.version_info[1]}/site-packages",
         "/opt/python",
@@ -361,6 +416,10 @@ def load_handler(spec, task_root):
     ):
         if path not in sys.path:
             sys.path.insert(0, path)
+    try:
+        module_path, function_name = spec.rsplit(".", 1)
+    except ValueError as e:
+        raise FaultError("Runtime.MalformedHandlerName", f"Bad handler '{spec}': {e}") from None
     try:
         if module_path.split(".")[0] in sys.builtin_module_names:
             raise FaultError(
@@ -372,10 +431,12 @@ def load_handler(spec, task_root):
     except SyntaxError as e:
         trace = [f'  File "{e.filename}" Line {e.lineno}\n    {e.text}']
         raise FaultError("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_path}': {e}", trace) from None
-    handler = getattr(module, function_name, None)
-    if handler is None:
-        raise FaultError("Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_path}'")
-    return handler
+    try:
+        return getattr(module, function_name)
+    except AttributeError:
+        raise FaultError(
+            "Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_path}'"
+        ) from None
 
 
 def _json_header(value, name):
@@ -425,6 +486,7 @@ def main():
         handler = load_handler(spec, task_root)
     except Exception as e:
         document = fault_document(e)
+        log_init_warning()
         log_error(document)
         client.init_error(document)
         sys.exit(1)
