@@ -21,6 +21,7 @@ class VolumeMount:
     source: str  # the directory on this machine it is a copy of
     read_only: bool = True
     names: tuple[str, ...] = ()  # only these entries of `source` (empty: all of it)
+    grafts: tuple[tuple[str, str], ...] = ()  # (top-level name, path on this machine): its content stands there
 
 
 @dataclass(frozen=True)

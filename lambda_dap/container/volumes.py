@@ -47,18 +47,28 @@ REMEMBERED = 512
 _digests_lock = threading.Lock()
 
 
-def volume_for(source: Path, target: str, *, read_only: bool = True, names: tuple[str, ...] = ()) -> VolumeMount:
-    """The volume holding directory `source` (only its entries `names`, when given), mounted at `target`."""
-    return VolumeMount(PREFIX + content_digest(source, names)[:32], target, str(source), read_only, names)
+def volume_for(
+    source: Path,
+    target: str,
+    *,
+    read_only: bool = True,
+    names: tuple[str, ...] = (),
+    grafts: tuple[tuple[str, str], ...] = (),
+) -> VolumeMount:
+    """The volume holding directory `source` (only its entries `names`, when given), mounted at `target`;
+    `grafts` put the content of other paths (files or directories) at top-level names, in place of what is there
+    (a symlink the container would have had mounted where it points)."""
+    digest = content_digest(source, names, grafts)
+    return VolumeMount(PREFIX + digest[:32], target, str(source), read_only, names, grafts)
 
 
-def content_digest(directory: Path, names: tuple[str, ...] = ()) -> str:
+def content_digest(directory: Path, names: tuple[str, ...] = (), grafts: tuple[tuple[str, str], ...] = ()) -> str:
     """sha256 over every entry's relative path, kind, permission bits and content (a link: its target).
 
     The digest of an unchanged directory (same paths, sizes and modification times, none of them recent) is
     remembered for the process.
     """
-    entries = list(_entries(directory, names))
+    entries = list(_entries(directory, names, grafts))
     fingerprint = hashlib.sha256()
     for relative, _, info in entries:
         fingerprint.update(f"{relative}\0{info.st_mode}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
@@ -118,22 +128,39 @@ def _remember(key: str, value: str) -> None:
         os.replace(staging, path)
 
 
-def _entries(directory: Path, names: tuple[str, ...]) -> Iterator[tuple[str, Path, os.stat_result]]:
-    """(relative path, path, lstat) of every directory, regular file and link under `directory`, sorted."""
+def _entries(
+    directory: Path, names: tuple[str, ...] = (), grafts: tuple[tuple[str, str], ...] = ()
+) -> Iterator[tuple[str, Path, os.stat_result]]:
+    """(relative path, path, lstat) of every directory, regular file and link under `directory`, sorted; then
+    each graft's (its top-level entry stat'ed through the link)."""
+    grafted = {name for name, _ in grafts}
     if names:
-        for name in sorted(names):
+        for name in sorted(set(names) - grafted):
             path = directory / name
             yield name, path, path.lstat()
-        return
+    else:
+        yield from _walk(directory, "", skip=grafted)
+    for name, source in sorted(grafts):
+        path = Path(source)
+        info = path.stat()
+        yield name, path, info
+        if stat.S_ISDIR(info.st_mode):
+            yield from _walk(path, f"{name}/")
+
+
+def _walk(directory: Path, prefix: str, skip: set[str] = frozenset()) -> Iterator[tuple[str, Path, os.stat_result]]:
     for root, dirs, files in os.walk(directory):
-        dirs.sort()
         base = Path(root)
         relative_root = base.relative_to(directory).as_posix()
+        if relative_root == ".":
+            dirs[:] = [name for name in dirs if name not in skip]
+            files = [name for name in files if name not in skip]
+        dirs.sort()
         for name in sorted([*dirs, *files]):
             path = base / name
             info = path.lstat()
             if stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode):
-                yield (name if relative_root == "." else f"{relative_root}/{name}"), path, info
+                yield prefix + (name if relative_root == "." else f"{relative_root}/{name}"), path, info
 
 
 def ensure_volumes(engine: Engine, volumes: list[VolumeMount]) -> None:
@@ -216,10 +243,8 @@ def _archive(volume: VolumeMount) -> Iterator[BinaryIO]:
     source = Path(volume.source)
     with tempfile.TemporaryFile(prefix="lambda-dap-fill-") as handle:
         with tarfile.open(fileobj=handle, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            for relative, path, _ in _entries(source, volume.names):
-                info = tar.gettarinfo(str(path), arcname=relative)
-                info.uid = info.gid = 0
-                info.uname = info.gname = "root"
+            for relative, path, entry in _entries(source, volume.names, volume.grafts):
+                info = _member(relative, path, entry)
                 if info.isreg():
                     with open(path, "rb") as content:
                         tar.addfile(info, content)
@@ -230,3 +255,20 @@ def _archive(volume: VolumeMount) -> Iterator[BinaryIO]:
             tar.addfile(marker)
         handle.seek(0)
         yield handle  # type: ignore[misc]
+
+
+def _member(name: str, path: Path, info: os.stat_result) -> tarfile.TarInfo:
+    """The tar header of a directory, regular file or link, owned by root (a graft's root is stat'ed through its
+    link: what it points at)."""
+    member = tarfile.TarInfo(name)
+    member.mode = stat.S_IMODE(info.st_mode)
+    member.mtime = int(info.st_mtime)
+    member.uid = member.gid = 0
+    member.uname = member.gname = "root"
+    if stat.S_ISLNK(info.st_mode):
+        member.type, member.linkname = tarfile.SYMTYPE, os.readlink(path)
+    elif stat.S_ISDIR(info.st_mode):
+        member.type = tarfile.DIRTYPE
+    else:
+        member.size = info.st_size
+    return member

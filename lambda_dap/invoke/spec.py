@@ -153,10 +153,11 @@ def remote_container_spec(
     files = [*container_files(), container_files()[0].parent / AGENT]
     volumes = [volume_for(files[0].parent, AGENT_FILES_MOUNT, names=tuple(file.name for file in files))]
     binds = []
+    grafts = _symlink_grafts(spec.mounts)
     for mount in spec.mounts:
-        if mount.target == RUN_DIR_MOUNT:
-            continue
         source = Path(mount.source)
+        if mount.target == RUN_DIR_MOUNT or any(mount in grafted for grafted in grafts.values()):
+            continue
         if hand_mounted is not None and source.is_relative_to(hand_mounted):
             binds.append(mount)
             continue
@@ -165,7 +166,8 @@ def remote_container_spec(
                 f"{mount.source} (mounted at {mount.target}) is a file: with an engine that cannot see this "
                 "machine's files lambda-dap copies directories only; mount its directory instead"
             )
-        volumes.append(volume_for(source, mount.target, read_only=mount.read_only))
+        extra = tuple((m.target.rsplit("/", 1)[1], m.source) for m in grafts.get(mount, []))
+        volumes.append(volume_for(source, mount.target, read_only=mount.read_only, grafts=extra))
     runtime_api = AGENT_RUNTIME_API
     if network_host:
         runtime_api = f"127.0.0.1:{30000 + int.from_bytes(os.urandom(2), 'big') % 20000}"
@@ -179,6 +181,18 @@ def remote_container_spec(
         tmpfs={RUN_DIR_MOUNT: RUN_DIR_TMPFS},
         attach_stdio=True,
     )
+
+
+def _symlink_grafts(mounts: list[Mount]) -> dict[Mount, list[Mount]]:
+    """The mounts that stand where a symlink of another mount's directory points (code/symlinks mounted as SAM
+    does), by that other mount: in remote mode their content is copied into its volume in the link's place."""
+    grafts: dict[Mount, list[Mount]] = {}
+    for mount in mounts:
+        parent_target, _, name = mount.target.rpartition("/")
+        parent = next((m for m in mounts if m.target == parent_target and m is not mount), None)
+        if parent is not None and name and (Path(parent.source) / name).is_symlink():
+            grafts.setdefault(parent, []).append(mount)
+    return grafts
 
 
 def python_candidates(image_details: dict[str, Any]) -> list[str]:

@@ -269,3 +269,21 @@ def test_a_killed_lambda_dap_leaves_nothing_on_the_remote_engine(remote_engine, 
     while remote_engine.client.api.containers(all=True, filters=mine):
         assert time.monotonic() < deadline, remote_engine.client.api.containers(all=True, filters=mine)
         time.sleep(0.1)
+
+
+def test_mounted_symlinks_work_on_the_remote_engine(remote_cli, tmp_path):
+    """A top-level symlink of the code pointing outside it (--mount-symlinks) is there, with its target's content."""
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "helper.py").write_text("WORD = 'from outside the code directory'\n")
+    code = tmp_path / "src"
+    code.mkdir()
+    (code / "app.py").write_text("import helper\n\ndef handler(event, context):\n    return helper.WORD\n")
+    (code / "helper.py").symlink_to(tmp_path / "shared" / "helper.py")
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      CodeUri: src/\n      Handler: app.handler\n      Runtime: python3.11\n"
+    )
+    code_, stdout, stderr = remote_cli("-t", str(template), "--mount-symlinks")
+    assert code_ == 0, stderr
+    assert json.loads(stdout) == "from outside the code directory"

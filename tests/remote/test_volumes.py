@@ -159,3 +159,32 @@ def test_paths_under_the_docker_volume_basedir_stay_bind_mounts(tmp_path):
     remote = remote_container_spec(spec, network_host=False, hand_mounted=base)
     assert remote.mounts == [Mount(str(base / "src"), "/var/task")]
     assert {volume.target for volume in remote.volumes} == {AGENT_FILES_MOUNT, "/opt"}
+
+
+def test_a_mounted_symlinks_target_is_copied_in_its_place(tmp_path):
+    """Code whose top-level symlinks lambda-dap mounts where they point (node_modules, --mount-symlinks): the
+    volume holds the targets' content at the links' names, a file as well as a directory."""
+    code, shared = tmp_path / "code", tree(tmp_path / "shared")
+    code.mkdir()
+    (code / "app.py").write_text("import helper\n")
+    os.symlink(shared / "app.py", code / "helper.py")
+    os.symlink(shared / "pkg", code / "node_modules")
+    spec = ContainerSpec(
+        image="img",
+        mounts=[
+            Mount(str(code), "/var/task"),
+            Mount(str(shared / "app.py"), "/var/task/helper.py"),
+            Mount(str(shared / "pkg"), "/var/task/node_modules"),
+        ],
+    )
+    remote = remote_container_spec(spec, network_host=False)
+    (volume,) = [v for v in remote.volumes if v.target == "/var/task"]
+    assert [v.target for v in remote.volumes] == [AGENT_FILES_MOUNT, "/var/task"]  # the links' mounts folded in
+    with _archive(volume) as handle, tarfile.open(fileobj=handle) as tar:
+        assert tar.getmember("helper.py").isreg()
+        assert tar.extractfile("helper.py").read() == (shared / "app.py").read_bytes()
+        assert tar.getmember("node_modules").isdir() and tar.getmember("node_modules/__init__.py").isreg()
+    before = volume.name
+    (shared / "app.py").write_text("changed elsewhere\n")
+    again = remote_container_spec(spec, network_host=False)
+    assert [v.name for v in again.volumes if v.target == "/var/task"] != [before]  # the target's content counts
