@@ -287,3 +287,19 @@ def test_mounted_symlinks_work_on_the_remote_engine(remote_cli, tmp_path):
     code_, stdout, stderr = remote_cli("-t", str(template), "--mount-symlinks")
     assert code_ == 0, stderr
     assert json.loads(stdout) == "from outside the code directory"
+
+
+def test_a_breakpoint_over_the_engines_tls_endpoint(remote_engine, remote_images, tmp_path):
+    """The same engine over mutual TLS: the attached stream that carries the agent's frames is a TLS connection."""
+    from tests.remote.dockerd import CERT_DIR, TLS_DOCKER_HOST
+
+    tls = {"DOCKER_HOST": TLS_DOCKER_HOST, "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": str(CERT_DIR)}
+    session = DebuggedInvoke(["-t", str(HELLO / "template.yaml")], remote_images["python"], tmp_path, env=tls)
+    line = line_of(HELLO_APP, "a good line for a breakpoint")
+    client, stopped = attach_and_break(session, HELLO_APP, line)
+    client.request("continue", {"threadId": stopped["threadId"]})
+    code, stdout, stderr = session.finish()
+    client.close()
+    assert code == 0, stderr
+    assert json.loads(stdout)["statusCode"] == 200
+    assert "greeting world from HelloWorldFunction" in stderr
