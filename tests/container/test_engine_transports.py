@@ -103,3 +103,17 @@ def test_an_ssh_engine_that_refuses_the_key_says_what_ssh_said(invoke_cli, ssh_e
     assert run.code == 1
     assert "Permission denied" in run.stderr and ssh_engine.url in run.stderr, run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_remote_mode_over_ssh(invoke_cli, event_file, ssh_engine, docker_client):
+    """The agent's frames over the attached stream that ssh's `docker system dial-stdio` carries."""
+    env = {"DOCKER_HOST": ssh_engine.url, "LAMBDA_DAP_SSH_COMMAND": ssh_engine.ssh_command}
+    env["LAMBDA_DAP_ENGINE_MODE"] = "remote"
+    writes = [["stdout", "over "], ["stdout", "ssh\npartial"]]
+    run = invoke_cli("Kitchen", *TEMPLATE, "-e", event_file({"action": "write", "writes": writes}), env=env)
+    assert run.code == 0, run.stderr
+    assert run.json == "written"
+    lines = run.stderr.splitlines()
+    end = next(i for i, line in enumerate(lines) if line.startswith("END RequestId: "))
+    assert lines[end - 2 : end] == ["over ssh", "partial"], run.stderr
+    assert containers_gone(docker_client)
