@@ -108,6 +108,7 @@ class Container:
                 for v in spec.volumes
             ],
             "Tmpfs": spec.tmpfs,
+            "LogConfig": {"Type": spec.log_driver} if spec.log_driver else None,
             "PortBindings": {
                 f"{p.container_port}/tcp": [{"HostIp": p.host_ip, "HostPort": str(p.host_port)}] for p in spec.ports
             },

@@ -53,3 +53,4 @@ class ContainerSpec:
     volumes: list[VolumeMount] = field(default_factory=list)  # instead of bind mounts, for an engine elsewhere
     tmpfs: dict[str, str] = field(default_factory=dict)  # path -> mount options
     attach_stdio: bool = False  # lambda-dap speaks to the container over its stdin and stdout (an engine elsewhere)
+    log_driver: str | None = None  # None: the engine's default

@@ -180,6 +180,7 @@ def remote_container_spec(
         volumes=volumes,
         tmpfs={RUN_DIR_MOUNT: RUN_DIR_TMPFS},
         attach_stdio=True,
+        log_driver="none",  # the frames are the link's: the engine keeps no copy of the traffic, events, secrets
     )
 
 

@@ -262,7 +262,9 @@ def test_a_killed_lambda_dap_leaves_nothing_on_the_remote_engine(remote_engine, 
     )
     session.attach_configuration()  # the container runs, its debugger waits for a client
     mine = {"label": ["lambda-dap", SESSION_LABEL]}
-    assert remote_engine.client.api.containers(filters=mine)
+    (running,) = remote_engine.client.api.containers(filters=mine)
+    # the link's traffic (events, results, environment) is not kept in a log on the engine's disk
+    assert remote_engine.client.api.inspect_container(running["Id"])["HostConfig"]["LogConfig"]["Type"] == "none"
     session.process.kill()
     session.finish()
     deadline = time.monotonic() + 20
