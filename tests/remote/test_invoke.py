@@ -21,8 +21,6 @@ from tests.remote.dockerd import DOCKER_HOST
 
 pytestmark = pytest.mark.docker
 
-CACHE_LABEL = "lambda-dap.cache=1"
-
 
 @pytest.fixture
 def remote_cli(remote_engine, remote_images, tmp_path):
