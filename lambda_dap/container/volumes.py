@@ -206,6 +206,7 @@ def _fill(engine: Engine, container_id: str, image: str, volume: VolumeMount, la
         log.debug("another lambda-dap fills volume %s: waiting for it", volume.name)
         if _wait_for_other_filler(engine, container_id, volume, name):
             return 0
+    log.debug("copying %s into volume %s", volume.source, volume.name)
     try:
         with _archive(volume) as archive:
             size = os.fstat(archive.fileno()).st_size

@@ -13,7 +13,10 @@ import contextlib
 import fcntl
 import logging
 import os
+import signal
 import socket
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from lambda_dap.container.engine import engine
@@ -82,7 +85,10 @@ class RemoteContainer:
                 f"{self._label}: a remote engine needs python3 in the image for lambda-dap's agent "
                 f"(image {self.spec.image} has none in /var/lang/bin or its PATH)"
             )
-        self.volumes_filled = fill_missing(docker, container_id, self.spec.image, self.spec.volumes, self.spec.labels)
+        with signals_allowed():  # a first copy can take long: Ctrl-C ends it (what it began is removed)
+            self.volumes_filled = fill_missing(
+                docker, container_id, self.spec.image, self.spec.volumes, self.spec.labels
+            )
         sock, received = docker.attach(container_id)
         self.link = AgentLink(
             sock, received, accept_to=self._accept_to, on_output=self._write_output, on_file=self.run_dir.mirror
@@ -116,6 +122,22 @@ class RemoteContainer:
 
 
 _FIFOS = {RUNTIME_STDOUT: "stdout", RUNTIME_STDERR: "stderr"}
+_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+
+@contextlib.contextmanager
+def signals_allowed() -> Iterator[None]:
+    """Let SIGINT, SIGTERM and SIGHUP in meanwhile, though the container's start holds them back (the main thread
+    only): the fill removes its throwaway container on the way out, the start the function's, and an incomplete
+    volume has no marker (the next run fills it again)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _open_writer(path: Path) -> int:
