@@ -21,7 +21,7 @@ import tarfile
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -38,6 +38,7 @@ MARKER = ".lambda-dap-complete"
 FILL_ROOT = "/fill"
 FILLER_PREFIX = "lambda-dap-fill-"
 OTHER_FILLER_POLL_S = 0.1
+NOTICE_BYTES = 1_000_000  # a copy this big is said as it begins: it may take a while over a slow link
 _CHUNK = 1 << 20
 RACY_NS = 2_000_000_000  # a file modified within 2 s may change again within its timestamp's granularity
 
@@ -176,17 +177,27 @@ def ensure_volumes(engine: Engine, volumes: list[VolumeMount]) -> None:
         raise ContainerError(f"Cannot create the Docker volumes for the function's files: {e.message}") from e
 
 
-def fill_missing(engine: Engine, container_id: str, image: str, volumes: list[VolumeMount], labels: dict) -> int:
+def fill_missing(
+    engine: Engine,
+    container_id: str,
+    image: str,
+    volumes: list[VolumeMount],
+    labels: dict,
+    notice: Callable[[str], None] = lambda text: None,
+) -> int:
     """Fill every volume that the (created, not started) container `container_id` sees without its marker; the
-    number of volumes this process filled (another lambda-dap filling one at the same time is waited for)."""
+    number of volumes this process filled (another lambda-dap filling one at the same time is waited for).
+    `notice` hears of each copy as it begins."""
     filled = 0
     for volume in volumes:
         if not engine.path_exists(container_id, f"{volume.target}/{MARKER}"):
-            filled += _fill(engine, container_id, image, volume, labels)
+            filled += _fill(engine, container_id, image, volume, labels, notice)
     return filled
 
 
-def _fill(engine: Engine, container_id: str, image: str, volume: VolumeMount, labels: dict) -> int:
+def _fill(
+    engine: Engine, container_id: str, image: str, volume: VolumeMount, labels: dict, notice: Callable[[str], None]
+) -> int:
     """Copy `volume.source` into the volume through a throwaway container named after the volume: the engine lets
     one such name exist at a time, so two lambda-daps never write the same volume at once. 1 when we filled it."""
     name = FILLER_PREFIX + volume.name[len(PREFIX) :]
@@ -210,6 +221,11 @@ def _fill(engine: Engine, container_id: str, image: str, volume: VolumeMount, la
     try:
         with _archive(volume) as archive:
             size = os.fstat(archive.fileno()).st_size
+            if size >= NOTICE_BYTES:
+                notice(
+                    f"Copying {volume.source} ({size / 1e6:.1f} MB) to the Docker engine, once: "
+                    f"volume {volume.name} keeps it for the next invokes"
+                )
             engine.put_archive(filler, FILL_ROOT, archive)
         log.debug("filled volume %s from %s (%d bytes of tar)", volume.name, volume.source, size)
     except EngineError as e:

@@ -16,7 +16,7 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from lambda_dap.container.engine import engine
@@ -62,10 +62,18 @@ class RemoteContainer:
     """This machine's side of one container in remote mode: volumes, the python check, the link to its agent."""
 
     def __init__(
-        self, spec: ContainerSpec, run_dir: RemoteRunDirectory, *, accept_to: tuple[str, int], label: str
+        self,
+        spec: ContainerSpec,
+        run_dir: RemoteRunDirectory,
+        *,
+        accept_to: tuple[str, int],
+        label: str,
+        notice: Callable[[str], None] = lambda text: None,
     ) -> None:
-        """`accept_to`: the Runtime API server here; `label`: the function's runtime or image, for messages."""
+        """`accept_to`: the Runtime API server here; `label`: the function's runtime or image, for messages;
+        `notice`: lambda-dap's messages to its user (a big first copy)."""
         self.spec = spec
+        self._notice = notice
         self.run_dir = run_dir
         self._accept_to = accept_to
         self._label = label
@@ -87,7 +95,7 @@ class RemoteContainer:
             )
         with signals_allowed():  # a first copy can take long: Ctrl-C ends it (what it began is removed)
             self.volumes_filled = fill_missing(
-                docker, container_id, self.spec.image, self.spec.volumes, self.spec.labels
+                docker, container_id, self.spec.image, self.spec.volumes, self.spec.labels, self._notice
             )
         sock, received = docker.attach(container_id)
         self.link = AgentLink(

@@ -289,7 +289,13 @@ class InvokeSession:
         label = self.plan.function.runtime or f"image {self.plan.image}"
         host, port = listener.getsockname()[:2]
         assert isinstance(run_dir, RemoteRunDirectory)
-        self._remote = remote = RemoteContainer(remote_spec, run_dir, accept_to=(host, port), label=label)
+        self._remote = remote = RemoteContainer(
+            remote_spec,
+            run_dir,
+            accept_to=(host, port),
+            label=label,
+            notice=lambda text: self._emit(events.Notice(text)),
+        )
         remote.prepare()
         candidates = python_candidates(self._image_details)
         return lambda container_id: remote.before_start(container_id, candidates)
