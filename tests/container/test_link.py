@@ -144,3 +144,22 @@ def test_files_go_and_deadline_exit_and_the_containers_own_output(linked):
     assert link.exit_status == 3
     assert got["files"] == [("extensions", False, b"one\ntwo\n"), ("ext-one.log", True, b"partial")]
     assert got["container"] == [(2, b"lambda-dap: no bootstrap\n"), (2, b"Traceback of the agent itself\n")]
+
+
+def test_the_agent_is_standard_library_python_3_6():
+    """The agent runs on whatever python3 the function's image has: no newer syntax, no package beyond the
+    standard library."""
+    import ast
+    import sys
+    from importlib import resources
+
+    source = (resources.files("lambda_dap.runtime") / "container_files" / "lambda_dap_agent.py").read_text()
+    tree = ast.parse(source, feature_version=(3, 6))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module.split(".")[0])
+    assert imported and imported <= sys.stdlib_module_names, imported - sys.stdlib_module_names
+    assert "__future__" not in imported  # `from __future__ import annotations` needs 3.7
