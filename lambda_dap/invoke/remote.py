@@ -16,8 +16,9 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lambda_dap.container.engine import engine
 from lambda_dap.container.link import RUNTIME_STDERR, RUNTIME_STDOUT, AgentLink
@@ -25,6 +26,9 @@ from lambda_dap.container.spec import ContainerSpec
 from lambda_dap.container.volumes import ensure_volumes, fill_missing
 from lambda_dap.errors import EngineUnsuitable
 from lambda_dap.runtime.rundir import RunDirectory, deadline_line
+
+if TYPE_CHECKING:
+    from lambda_dap.debug.relay import DebugRelay
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +84,7 @@ class RemoteContainer:
         self.link: AgentLink | None = None
         self.volumes_filled = 0
         self._fifos = {stream: _open_writer(run_dir.path / name) for stream, name in _FIFOS.items()}
+        self._relays: list[DebugRelay] = []
 
     def prepare(self) -> None:
         """Before the container is created: the volumes it mounts exist."""
@@ -103,6 +108,19 @@ class RemoteContainer:
         )
         self.run_dir.link = self.link
 
+    def open_relays(self, host_ip: str, ports: Sequence[int]) -> None:
+        """Take these debug ports on this machine now (a busy one fails before the container exists); each relays
+        its clients to the same port inside the container, through the agent (the first debug port has a relay of
+        its own, or its caller's connection)."""
+        from lambda_dap.debug.relay import DebugRelay
+
+        for port in ports:
+            self._relays.append(DebugRelay(host_ip, port, debugger="tcp", dial=self.dial))
+
+    def start_relays(self, running: Callable[[], bool]) -> None:
+        for relay in self._relays:
+            relay.start(lambda port=relay.port: ("127.0.0.1", port) if running() else None)
+
     def dial(self, address: tuple[str, int], timeout: float | None = None) -> socket.socket:
         """A connection to `address` inside the container."""
         if self.link is None:
@@ -121,6 +139,9 @@ class RemoteContainer:
             log.debug("runtime output dropped: %s", e)
 
     def close(self) -> None:
+        relays, self._relays = self._relays, []
+        for relay in relays:
+            relay.close()
         if self.link is not None:
             self.link.close()
         fifos, self._fifos = self._fifos, {}

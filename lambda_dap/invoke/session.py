@@ -224,6 +224,8 @@ class InvokeSession:
                 self._reaper.start()
             if relay is not None:
                 relay.start(lambda: self._debugger_address(container))
+            if self._remote is not None:
+                self._remote.start_relays(lambda: not container.exited.is_set())
             self._emit(
                 events.ContainerStarted(
                     container_id=container.id or "", image=plan.image, function=plan.function.full_path
@@ -296,6 +298,8 @@ class InvokeSession:
             label=label,
             notice=lambda text: self._emit(events.Notice(text)),
         )
+        if self.debug is not None and self.plan.debug is not None:
+            remote.open_relays(self.debug.host_ip, self.debug.ports[1:])  # published on this machine, as locally
         remote.prepare()
         candidates = python_candidates(self._image_details)
         return lambda container_id: remote.before_start(container_id, candidates)

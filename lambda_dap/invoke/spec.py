@@ -57,7 +57,9 @@ def container_spec(
         launcher_args = list(plan.debug.launcher_args) or launcher_args
         mounts.extend(Mount(mount.source, mount.target) for mount in plan.debug.mounts)
         relayed = relays_debug_port(request, plan, remote=remote)
-        published = request.debug.ports[1:] if relayed or remote else request.debug.ports  # remote: the agent's
+        published = request.debug.ports[1:] if relayed else request.debug.ports
+        if remote:
+            published = ()  # each is a relay on this machine, through the agent (invoke/remote.py)
         ports = [PortBinding(port, port, request.debug.host_ip) for port in published]
         if relayed and request.debug.container_host and request.debug.upstream_port and not remote:
             # the relay reaches the debugger through --container-host: on a host port of its own

@@ -303,3 +303,68 @@ def test_a_breakpoint_over_the_engines_tls_endpoint(remote_engine, remote_images
     assert code == 0, stderr
     assert json.loads(stdout)["statusCode"] == 200
     assert "greeting world from HelloWorldFunction" in stderr
+
+
+SERVER_APP = """import socket, threading
+
+def handler(event, context):
+    server = socket.create_server(("0.0.0.0", event["port"]))
+    served = threading.Event()
+
+    def serve():
+        connection, _ = server.accept()
+        connection.sendall(b"hello from the container")
+        connection.close()
+        served.set()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return "served" if served.wait(60) else "nobody came"
+"""
+
+
+def test_a_second_debug_port_reaches_the_container(remote_engine, remote_images, tmp_path, monkeypatch):
+    """`-d A -d B`: B, too, listens on this machine and reaches the same port inside the container."""
+    import tests.debug.test_python
+    from tests.debug.test_python import free_port
+
+    code = tmp_path / "src"
+    code.mkdir()
+    (code / "app.py").write_text(SERVER_APP)
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      CodeUri: src/\n      Handler: app.handler\n      Runtime: python3.11\n"
+    )
+    first, second = free_port(), free_port()
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"port": second}))
+    monkeypatch.setattr(tests.debug.test_python, "free_port", lambda: second)  # DebuggedInvoke's -d comes last
+    session = DebuggedInvoke(
+        ["-t", str(template), "-e", str(event), "-d", str(first)],
+        remote_images["python"],
+        tmp_path,
+        env={"DOCKER_HOST": DOCKER_HOST},
+    )
+    import socket
+
+    from tests.debug.dap_client import DapClient
+
+    configuration = session.attach_configuration()  # on the first port
+    assert configuration["connect"]["port"] == first
+    client = DapClient.connect("127.0.0.1", first)
+    client.request("initialize", {"clientID": "tests", "adapterID": "debugpy", "pathFormat": "path"})
+    attach = client.send_request("attach", {"justMyCode": False})
+    client.event("initialized")
+    client.request("configurationDone")
+    assert client.response(attach)["success"]
+    greeting = b""
+    deadline = time.monotonic() + 30
+    while not greeting and time.monotonic() < deadline:  # until the handler's server listens
+        with socket.create_connection(("127.0.0.1", second), timeout=10) as connection:
+            greeting = connection.recv(100)
+    assert greeting == b"hello from the container"
+    code_, stdout, stderr = session.finish()
+    client.close()
+    assert code_ == 0, stderr
+    assert json.loads(stdout) == "served"
+    assert port_is_free(first) and port_is_free(second)
