@@ -163,3 +163,34 @@ def test_the_agent_is_standard_library_python_3_6():
             imported.add(node.module.split(".")[0])
     assert imported and imported <= sys.stdlib_module_names, imported - sys.stdlib_module_names
     assert "__future__" not in imported  # `from __future__ import annotations` needs 3.7
+
+
+def test_the_agent_frees_what_it_sent_of_an_extension_log_and_loses_nothing():
+    """The run directory is a tmpfs in the container: sent pages of a log are freed; its size and the bytes after
+    them stay, and an extension appends on."""
+    import importlib.util
+    import os
+    from pathlib import Path
+
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or os.statvfs(shm).f_blocks == 0:
+        pytest.skip("no tmpfs at /dev/shm")
+    agent_path = Path(__file__).resolve().parents[2] / "lambda_dap/runtime/container_files/lambda_dap_agent.py"
+    spec = importlib.util.spec_from_file_location("lambda_dap_agent_under_test", agent_path)
+    agent = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(agent)
+    log = shm / f"lambda-dap-test-{os.getpid()}.log"
+    try:
+        with open(log, "ab") as writer:  # as launch.sh opens it: appending
+            writer.write(b"a" * 1_000_000)
+            writer.flush()
+            before = log.stat().st_blocks
+            agent.release_memory(str(log), 900_001)  # what went out so far
+            writer.write(b"tail")
+        assert log.stat().st_size == 1_000_004
+        assert log.stat().st_blocks < before / 2
+        with open(log, "rb") as reader:
+            reader.seek(900_001)
+            assert reader.read() == b"a" * 99_999 + b"tail"
+    finally:
+        log.unlink(missing_ok=True)

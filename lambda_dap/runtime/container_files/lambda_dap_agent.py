@@ -194,6 +194,7 @@ class Agent:
         if data:
             self.offsets[name] = offset + len(data)
             write_frame(FILE, 0, b"a" + name.encode() + b"\0" + data)
+            release_memory(os.path.join(RUN, name), self.offsets[name])
 
     def mirror_whole(self, name):
         try:
@@ -369,6 +370,38 @@ def peak_memory():
         if value.isdigit():
             return value
     return b""
+
+
+_fallocate = None
+PUNCH_HOLE = 0x02 | 0x01  # FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE
+PAGE = 4096
+
+
+def release_memory(path, upto):
+    """Free the pages of an extension's log that went out already (the run directory is a tmpfs: memory), without
+    moving its end: the extension appends on, the offsets stay true."""
+    global _fallocate
+    upto -= upto % PAGE
+    if upto <= 0 or _fallocate is False:
+        return
+    if _fallocate is None:
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            _fallocate = libc.fallocate
+            _fallocate.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_long, ctypes.c_long)
+        except (OSError, AttributeError, ImportError):
+            _fallocate = False
+            return
+    try:
+        fd = os.open(path, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        _fallocate(fd, PUNCH_HOLE, 0, upto)
+    finally:
+        os.close(fd)
 
 
 def release_runtime():
