@@ -127,7 +127,7 @@ def send_request(
     """Send one request; a file `body` is streamed from its current position to its end."""
     head = [f"{method} {path} HTTP/1.1", "Host: docker"]
     head += [f"{name}: {value}" for name, value in (headers or {}).items()]
-    if not keep_alive and not headers:
+    if not keep_alive and "Connection" not in (headers or {}):
         head.append("Connection: close")
     stream = body if body is not None and not isinstance(body, bytes) else None
     if body is not None:
