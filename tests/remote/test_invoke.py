@@ -368,3 +368,35 @@ def test_a_second_debug_port_reaches_the_container(remote_engine, remote_images,
     assert code_ == 0, stderr
     assert json.loads(stdout) == "served"
     assert port_is_free(first) and port_is_free(second)
+
+
+def test_an_engine_whose_bridge_gateway_is_not_here_gets_remote_mode(monkeypatch, lambda_images, docker_client):
+    """Docker Desktop's VM (or any engine reached locally whose network is not this machine's): the bridge gateway
+    is no address here, so remote mode is chosen by itself."""
+    import lambda_dap.invoke.session as session_module
+    from lambda_dap.container.engine import network_gateway
+    from lambda_dap.invoke import InvokeRequest, invoke
+    from tests.conftest import SESSION_LABEL
+
+    monkeypatch.delenv("LAMBDA_DAP_ENGINE_MODE", raising=False)
+    gateway = network_gateway("bridge")
+    monkeypatch.setattr(session_module, "is_this_machine", lambda host: host != gateway)
+    request = InvokeRequest(
+        template=KITCHEN / "template.yaml",
+        function_id="Kitchen",
+        invoke_images={None: lambda_images["python"]},
+        skip_pull_image=True,
+    )
+    since = time.time() - 1
+    result = invoke(request, json.dumps({"action": "echo", "n": 1}).encode())
+    assert result.ok, result.payload
+    assert json.loads(result.payload)["event"] == {"action": "echo", "n": 1}
+    key, _, value = SESSION_LABEL.partition("=")
+    attached = [
+        event
+        for event in docker_client.events(since=int(since), until=int(time.time()) + 1, decode=True)
+        if event.get("Type") == "container"
+        and event.get("Action") == "attach"
+        and (event.get("Actor") or {}).get("Attributes", {}).get(key) == value
+    ]
+    assert attached  # lambda-dap attached to its container: the agent's link, remote mode
