@@ -509,6 +509,8 @@ class InvokeSession:
         used_mb = math.ceil(peak / 1048576) if peak else None
         if extension_failure is not None:
             self._emit(events.PlatformLog(f"[ERROR] {extension_failure.error_type}: {extension_failure.message}"))
+        if invocation.outcome is Outcome.RUNTIME_EXITED and invocation.handed_out:
+            self._log_runtime_exit(invocation)
         if not invocation.handed_out:
             # The init failed (/init/error, the runtime or an extension gone before `next`): Lambda still logs the
             # invocation it could not run, after what the init wrote, with the init's duration.
@@ -537,6 +539,18 @@ class InvokeSession:
             if not last:
                 self._emit(events.Notice(_reset_notice(invocation.outcome, extension_failure is not None)))
         return self._result(invocation, init_ms, used_mb, extension_failure)
+
+    def _log_runtime_exit(self, invocation: Invocation) -> None:
+        """Lambda's two log lines for a runtime that exited during the invocation: the message, then the type."""
+        import json
+
+        try:
+            message = json.loads(invocation.payload).get("errorMessage")
+        except (ValueError, AttributeError):
+            message = None
+        if message:
+            self._emit(events.PlatformLog(message))
+        self._emit(events.PlatformLog(invocation.error_type or "Runtime.ExitError"))
 
     def invoke_all(self, payloads: Sequence[bytes]) -> Iterator[InvocationResult]:
         """Send the events one after another to the one warm container (a script of test cases), yielding each
