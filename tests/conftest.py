@@ -12,6 +12,7 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -84,7 +85,12 @@ def _no_leaked_containers(request):
     if request.node.get_closest_marker("docker") is None:
         yield
         return
-    client = request.getfixturevalue("docker_client")
+    yield from fail_on_leaked_containers(request.getfixturevalue("docker_client"))
+
+
+def fail_on_leaked_containers(client, where: str = "") -> Iterator[None]:
+    """Around one test (a fixture's `yield from`): fail it when a labelled container it started on `client`'s
+    engine is still there once the engine had a moment to delete it; remove the leftovers either way."""
     before = set(_labelled_containers(client))
     yield
     deadline = time.monotonic() + LEAK_GRACE_SECONDS
@@ -99,4 +105,4 @@ def _no_leaked_containers(request):
         with contextlib.suppress(Exception):
             client.containers.get(cid).remove(force=True)
     listing = "\n".join(f"  {cid[:12]} {info}" for cid, info in leaked.items())
-    pytest.fail(f"test left {len(leaked)} container(s) labelled {CONTAINER_LABEL}:\n{listing}", pytrace=False)
+    pytest.fail(f"test left {len(leaked)} container(s) labelled {CONTAINER_LABEL}{where}:\n{listing}", pytrace=False)

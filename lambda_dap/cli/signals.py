@@ -15,6 +15,7 @@ from types import FrameType
 from typing import Any
 
 HANDLED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+RESEND_DELAY_S = 0.005  # a swallowed interruption is sent again this much later (see Guard._unraisable)
 
 
 class Interrupted(BaseException):
@@ -61,12 +62,27 @@ class Guard:
         return self
 
     def _unraisable(self, unraisable: Any) -> None:
-        if isinstance(unraisable.exc_value, Interrupted):
-            for signum in HANDLED:
-                signal.signal(signum, self._interrupt)
-            os.kill(os.getpid(), unraisable.exc_value.signum)
+        if not isinstance(unraisable.exc_value, Interrupted):
+            self._previous_hook(unraisable)
             return
-        self._previous_hook(unraisable)
+        signum = unraisable.exc_value.signum
+        while True:
+            try:
+                self._send_again(signum)
+                return
+            except Interrupted as caught:  # it came back while still in this hook, where it would be lost again
+                signum = caught.signum
+
+    def _send_again(self, signum: int) -> None:
+        """Arm the handler again and have the signal sent a moment later from another thread: the main thread then
+        meets it after this hook has returned (raised inside the hook itself, it would only be printed)."""
+        import threading
+
+        for other in HANDLED:
+            signal.signal(other, self._interrupt)
+        sender = threading.Timer(RESEND_DELAY_S, os.kill, (os.getpid(), signum))
+        sender.daemon = True
+        sender.start()
 
     def _interrupt(self, signum: int, frame: FrameType | None) -> None:
         for other in HANDLED:

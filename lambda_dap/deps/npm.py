@@ -12,10 +12,10 @@ import json
 import logging
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 from lambda_dap.deps.manifest import PACKAGE_JSON, PACKAGE_LOCK, Manifest
+from lambda_dap.deps.process import run_installer
 from lambda_dap.errors import DependencyError
 from lambda_dap.template.paths import display_path
 
@@ -48,16 +48,7 @@ def install_packages(manifest: Manifest, target: Path) -> None:
         )
     _copy_manifest(manifest, target)
     command = npm_command(manifest)
-    log.debug("installing %s in %s: %s", manifest.path, target, " ".join(command))
-    try:
-        completed = subprocess.run(
-            [npm, *command[1:]], cwd=target, capture_output=True, text=True, errors="replace", stdin=subprocess.DEVNULL
-        )
-    except OSError as e:
-        raise DependencyError(f"Cannot run npm to install {display_path(manifest.path)}: {e}") from e
-    if completed.returncode != 0:
-        log.debug("npm exited %s:\n%s", completed.returncode, completed.stderr)
-        raise DependencyError(npm_problem(completed.stderr, manifest))
+    run_installer([npm, *command[1:]], cwd=target, tool="npm", manifest=manifest, problem=npm_problem)
 
 
 def _copy_manifest(manifest: Manifest, target: Path) -> None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 from lambda_dap.deps.manifest import Manifest
+from lambda_dap.deps.process import run_installer
 from lambda_dap.errors import DependencyError
 from lambda_dap.template.paths import display_path
 
@@ -64,16 +64,7 @@ def install_requirements(manifest: Manifest, target: Path) -> None:
     """Install `manifest` (a requirements.txt) into the empty directory `target`; DependencyError on failure."""
     python = find_python()
     command = pip_command(python, manifest, target)
-    log.debug("installing %s: %s", manifest.path, " ".join(command))
-    try:
-        completed = subprocess.run(
-            command, cwd=manifest.code_dir, capture_output=True, text=True, errors="replace", stdin=subprocess.DEVNULL
-        )
-    except OSError as e:
-        raise DependencyError(f"Cannot run {python} -m pip to install {display_path(manifest.path)}: {e}") from e
-    if completed.returncode != 0:
-        log.debug("pip exited %s:\n%s", completed.returncode, completed.stderr)
-        raise DependencyError(pip_problem(completed.stderr, manifest))
+    run_installer(command, cwd=manifest.code_dir, tool=f"{python} -m pip", manifest=manifest, problem=pip_problem)
 
 
 def pip_problem(stderr: str, manifest: Manifest) -> str:

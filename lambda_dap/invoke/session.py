@@ -67,6 +67,7 @@ REAPER_WAIT_S = 0.5
 DEBUG_STOP_GRACE_S = 2.0  # a debugged container ends on SIGTERM first, so the editor's session ends cleanly
 CONNECT_RETRY_S = 0.005  # the container's own address answers "refused" at once until the debugger listens
 CONNECT_ATTEMPT_S = 0.05  # a SYN sent while the container's network comes up may be dropped: TCP resends after 1 s
+INIT_LIMIT_S = 10.0  # Lambda's init phase; an init still running then is retried within the function's Timeout
 
 
 def invoke(
@@ -551,7 +552,8 @@ class InvokeSession:
         extension_failure = sandbox.extensions.failure
         self._emit(events.ResultPosted(self._result(invocation, None, None)))
         if invocation.outcome is Outcome.TIMEOUT:
-            self._emit(events.TimedOut(invocation.request_id, plan.timeout_s))
+            if invocation.handed_out:  # else after START, below: the init never ended
+                self._emit(events.TimedOut(invocation.request_id, plan.timeout_s))
         elif invocation.handed_out and not sandbox.wait_invoke_done(invocation, self._remaining_s(invocation)):
             extension_failure = sandbox.extensions.failure
             if extension_failure is None:  # the extensions outran the function's timeout
@@ -580,10 +582,14 @@ class InvokeSession:
         used_mb = math.ceil(peak / 1048576) if peak else None
         if extension_failure is not None:
             self._emit(events.PlatformLog(f"[ERROR] {extension_failure.error_type}: {extension_failure.message}"))
+        if invocation.outcome is Outcome.RUNTIME_EXITED and invocation.handed_out:
+            self._log_runtime_exit(invocation)
         if not invocation.handed_out:
             # The init failed (/init/error, the runtime or an extension gone before `next`): Lambda still logs the
             # invocation it could not run, after what the init wrote, with the init's duration.
             self._emit(events.InvocationStarted(invocation.request_id))
+            if invocation.outcome is Outcome.TIMEOUT:
+                self._emit(events.TimedOut(invocation.request_id, plan.timeout_s))
         self._emit(events.InvocationEnded(invocation.request_id))
         self._emit(
             events.Reported(
@@ -606,6 +612,18 @@ class InvokeSession:
             if not last:
                 self._emit(events.Notice(_reset_notice(invocation.outcome, extension_failure is not None)))
         return self._result(invocation, init_ms, used_mb, extension_failure)
+
+    def _log_runtime_exit(self, invocation: Invocation) -> None:
+        """Lambda's two log lines for a runtime that exited during the invocation: the message, then the type."""
+        import json
+
+        try:
+            message = json.loads(invocation.payload).get("errorMessage")
+        except (ValueError, AttributeError):
+            message = None
+        if message:
+            self._emit(events.PlatformLog(message))
+        self._emit(events.PlatformLog(invocation.error_type or "Runtime.ExitError"))
 
     def invoke_all(self, payloads: Sequence[bytes]) -> Iterator[InvocationResult]:
         """Send the events one after another to the one warm container (a script of test cases), yielding each
@@ -682,6 +700,9 @@ class InvokeSession:
         """Wait for the answer; the deadline starts when the runtime takes the event and pauses with the caller."""
         attach_timeout = attach_timeout_s()
         attach_deadline = time.monotonic() + attach_timeout if self.debug else None
+        # An init that never asks for the event times out as on Lambda: its 10 s, then the retry's Timeout.
+        enforced = self.debug is None or self.debug.keep_timeout
+        init_deadline = time.monotonic() + INIT_LIMIT_S + invocation.timeout_s if enforced else None
         sandbox = self._sandbox
         while not invocation.done:
             failure = sandbox.extensions.failure if sandbox is not None else None
@@ -695,6 +716,9 @@ class InvokeSession:
             deadline = invocation.deadline
             if deadline is None:
                 invocation.wait(0.05)
+                if init_deadline is not None and time.monotonic() > init_deadline and invocation.deadline is None:
+                    self._time_out(invocation)
+                    break
                 if attach_deadline is not None and not self._debugger_attached() and time.monotonic() > attach_deadline:
                     assert self.debug is not None
                     raise DebuggerError(
@@ -709,10 +733,14 @@ class InvokeSession:
             elif remaining > 0:
                 invocation.wait(remaining)
             else:
-                from lambda_dap.runtime.report import timeout_message
+                self._time_out(invocation)
 
-                message = f"RequestId: {invocation.request_id} Error: {timeout_message(invocation.timeout_s)}"
-                invocation.finish_with_error(Outcome.TIMEOUT, "Sandbox.Timedout", message)
+    @staticmethod
+    def _time_out(invocation: Invocation) -> None:
+        from lambda_dap.runtime.report import timeout_message
+
+        message = f"RequestId: {invocation.request_id} Error: {timeout_message(invocation.timeout_s)}"
+        invocation.finish_with_error(Outcome.TIMEOUT, "Sandbox.Timedout", message)
 
     def _debugger_attached(self) -> bool:
         relay = self._relay

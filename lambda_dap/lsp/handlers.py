@@ -67,6 +67,19 @@ def handler_file(code_dir: Path, handler: str, language: str) -> Path | None:
     return next((path for path in candidates if path.is_file()), None)
 
 
+def compiled_module(code_dir: Path, handler: str) -> Path | None:
+    """A compiled extension module (`app.cpython-311-x86_64-linux-gnu.so`, `app.abi3.so`, `app.so`) a Python
+    handler names: it imports as well as a source file, but its functions cannot be read."""
+    target = split_handler(handler, "python")
+    if target is None:
+        return None
+    base = code_dir / target.module
+    try:
+        return next((path for path in base.parent.glob(f"{base.name}*.so") if path.is_file()), None)
+    except OSError:
+        return None
+
+
 @dataclass(frozen=True)
 class Definition:
     name: str

@@ -7,7 +7,14 @@ import difflib
 import re
 from collections.abc import Iterator
 
-from lambda_dap.lsp.handlers import definitions, handler_file, language_of, split_handler, suffixes
+from lambda_dap.lsp.handlers import (
+    compiled_module,
+    definitions,
+    handler_file,
+    language_of,
+    split_handler,
+    suffixes,
+)
 from lambda_dap.lsp.model import SERVERLESS_FUNCTION, FunctionEntry, TemplateModel
 from lambda_dap.lsp.nodes import Node
 from lambda_dap.lsp.problems import WARNING, Problem, field_text
@@ -127,6 +134,10 @@ def _handler_problems(model: TemplateModel, entry: FunctionEntry) -> Iterator[Pr
         return
     path = handler_file(function.code_path, function.handler, language)
     code = _shown(model, function.code_path)
+    if path is None and (
+        function.layers or (language == "python" and compiled_module(function.code_path, function.handler))
+    ):
+        return  # a layer may provide the module, and a compiled one defines what it defines: the runtime will tell
     if path is None:
         names = " or ".join(f"{target.module}{suffix}" for suffix in suffixes(language)[:4])
         yield Problem(span, f"Handler {function.handler}: no {names} in {code}", "handler-file-not-found", field=where)

@@ -8,7 +8,6 @@ loopback with its own host key and an authorized key for the test, so `ssh://roo
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import shutil
 import socket
@@ -17,6 +16,8 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+
+from tests.remote.tls_front import pump
 
 LOCAL_SOCKET = "/var/run/docker.sock"
 
@@ -119,25 +120,12 @@ class TlsEngine:
         except OSError:
             client.close()
             return
-        threading.Thread(target=_pump, args=(engine, client), daemon=True).start()
-        _pump(client, engine)
+        threading.Thread(target=pump, args=(engine, client), daemon=True).start()
+        pump(client, engine)
 
     def close(self) -> None:
         self._closed = True
         self._listener.close()
-
-
-def _pump(source: socket.socket, target: socket.socket) -> None:
-    try:
-        while data := source.recv(65536):
-            target.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for sock in (source, target):
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
 
 
 class SshEngine:

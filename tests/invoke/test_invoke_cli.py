@@ -109,6 +109,9 @@ def test_runtime_crash_is_a_function_error(invoke_cli, event_file):
     assert run.code == 3
     assert run.json["errorType"] == "Runtime.ExitError"
     assert "exit status 7" in run.json["errorMessage"]
+    lines = run.stderr.splitlines()  # what Lambda logs: the message, then the type, before END
+    end = next(index for index, line in enumerate(lines) if line.startswith("END RequestId: "))
+    assert lines[end - 2] == run.json["errorMessage"] and lines[end - 1] == "Runtime.ExitError", run.stderr
 
 
 def test_memory_size_is_the_containers_limit(invoke_cli, event_file):

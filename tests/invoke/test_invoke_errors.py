@@ -279,3 +279,20 @@ def test_a_killed_lambda_daps_container_is_removed_by_the_next_run(tmp_path, lam
     assert containers_gone(docker_client, "lambda-dap.function=Kitchen")
     left = Path(tempfile.gettempdir()).glob(f"lambda-dap-run-{process.pid}-*")
     assert not list(left), "the killed run's directory is still there"
+
+
+def test_an_init_that_never_ends_times_out_as_on_lambda(invoke_cli, tmp_path):
+    """Lambda gives an init 10 s, then retries it within the function's Timeout: a module that hangs at import
+    times out (exit 4), it does not hold the invoke until it is done."""
+    args = _function(
+        tmp_path, "app.handler", {"app.py": "import time\ntime.sleep(600)\n\ndef handler(e, c):\n    return 1\n"}
+    )
+    template = tmp_path / "template.yaml"
+    template.write_text(template.read_text() + "      Timeout: 1\n")
+    run = invoke_cli(*args, timeout=90)
+    assert run.code == 4, run.stderr
+    assert run.json["errorType"] == "Sandbox.Timedout"
+    lines = run.stderr.splitlines()
+    start = next(index for index, line in enumerate(lines) if line.startswith("START RequestId: "))
+    assert lines[start + 1].endswith("Task timed out after 1.00 seconds"), run.stderr
+    assert lines[start + 2].startswith("END RequestId: ") and lines[start + 3].startswith("REPORT RequestId: ")

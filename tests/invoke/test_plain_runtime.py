@@ -167,3 +167,67 @@ def test_errors_in_json_logs_are_the_lambda_runtimes(invoke_cli, lambda_images, 
     assert logs["plain"] == logs["python"]
     errors = [json.loads(line) for line in logs["plain"] if line.startswith("{") and '"level": "ERROR"' in line]
     assert len(errors) == 1 and errors[0]["errorType"] == runs["plain"].json["errorType"]
+
+
+LOGGING_APP = """import logging
+
+logger = logging.getLogger("orders")
+
+
+def handler(event, context):
+    logging.info("not shown without a log level")
+    logger.warning("stock low: %s", 3)
+    logger.info("shown with INFO", extra={"order": 7})
+    try:
+        {}["id"]
+    except KeyError:
+        logger.exception("lookup failed")
+    return 1
+"""
+
+
+def _normalised_logs(run) -> list[str]:
+    """The function's log lines with time stamps, the request id and code paths made comparable."""
+    lines = [line for line in run.stderr.splitlines() if not line.startswith(("START ", "END ", "REPORT "))]
+    ids = {line.split()[2] for line in run.stderr.splitlines() if line.startswith("START RequestId: ")}
+    out = []
+    for line in lines:
+        for request_id in ids:
+            line = line.replace(request_id, "<id>")
+        line = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z", "<time>", line)
+        out.append(line)
+    return out
+
+
+@pytest.mark.parametrize(
+    "properties",
+    [
+        pytest.param("", id="text"),
+        pytest.param(
+            "      LoggingConfig:\n        LogFormat: JSON\n        ApplicationLogLevel: INFO\n", id="json-info"
+        ),
+    ],
+)
+def test_logging_records_are_formatted_as_the_lambda_runtime_does(invoke_cli, lambda_images, tmp_path, properties):
+    """The root logger is awslambdaric's: `[LEVEL]\\ttime\\trequest id\\tmessage` (or JSON objects with its fields),
+    WARNING and up unless a log level is set."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(LOGGING_APP)
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        f"      CodeUri: src/\n      Handler: app.handler\n      Runtime: python3.11\n{properties}"
+    )
+    runs = {kind: invoke_cli("--no-event", image=lambda_images[kind], cwd=tmp_path) for kind in ("plain", "python")}
+    for run in runs.values():
+        assert run.code == 0, run.stderr
+    plain, python = (_normalised_logs(runs[kind]) for kind in ("plain", "python"))
+    assert plain == python
+    if properties:
+        records = [json.loads(line) for line in plain if line.startswith("{")]
+        assert [record["level"] for record in records] == ["INFO", "WARNING", "INFO", "ERROR"]
+        assert records[2]["order"] == 7 and records[2]["logger"] == "orders" and records[2]["requestId"] == "<id>"
+        assert records[3]["errorType"] == "KeyError" and records[3]["stackTrace"]
+    else:
+        assert plain[0] == "[WARNING]\t<time>\t<id>\tstock low: 3", plain
+        assert plain[1] == "[ERROR]\t<time>\t<id>\tlookup failed"
+        assert not any("not shown" in line or "shown with INFO" in line for line in plain)

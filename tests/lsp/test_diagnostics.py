@@ -136,3 +136,24 @@ async def test_launch_json_problems_with_their_ranges(client: LanguageClient) ->
     messages = [d.message for d in sorted(client.diagnostics[uri], key=lambda d: d.range.start.line)]
     assert messages[1] == 'debugPort: expected an integer or a list, got a string "not-a-port"'
     assert messages[4].startswith("invokeTarget.logicalId: missing")
+
+
+async def test_handlers_the_runtime_can_import_without_a_source_file_are_not_errors(client: LanguageClient) -> None:
+    """A compiled extension module, or a module a layer provides, imports fine: only the runtime can tell."""
+    project = client.workspace_root / "compiled"
+    (project / "src").mkdir(parents=True)
+    (project / "src" / "fast.cpython-311-x86_64-linux-gnu.so").write_bytes(b"\x7fELF")
+    template = project / "template.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  Compiled:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: src/\n      Handler: fast.handler\n      Runtime: python3.11\n"
+        "  FromLayer:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: src/\n      Handler: shared.handler\n      Runtime: python3.11\n"
+        "      Layers: [arn:aws:lambda:us-east-1:123456789012:layer:shared:1]\n"
+        "  Missing:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: src/\n      Handler: gone.handler\n      Runtime: python3.11\n"
+    )
+    uri = await open_document(client, template)
+    found = [(d.code, d.message) for d in client.diagnostics[uri]]
+    assert found == [("handler-file-not-found", "Handler gone.handler: no gone.py in src/")]

@@ -6,12 +6,9 @@ as the Docker tests are.
 
 from __future__ import annotations
 
-import contextlib
-import time
-
 import pytest
 
-from tests.conftest import CONTAINER_LABEL, LEAK_GRACE_SECONDS, SESSION_LABEL, _in_ci, _labelled_containers
+from tests.conftest import CONTAINER_LABEL, SESSION_LABEL, _in_ci, fail_on_leaked_containers
 
 # The test images the remote engine gets (names of tests/images/build.py's recipes). The Go build image is left
 # out: it is the largest by far and builds run on the client.
@@ -56,22 +53,4 @@ def _no_leaked_remote_containers(request):
     if "remote_engine" not in request.fixturenames:
         yield
         return
-    client = request.getfixturevalue("remote_engine").client
-    before = set(_labelled_containers(client))
-    yield
-    deadline = time.monotonic() + LEAK_GRACE_SECONDS
-    while True:
-        leaked = {cid: info for cid, info in _labelled_containers(client).items() if cid not in before}
-        if not leaked or time.monotonic() >= deadline:
-            break
-        time.sleep(0.1)
-    if not leaked:
-        return
-    for cid in leaked:
-        with contextlib.suppress(Exception):
-            client.containers.get(cid).remove(force=True)
-    listing = "\n".join(f"  {cid[:12]} {info}" for cid, info in leaked.items())
-    pytest.fail(
-        f"test left {len(leaked)} container(s) labelled {CONTAINER_LABEL} on the remote engine:\n{listing}",
-        pytrace=False,
-    )
+    yield from fail_on_leaked_containers(request.getfixturevalue("remote_engine").client, " on the remote engine")

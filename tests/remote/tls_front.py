@@ -18,7 +18,8 @@ import threading
 from pathlib import Path
 
 
-def _pump(source: socket.socket, target: socket.socket) -> None:
+def pump(source: socket.socket, target: socket.socket) -> None:
+    """Copy `source` into `target` until either ends, then shut both."""
     try:
         while data := source.recv(65536):
             target.sendall(data)
@@ -43,8 +44,8 @@ def _relay(context: ssl.SSLContext, raw: socket.socket, upstream: tuple[str, int
         client.close()
         return
     engine.settimeout(None)
-    threading.Thread(target=_pump, args=(engine, client), daemon=True).start()
-    _pump(client, engine)
+    threading.Thread(target=pump, args=(engine, client), daemon=True).start()
+    pump(client, engine)
 
 
 def main(argv: list[str]) -> int:

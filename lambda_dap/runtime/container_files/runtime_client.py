@@ -10,6 +10,7 @@ import http.client
 import importlib
 import json
 import json.encoder
+import logging
 import math
 import os
 import sys
@@ -406,6 +407,76 @@ def log_init_warning():
     sys.stdout.flush()
 
 
+# The invocation a log record belongs to, as awslambdaric keeps it for its log filter.
+LOG_CONTEXT = {"request_id": "", "tenant_id": None}
+TEXT_LOG_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n"
+_RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "aws_request_id", "tenant_id"}
+
+
+class InvocationLogFilter(logging.Filter):
+    """Stamps every record with the current request id (and tenant), as awslambdaric's filter does."""
+
+    def filter(self, record):
+        record.aws_request_id = LOG_CONTEXT["request_id"]
+        record.tenant_id = LOG_CONTEXT["tenant_id"]
+        return True
+
+
+class StdoutLogHandler(logging.Handler):
+    """Writes formatted records to stdout, where awslambdaric's standard log sink writes them."""
+
+    def emit(self, record):
+        try:
+            sys.stdout.write(self.format(record))
+        except Exception:
+            self.handleError(record)
+
+
+class JsonLogFormatter(logging.Formatter):
+    """LoggingConfig LogFormat JSON: one object a line with awslambdaric's fields (None ones left out)."""
+
+    def __init__(self):
+        super().__init__(datefmt="%Y-%m-%dT%H:%M:%SZ")
+
+    def format(self, record):
+        level = min(50, max(0, record.levelno)) // 10 * 10
+        exc_info = record.exc_info
+        message = record.msg if isinstance(record.msg, dict) and not record.args else record.getMessage()
+        document = {
+            "timestamp": self.formatTime(record, self.datefmt),
+            "level": logging.getLevelName(level),
+            "message": message,
+            "logger": record.name,
+            "stackTrace": traceback.format_tb(exc_info[2]) if exc_info else None,
+            "errorType": exc_info[0].__name__ if exc_info else None,
+            "errorMessage": str(exc_info[1]) if exc_info else None,
+            "requestId": getattr(record, "aws_request_id", None),
+            "location": f"{record.pathname}:{record.funcName}:{record.lineno}" if exc_info else None,
+        }
+        if getattr(record, "tenant_id", None) is not None:
+            document["tenantId"] = record.tenant_id
+        document.update((key, value) for key, value in vars(record).items() if key not in _RECORD_FIELDS)
+        kept = {key: value for key, value in document.items() if value is not None}
+        return json.dumps(kept, ensure_ascii=False, default=str) + "\n"
+
+
+def setup_logging():
+    """The root logger as awslambdaric sets it up: records on stdout in Lambda's text (or JSON) format, the level
+    from AWS_LAMBDA_LOG_LEVEL when it names one (else logging's own default, WARNING)."""
+    logging.Formatter.converter = time.gmtime
+    handler = StdoutLogHandler()
+    if _json_logs():
+        handler.setFormatter(JsonLogFormatter())
+    else:
+        handler.setFormatter(logging.Formatter(TEXT_LOG_FORMAT, "%Y-%m-%dT%H:%M:%S"))
+    level = (os.environ.get("AWS_LAMBDA_LOG_LEVEL") or "").upper()
+    root = logging.getLogger()
+    if isinstance(logging.getLevelName(level), int):  # a level's name (getLevelName maps names to numbers too)
+        root.setLevel(level)
+    handler.addFilter(InvocationLogFilter())
+    root.addHandler(handler)
+
+
 def load_handler(spec, task_root):
     """'pkg/mod.func' or 'pkg.mod.func' -> the function, importing from the task root and /opt/python; every
     failure is the Runtime.* fault awslambdaric raises for it, with its message."""
@@ -459,6 +530,7 @@ def _unmarshal(body, content_type):
 
 def handle(client, handler, headers, body):
     request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
+    LOG_CONTEXT["request_id"], LOG_CONTEXT["tenant_id"] = request_id or "", headers.get("Lambda-Runtime-Aws-Tenant-Id")
     try:
         context = LambdaContext(
             headers,
@@ -482,6 +554,7 @@ def main():
     task_root = os.environ.get("LAMBDA_TASK_ROOT", "/var/task")
     os.chdir(task_root) if os.path.isdir(task_root) else None
     spec = os.environ.get("_HANDLER") or (sys.argv[1] if len(sys.argv) > 1 else "")
+    setup_logging()
     try:
         handler = load_handler(spec, task_root)
     except Exception as e:
