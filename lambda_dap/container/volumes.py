@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import os
+import posixpath
 import socket
 import stat
 import tarfile
@@ -59,11 +60,13 @@ def volume_for(
     """The volume holding directory `source` (only its entries `names`, when given), mounted at `target`;
     `grafts` put the content of other paths (files or directories) at top-level names, in place of what is there
     (a symlink the container would have had mounted where it points)."""
-    digest = content_digest(source, names, grafts)
+    digest = content_digest(source, names, grafts, target)
     return VolumeMount(PREFIX + digest[:32], target, str(source), read_only, names, grafts)
 
 
-def content_digest(directory: Path, names: tuple[str, ...] = (), grafts: tuple[tuple[str, str], ...] = ()) -> str:
+def content_digest(
+    directory: Path, names: tuple[str, ...] = (), grafts: tuple[tuple[str, str], ...] = (), target: str = "/"
+) -> str:
     """sha256 over every entry's relative path, kind, permission bits and content (a link: its target).
 
     The digest of an unchanged directory (same paths, sizes and modification times, none of them recent) is
@@ -73,7 +76,7 @@ def content_digest(directory: Path, names: tuple[str, ...] = (), grafts: tuple[t
     fingerprint = hashlib.sha256()
     for relative, _, info in entries:
         fingerprint.update(f"{relative}\0{info.st_mode}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
-    key = (str(directory), fingerprint.hexdigest())
+    key = (f"{directory}\0{target}", fingerprint.hexdigest())
     with _digests_lock:
         known = _digests.get(key) or _remembered().get("\0".join(key))
     if known is not None:
@@ -83,7 +86,7 @@ def content_digest(directory: Path, names: tuple[str, ...] = (), grafts: tuple[t
         kind = "l" if stat.S_ISLNK(info.st_mode) else "d" if stat.S_ISDIR(info.st_mode) else "f"
         digest.update(f"{kind}\0{relative}\0{stat.S_IMODE(info.st_mode):o}\0".encode())
         if kind == "l":
-            digest.update(os.readlink(path).encode())
+            digest.update(link_text(relative, os.readlink(path), target).encode())
         elif kind == "f":
             with open(path, "rb") as handle:
                 while chunk := handle.read(_CHUNK):
@@ -261,7 +264,7 @@ def _archive(volume: VolumeMount) -> Iterator[BinaryIO]:
     with tempfile.TemporaryFile(prefix="lambda-dap-fill-") as handle:
         with tarfile.open(fileobj=handle, mode="w", format=tarfile.PAX_FORMAT) as tar:
             for relative, path, entry in _entries(source, volume.names, volume.grafts):
-                info = _member(relative, path, entry)
+                info = _member(relative, path, entry, volume.target)
                 if info.isreg():
                     with open(path, "rb") as content:
                         tar.addfile(info, content)
@@ -274,7 +277,7 @@ def _archive(volume: VolumeMount) -> Iterator[BinaryIO]:
         yield handle  # type: ignore[misc]
 
 
-def _member(name: str, path: Path, info: os.stat_result) -> tarfile.TarInfo:
+def _member(name: str, path: Path, info: os.stat_result, target: str) -> tarfile.TarInfo:
     """The tar header of a directory, regular file or link, owned by root (a graft's root is stat'ed through its
     link: what it points at)."""
     member = tarfile.TarInfo(name)
@@ -283,9 +286,21 @@ def _member(name: str, path: Path, info: os.stat_result) -> tarfile.TarInfo:
     member.uid = member.gid = 0
     member.uname = member.gname = "root"
     if stat.S_ISLNK(info.st_mode):
-        member.type, member.linkname = tarfile.SYMTYPE, os.readlink(path)
+        member.type, member.linkname = tarfile.SYMTYPE, link_text(name, os.readlink(path), target)
     elif stat.S_ISDIR(info.st_mode):
         member.type = tarfile.DIRTYPE
     else:
         member.size = info.st_size
     return member
+
+
+def link_text(relative: str, link: str, target: str) -> str:
+    """What a symlink at `relative` in a tree mounted at `target` says in its volume: as it is, unless it climbs
+    out of the tree (`../../lib`), which the engine refuses to unpack: then the absolute path it points at in the
+    container, where it leads (or dangles) just as the bind-mounted link would."""
+    if posixpath.isabs(link):
+        return link
+    inside = posixpath.normpath(posixpath.join(posixpath.dirname(relative), link))
+    if inside != ".." and not inside.startswith("../"):
+        return link
+    return posixpath.normpath(posixpath.join(target, posixpath.dirname(relative), link))

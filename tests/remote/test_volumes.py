@@ -188,3 +188,30 @@ def test_a_mounted_symlinks_target_is_copied_in_its_place(tmp_path):
     (shared / "app.py").write_text("changed elsewhere\n")
     again = remote_container_spec(spec, network_host=False)
     assert [v.name for v in again.volumes if v.target == "/var/task"] != [before]  # the target's content counts
+
+
+@pytest.mark.parametrize(
+    ("relative", "link", "expected"),
+    [
+        ("helper.py", "lib/helper.py", "lib/helper.py"),  # inside: kept as written
+        ("pkg/mod.py", "../app.py", "../app.py"),
+        ("shared", "../../libs/shared", "/libs/shared"),  # climbs out: where it points in the container
+        ("pkg/up", "../..", "/var"),
+        ("abs", "/usr/lib/x", "/usr/lib/x"),
+    ],
+)
+def test_a_link_out_of_the_tree_points_where_the_mounted_one_would(relative, link, expected):
+    from lambda_dap.container.volumes import link_text
+
+    assert link_text(relative, link, "/var/task") == expected
+
+
+def test_a_tree_with_a_link_out_of_it_archives(tmp_path):
+    """The engine refuses to unpack a relative link that climbs out of its directory: it is archived as the
+    absolute path it leads to in the container, and that makes it another volume wherever else it is mounted."""
+    root = tree(tmp_path / "app" / "src")
+    os.symlink("../../libs/shared", root / "shared")
+    volume = volume_for(root, "/var/task")
+    with _archive(volume) as handle, tarfile.open(fileobj=handle) as tar:
+        assert tar.getmember("shared").linkname == "/libs/shared"
+    assert volume_for(root, "/opt/python/lib").name != volume.name  # there it leads to /opt/libs/shared
