@@ -13,6 +13,7 @@ from lambda_dap.container.engine import LABEL, engine
 from lambda_dap.container.memory import peak_memory_from_cgroup, peak_memory_from_stats
 from lambda_dap.container.spec import ContainerSpec
 from lambda_dap.errors import ContainerError, EngineError, NetworkNotFound, PortInUse
+from lambda_dap.threads import join_if_alive
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +172,7 @@ class Container:
             finally:
                 self._removed.set()
         if self._output_thread is not None and self._output_thread is not threading.current_thread():
-            self._output_thread.join(timeout=5)
+            join_if_alive(self._output_thread, 5)
 
     def discard(self, done_reading: Callable[[], bool] = lambda: False) -> None:
         """The quick end: SIGKILL, and the engine deletes it (AutoRemove). Returns once its output is all read, or
@@ -188,7 +189,7 @@ class Container:
             return
         deadline = time.monotonic() + DISCARD_WAIT_S
         while self._output_thread.is_alive() and not done_reading() and time.monotonic() < deadline:
-            self._output_thread.join(timeout=0.005)
+            join_if_alive(self._output_thread, 0.005)
         if self._output_thread.is_alive() and not done_reading():
             self._removed.clear()
             self.remove()
@@ -220,7 +221,7 @@ class Container:
                 log.debug("container output stream ended: %s", e)
             finally:
                 if self._waiter is not None and not self._removed.is_set():  # an unexpected end: why?
-                    self._waiter.join(1.0)
+                    join_if_alive(self._waiter, 1.0)
                 self.exited.set()
                 on_exit()
 

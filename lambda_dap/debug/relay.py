@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from lambda_dap.debug.tcp import connect_past_proxy, quick_ack, tune
 from lambda_dap.errors import PortInUse
+from lambda_dap.threads import join_if_alive
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ class DebugRelay:
             self._say_goodbye(upstream)
         with contextlib.suppress(OSError):
             upstream.shutdown(socket.SHUT_RDWR)
-        pump.join(2)
+        join_if_alive(pump, 2)
         self._untrack(upstream)
         self._untrack(client)
         if ledger is not None and ledger.speaks_dap and not self._closed.is_set():

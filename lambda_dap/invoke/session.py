@@ -46,6 +46,7 @@ from lambda_dap.runtime.outcome import Outcome
 from lambda_dap.runtime.output import LineAssembler
 from lambda_dap.runtime.pipes import STREAMS, OutputPipes
 from lambda_dap.runtime.rundir import RunDirectory
+from lambda_dap.threads import join_if_alive
 
 if TYPE_CHECKING:
     from lambda_dap.container.spec import ContainerSpec
@@ -476,7 +477,7 @@ class InvokeSession:
                 if self._plan is not None:
                     self._plan.close()
                 if self._reaper is not None:
-                    self._reaper.join(REAPER_WAIT_S)  # done long before, as a rule
+                    join_if_alive(self._reaper, REAPER_WAIT_S)  # done long before, as a rule
 
     def _remove_container(self, graceful: bool = False) -> None:
         """Remove the container after the extensions' SHUTDOWN; `graceful` first lets its processes end on

@@ -20,6 +20,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from lambda_dap.threads import join_if_alive
+
 STREAMS = ("stdout", "stderr")
 PIPE_BYTES = 1 << 20  # a roomy pipe: fewer wake-ups for chatty functions (capped by /proc/sys/fs/pipe-max-size)
 _CHUNK = 1 << 16
@@ -91,7 +93,7 @@ class OutputPipes:
         with self._lock:
             self._closed = True
         os.write(self._wake_write, b"x")
-        self._thread.join(2)
+        join_if_alive(self._thread, 2)
         for fd in [*self._read_fds, *self._keep_open, self._wake_read, self._wake_write]:
             with contextlib.suppress(OSError):
                 os.close(fd)

@@ -17,6 +17,7 @@ from lambda_dap.runtime.invocation import Invocation
 from lambda_dap.runtime.output import LineAssembler
 from lambda_dap.runtime.rundir import RunDirectory
 from lambda_dap.runtime.telemetry import Dial, TelemetryApi
+from lambda_dap.threads import join_if_alive
 
 INIT_TIMEOUT_ENV = "LAMBDA_DAP_EXTENSION_INIT_TIMEOUT"
 DEFAULT_INIT_TIMEOUT_S = 10.0  # Lambda's limit for an on-demand init
@@ -177,8 +178,7 @@ class Sandbox:
 
     def close(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(2)
+        join_if_alive(self._thread, 2)
         self.extensions.close()
         self.telemetry.stop()
         self.run_dir.close()
