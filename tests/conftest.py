@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -31,6 +32,14 @@ LEAK_GRACE_SECONDS = 3.0  # auto-removed containers disappear asynchronously aft
 
 def _in_ci() -> bool:
     return os.environ.get("CI") == "true"
+
+
+def unavailable(reason: str, tests: str) -> NoReturn:
+    """Skip on a developer machine that lacks what `tests` need; fail when CI=true: CI never passes by skipping."""
+    message = f"{reason}; run scripts/setup"
+    if _in_ci():
+        pytest.fail(f"{message} (CI=true: {tests} must run, not skip)", pytrace=False)
+    pytest.skip(message)
 
 
 def _load_image_builder():
@@ -56,10 +65,7 @@ def docker_client():
         client = docker.from_env()
         client.ping()
     except Exception as error:
-        message = f"Docker engine unreachable: {error}"
-        if _in_ci():
-            pytest.fail(message + " (CI=true: Docker tests must run, not skip)", pytrace=False)
-        pytest.skip(message)
+        unavailable(f"Docker engine unreachable: {error}", "Docker tests")
     yield client
     client.close()
 

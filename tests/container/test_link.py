@@ -27,6 +27,7 @@ from lambda_dap.container.link import (
     RUNTIME_STDOUT,
     AgentLink,
 )
+from tests.conftest import unavailable
 
 
 class FakeAgent:
@@ -174,7 +175,7 @@ def test_the_agent_frees_what_it_sent_of_an_extension_log_and_loses_nothing():
 
     shm = Path("/dev/shm")
     if not shm.is_dir() or os.statvfs(shm).f_blocks == 0:
-        pytest.skip("no tmpfs at /dev/shm")
+        unavailable("no tmpfs at /dev/shm", "the agent's log-file tests")
     agent_path = Path(__file__).resolve().parents[2] / "lambda_dap/runtime/container_files/lambda_dap_agent.py"
     spec = importlib.util.spec_from_file_location("lambda_dap_agent_under_test", agent_path)
     agent = importlib.util.module_from_spec(spec)

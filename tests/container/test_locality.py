@@ -11,6 +11,7 @@ import pytest
 from lambda_dap.container.endpoint import parse_host
 from lambda_dap.container.locality import check_engine_is_here, check_gateway_is_here, is_this_machine
 from lambda_dap.errors import EngineElsewhere
+from tests.conftest import unavailable
 
 ELSEWHERE = "198.51.100.2"  # TEST-NET-2: the tests' own "remote" engine address (tests/remote); never routed
 
@@ -22,7 +23,7 @@ def own_address() -> str:
         fields = line.split()
         if "inet" in fields:
             return fields[fields.index("inet") + 1].split("/")[0]
-    pytest.skip("no global IPv4 address on this machine")
+    unavailable("no global IPv4 address on this machine", "the locality tests")
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "127.0.0.53", "::1"])

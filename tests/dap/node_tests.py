@@ -13,7 +13,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
+from tests.conftest import unavailable
 
 E2E_DIR = Path(__file__).resolve().parent / "e2e"
 REPO_ROOT = E2E_DIR.parents[2]
@@ -28,20 +28,13 @@ class NodeRun:
     diagnostics: list[str]  # the `t.diagnostic()` lines, in order
 
 
-def _unavailable(reason: str) -> None:
-    message = f"{reason}; run scripts/setup"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message + " (CI=true: the end-to-end tests must run, not skip)", pytrace=False)
-    pytest.skip(message)
-
-
 def run_node_tests(*files: str, env: dict[str, str] | None = None, timeout_s: float = 600) -> NodeRun:
     """`node --test` on `files` (paths relative to tests/dap/e2e); the adapter command goes in `env`."""
     node = shutil.which("node")
     if node is None:
-        _unavailable("node is not installed")
+        unavailable("node is not installed", "the end-to-end tests")
     if not (E2E_DIR / "node_modules" / "@vscode" / "debugadapter-testsupport").is_dir():
-        _unavailable(f"the e2e package's node_modules are missing in {E2E_DIR}")
+        unavailable(f"the e2e package's node_modules are missing in {E2E_DIR}", "the end-to-end tests")
     completed = subprocess.run(
         [node, "--test", "--test-reporter=tap", *files],
         cwd=E2E_DIR,

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from lambda_dap.dap.launch import launch_configuration_errors
+from tests.conftest import unavailable
 
 REPO = Path(__file__).resolve().parents[2]
 EMACS_DIR = REPO / "editors" / "emacs"
@@ -38,18 +39,11 @@ Resources:
 """
 
 
-def _unavailable(reason: str) -> None:
-    message = f"{reason}; run scripts/setup"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message + " (CI=true: the Emacs tests must run, not skip)", pytrace=False)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def emacs() -> str:
     binary = shutil.which("emacs")
     if binary is None:
-        _unavailable("Emacs is not installed (Debian's emacs-nox)")
+        unavailable("Emacs is not installed (Debian's emacs-nox)", "the Emacs tests")
     return binary
 
 

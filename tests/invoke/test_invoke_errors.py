@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SESSION_LABEL
+from tests.conftest import SESSION_LABEL, unavailable
 from tests.invoke.conftest import KITCHEN, clean_environment, containers_gone, start_invoke
 
 pytestmark = pytest.mark.docker
@@ -158,7 +158,7 @@ def _compile_extension(tmp_path: Path) -> bytes:
     compiler = shutil.which("gcc") or shutil.which("cc")
     include = Path(sysconfig.get_paths()["include"])
     if compiler is None or not (include / "Python.h").exists():
-        pytest.skip("needs a C compiler and Python's headers (gcc, python3-dev) to build an extension module")
+        unavailable("needs a C compiler and Python's headers (gcc, python3-dev)", "the extension-module handler tests")
     build = tmp_path / "build"
     build.mkdir()
     source, built = build / "app.c", build / "app.so"

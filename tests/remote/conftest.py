@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import CONTAINER_LABEL, SESSION_LABEL, _in_ci, fail_on_leaked_containers
+from tests.conftest import CONTAINER_LABEL, SESSION_LABEL, fail_on_leaked_containers, unavailable
 
 # The test images the remote engine gets (names of tests/images/build.py's recipes). The Go build image is left
 # out: it is the largest by far and builds run on the client.
@@ -16,12 +16,6 @@ REMOTE_IMAGES = ("debian", "python", "plain", "nodejs", "provided")
 
 _label_key, _, _label_value = SESSION_LABEL.partition("=")
 CONTAINER_LABELS = {CONTAINER_LABEL: "", _label_key: _label_value}  # for containers the tests start themselves
-
-
-def _unavailable(message: str):
-    if _in_ci():
-        pytest.fail(message + " (CI=true: the remote engine tests must run, not skip)", pytrace=False)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +27,7 @@ def remote_engine(docker_client, lambda_images):
     try:
         engine.start()
     except EngineUnsupported as error:
-        _unavailable(f"remote engine unavailable: {error}")
+        unavailable(f"remote engine unavailable: {error}", "the remote engine tests")
     try:
         engine.load_images(docker_client, [lambda_images[name] for name in REMOTE_IMAGES])
         yield engine

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import unavailable
 from tests.remote.conftest import CONTAINER_LABELS
 from tests.remote.dockerd import (
     API_PORT,
@@ -88,7 +89,7 @@ def test_client_reaches_the_remote_engine_api(remote_engine, docker_client):
 def test_the_docker_cli_reaches_the_remote_engine_with_its_environment(remote_engine, tls):
     docker_cli = shutil.which("docker")
     if docker_cli is None:
-        pytest.skip("no docker CLI on PATH")
+        unavailable("no docker CLI on PATH", "the remote engine tests")
     environment = remote_engine.environment({"PATH": os.environ["PATH"], "DOCKER_CONTEXT": "elsewhere"}, tls=tls)
     done = subprocess.run(
         [docker_cli, "info", "--format", "{{.ID}} {{.DockerRootDir}}"], env=environment, capture_output=True, text=True
