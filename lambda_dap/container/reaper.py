@@ -29,7 +29,8 @@ def owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _alive(pid: int) -> bool:
+def process_exists(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (under any user)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -44,7 +45,7 @@ def orphans(containers: list[dict], host: str) -> list[str]:
     found = []
     for container in containers:
         owner_host, _, pid = (container.get("Labels") or {}).get(OWNER_LABEL, "").rpartition(":")
-        if owner_host == host and pid.isdigit() and not _alive(int(pid)):
+        if owner_host == host and pid.isdigit() and not process_exists(int(pid)):
             found.append(container["Id"])
     return found
 
@@ -54,7 +55,7 @@ def reap_temp_dirs(root: Path | None = None) -> list[Path]:
     removed = []
     for entry in Path(root or tempfile.gettempdir()).glob("lambda-dap-*"):
         match = _TEMP_DIR.match(entry.name)
-        if match and entry.is_dir() and not _alive(int(match["pid"])):
+        if match and entry.is_dir() and not process_exists(int(match["pid"])):
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
     return removed

@@ -49,6 +49,8 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from lambda_dap.container.reaper import process_exists
+
 CLIENT_ADDRESS = "198.51.100.1"  # the host's end of the veth pair: what the remote sees of the client
 ENGINE_ADDRESS = "198.51.100.2"  # the engine's end, in its namespace
 LINK_PREFIX = 30
@@ -172,16 +174,6 @@ def _direct_client(base_url: str, **options):
     client = docker.DockerClient(base_url=base_url, version=_api_version(), timeout=120, **options)
     client.api.trust_env = False
     return client
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _netns_inode(name: str) -> int | None:
@@ -319,7 +311,7 @@ class RemoteEngine:
     @staticmethod
     def _healthy(state: dict) -> bool:
         pid = state.get("pid")
-        if not pid or not _alive(pid) or _netns_inode(state.get("netns", "")) is None:
+        if not pid or not process_exists(pid) or _netns_inode(state.get("netns", "")) is None:
             return False
         return _api_answers()
 
@@ -548,11 +540,11 @@ def clean_stale() -> None:
     Only call it holding the users lock exclusively: the engine then belongs to no live session."""
     state = _read_state()
     pid = state.get("pid")
-    if pid and _alive(pid):
+    if pid and process_exists(pid):
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGTERM)  # dockerd stops its containers and its containerd
         deadline = time.monotonic() + STOP_TIMEOUT
-        while _alive(pid) and time.monotonic() < deadline:
+        while process_exists(pid) and time.monotonic() < deadline:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, os.WNOHANG)  # our own child when this process started it
             time.sleep(0.05)
