@@ -552,9 +552,8 @@ class InvokeSession:
     ) -> InvocationResult:
         extension_failure = sandbox.extensions.failure
         self._emit(events.ResultPosted(self._result(invocation, None, None)))
-        if invocation.outcome is Outcome.TIMEOUT:
-            if invocation.handed_out:  # else after START, below: the init never ended
-                self._emit(events.TimedOut(invocation.request_id, plan.timeout_s))
+        if invocation.outcome is Outcome.TIMEOUT and invocation.handed_out:  # (an init's timeout: after START, below)
+            self._emit(events.TimedOut(invocation.request_id, plan.timeout_s))
         elif invocation.handed_out and not sandbox.wait_invoke_done(invocation, self._remaining_s(invocation)):
             extension_failure = sandbox.extensions.failure
             if extension_failure is None:  # the extensions outran the function's timeout
