@@ -152,7 +152,8 @@ def remote_container_spec(
     from lambda_dap.container.volumes import volume_for
     from lambda_dap.errors import EngineUnsuitable
 
-    files = [*container_files(), container_files()[0].parent / AGENT]
+    own = container_files()
+    files = [*own, own[0].parent / AGENT]
     volumes = [volume_for(files[0].parent, AGENT_FILES_MOUNT, names=tuple(file.name for file in files))]
     binds = []
     grafts = _symlink_grafts(spec.mounts)
