@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import socket
 import struct
+import time
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any, BinaryIO
@@ -148,6 +149,31 @@ class Engine:
     def wait(self, container_id: str, condition: str = "not-running") -> dict[str, Any]:
         """Block until the container meets `condition`; its exit status ({"StatusCode": N})."""
         return self.call("POST", f"/containers/{container_id}/wait", query={"condition": condition}, timeout=None)
+
+    def exit_code_from_events(self, container_id: str, since: float) -> int | None:
+        """The exit code of the container's last "die" event since the time `since` (None when it has none within a
+        couple of seconds): the record that stays once an engine has lost the status itself (Podman 4 answers a wait
+        for an auto-removed container that is gone already with StatusCode 0 and an error)."""
+        query = {
+            "since": int(since) - 1,  # whole seconds: Podman 4 finds nothing with fractions
+            "until": int(time.time()) + 2,  # the stream ends then, or earlier once the event is read
+            "filters": json.dumps({"container": [container_id]}),  # one filter: Podman 4 matches none when combined
+        }
+        response = self._open("GET", "/events", query=query, timeout=5.0)
+        code = None
+        try:
+            for line in response.lines():
+                event = json.loads(line) if line.strip() else {}
+                if event.get("Action", event.get("status")) == "die" and event.get("id", container_id) == container_id:
+                    exit_code = ((event.get("Actor") or {}).get("Attributes") or {}).get("exitCode")
+                    if isinstance(exit_code, str) and exit_code.lstrip("-").isdigit():
+                        code = int(exit_code)
+                        break
+        except (OSError, ValueError) as e:
+            raise DockerNotAvailable(f"Lost the Docker engine at {self.host}: {e}") from e
+        finally:
+            response.close()
+        return code
 
     def inspect_container(self, container_id: str) -> dict[str, Any]:
         return self.call("GET", f"/containers/{container_id}/json")

@@ -43,11 +43,13 @@ class Container:
         self._waiter: threading.Thread | None = None
         self.instance = os.urandom(8).hex()  # labelled on it: found even if the engine's answer to `create` never came
         self._peak_bytes: int | None = None
+        self._created_at = 0.0  # when it was created (the events that tell its exit status come after)
         self.peak_probe: Callable[[], int | None] | None = None  # asks inside, where this host has no cgroup of it
 
     # --- lifecycle -----------------------------------------------------------------------------------------------
 
     def start(self) -> Container:
+        self._created_at = time.time()
         try:
             self.id = self._engine.create_container(self._create_config(), platform=self.spec.platform)
         except EngineError as e:
@@ -94,7 +96,11 @@ class Container:
     def _await_exit(self) -> None:
         """Learn the exit status (and whether the kernel's OOM killer struck) the moment it stops."""
         try:
-            self.exit_status = self._engine.wait(self.id).get("StatusCode")
+            answer = self._engine.wait(self.id)
+            status = answer.get("StatusCode")
+            if (answer.get("Error") or {}).get("Message") or not isinstance(status, int) or status < 0:
+                status = self._engine.exit_code_from_events(self.id, self._created_at)  # the engine lost it
+            self.exit_status = status
             self.oom_killed = bool(self._engine.inspect_container(self.id).get("State", {}).get("OOMKilled"))
         except ContainerError as e:  # already removed: keep what we learnt
             log.debug("container %s gone before it could be inspected: %s", self.id[:12], e.message)
