@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import fail_on_leaked_containers, unavailable
+from tests.extensions.conftest import invoke_ext  # noqa: F401  (fixtures of other directories, used with Podman)
+from tests.invoke.conftest import event_file, invoke_cli  # noqa: F401
 
 # The test images Podman gets (names of tests/images/build.py's recipes): only what these tests run.
 PODMAN_IMAGES = ("python",)
