@@ -86,7 +86,7 @@ class Engine:
         timeout: float | None = 120.0,
         raw: BinaryIO | None = None,
     ) -> Any:
-        """One request; the decoded JSON answer (None when empty)."""
+        """One request; the decoded JSON answer (None when empty, or plain text)."""
         response = self._open(method, path, query=query, body=body, timeout=timeout, raw=raw)
         try:
             payload = response.read()
@@ -94,6 +94,8 @@ class Engine:
             raise DockerNotAvailable(f"Lost the Docker engine at {self.host}: {e}") from e
         finally:
             response.close()
+        if response.headers.get("content-type", "").startswith("text/plain"):
+            return None  # an acknowledgement in words (Podman answers a network connect with "OK")
         return json.loads(payload) if payload.strip() else None
 
     # --- endpoints -----------------------------------------------------------------------------------------------
@@ -114,6 +116,10 @@ class Engine:
                     yield json.loads(line)
         finally:
             response.close()
+
+    def info(self) -> dict[str, Any]:
+        """The engine's system information (`docker info`): its host's name, kernel, data root..."""
+        return self.call("GET", "/info")
 
     def inspect_network(self, name: str) -> dict[str, Any]:
         return self.call("GET", f"/networks/{quote(name, safe='')}")
