@@ -8,7 +8,9 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
 from lambda_dap.container.endpoint import Endpoint
 from lambda_dap.errors import EngineElsewhere, SettingError
@@ -52,6 +54,35 @@ def check_gateway_is_here(gateway: str, endpoint: Endpoint) -> None:
             f"{gateway} is no address of this machine), and {MODE_ENV}=local asks for one that shares this machine's "
             "network: unset it for remote mode"
         )
+
+
+def bridge_comes_with_containers(endpoint: Endpoint, info: Mapping[str, Any]) -> bool:
+    """Whether an engine whose bridge gateway is no address of this machine still runs on it, in its network, so
+    that the bridge appears once a container uses it (Podman with netavark creates its bridge with the first
+    container on it and deletes it with the last): its unix socket is served from this network namespace, and it
+    names this machine's host name and kernel (an engine in a VM, behind a local socket, names the VM's)."""
+    if endpoint.scheme != "unix" or endpoint.path is None:
+        return False
+    if info.get("Name") != socket.gethostname() or info.get("KernelVersion") != os.uname().release:
+        return False
+    return _served_from_this_network(endpoint.path)
+
+
+def _served_from_this_network(path: str) -> bool:
+    """Whether the process listening on the unix socket `path` is in this process's network namespace."""
+    import struct
+
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(2.0)
+            probe.connect(path)
+            credentials = probe.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        pid = struct.unpack("3i", credentials)[0]
+        if pid <= 0:  # in another PID namespace: not this machine's view
+            return False
+        return os.stat(f"/proc/{pid}/ns/net").st_ino == os.stat("/proc/self/ns/net").st_ino
+    except OSError:
+        return False
 
 
 @lru_cache(maxsize=32)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from lambda_dap.container.engine import engine, ensure_network, network_gateway
 from lambda_dap.container.images import PullStatus, ensure_image
 from lambda_dap.container.locality import (
+    bridge_comes_with_containers,
     check_engine_is_here,
     check_gateway_is_here,
     engine_is_elsewhere,
@@ -106,6 +107,7 @@ class InvokeSession:
         self._lines = {stream: LineAssembler(self._record_function_line) for stream in STREAMS}
         self.debugger: events.DebuggerEndpoint | None = None
         self._remote_mode: bool | None = None  # the engine sees neither our files nor our network (invoke/remote.py)
+        self._gateway_pending = False  # the bridge's gateway is bound before its bridge exists (Podman's netavark)
         self._remote: RemoteContainer | None = None
 
     # --- context management --------------------------------------------------------------------------------------
@@ -242,16 +244,20 @@ class InvokeSession:
         if network == "host" or self._remote_mode:
             return "127.0.0.1"
         gateway = network_gateway("bridge")
-        if forced_mode() is None and not is_this_machine(gateway):  # a VM's engine (Docker Desktop): remote mode
-            self._remote_mode = True
+        self._gateway_pending = not is_this_machine(gateway) and bridge_comes_with_containers(
+            engine().endpoint, engine().info()
+        )  # Podman's bridge (netavark) exists only while a container uses it: it comes with this one
+        if forced_mode() is None and not is_this_machine(gateway) and not self._gateway_pending:
+            self._remote_mode = True  # a VM's engine (Docker Desktop): remote mode
             return "127.0.0.1"
-        check_gateway_is_here(gateway, engine().endpoint)
+        if not self._gateway_pending:
+            check_gateway_is_here(gateway, engine().endpoint)
         return gateway
 
     def _acquire(self, plan: FunctionPlan, host: str) -> None:
         """The container and everything around it, each recorded on the session the moment it exists."""
         assert self._image_details is not None
-        listener = reserve(host)
+        listener = reserve(host, before_the_address=self._gateway_pending)
         try:
             self._run_dir = run_dir = RunDirectory(container_files()) if not self._remote_mode else _remote_run_dir()
             self._pipes = OutputPipes(run_dir.path, self._on_runtime_output)
