@@ -22,7 +22,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from lambda_dap.container import engine as engine_module
+from lambda_dap.container.endpoint import parse_host
 from lambda_dap.container.engine import Engine, engine
+from lambda_dap.container.locality import bridge_comes_with_containers
+from lambda_dap.container.memory import peak_memory_from_cgroup, peak_memory_from_stats
 from lambda_dap.errors import DockerNotAvailable, EngineError
 
 SAFETY_S = 30  # only bounds a test that is already failing; nothing waits this long when the client works
@@ -599,3 +602,97 @@ def test_over_tcp_requests_share_a_kept_connection(monkeypatch, fresh_engine):
         assert connections == [1]
     finally:
         listener.close()
+
+
+# --- what Podman's Docker-compatible API answers differently (the real Podman: tests/podman) --------------------
+
+PODMAN_CONTAINER = "c0ffee" * 10 + "abcd"
+
+
+def test_an_answer_in_plain_words_is_no_document(fake):
+    """Podman acknowledges a network connect with "OK" as text/plain (Docker with an empty body)."""
+    fake.answer("POST", "/networks/net/connect", with_length(200, b"OK", content_type="text/plain; charset=us-ascii"))
+    assert engine().connect_network(PODMAN_CONTAINER, "net") is None
+
+
+def test_the_exit_code_comes_from_the_die_event_without_waiting_for_the_stream_to_end(fake):
+    gate = threading.Event()  # the fake holds the stream open after the die event until the test is done
+    events = [
+        {"Type": "container", "Action": "start", "id": PODMAN_CONTAINER, "Actor": {"Attributes": {"name": "x"}}},
+        {"Type": "container", "Action": "die", "id": PODMAN_CONTAINER, "Actor": {"Attributes": {"exitCode": "7"}}},
+        {"Type": "container", "Action": "remove", "id": PODMAN_CONTAINER, "Actor": {"Attributes": {}}},
+    ]
+    pieces = [json.dumps(event).encode() + b"\n" for event in events]
+    fake.answer("GET", "/events", chunked(200, pieces, gate=gate, gate_after=2))
+    try:
+        assert engine().exit_code_from_events(PODMAN_CONTAINER, since=1_700_000_000.7) == 7
+    finally:
+        gate.set()
+    query = fake.wait_for_requests(1)[0].query
+    assert query["since"] == ["1699999999"]  # whole seconds, one before: Podman 4 finds nothing with fractions
+    assert json.loads(query["filters"][0]) == {"container": [PODMAN_CONTAINER]}  # Podman 4 matches none when combined
+    assert int(query["until"][0]) > 1_700_000_000  # the stream is bounded
+
+
+def test_no_die_event_is_no_exit_code(fake):
+    start = {"Type": "container", "Action": "start", "id": PODMAN_CONTAINER, "Actor": {"Attributes": {}}}
+    fake.answer("GET", "/events", with_length(200, json.dumps(start).encode() + b"\n"))
+    assert engine().exit_code_from_events(PODMAN_CONTAINER, since=0) is None
+
+
+def test_podmans_cgroups_give_the_peak_memory(tmp_path):
+    for pattern in (
+        "memory/libpod_parent/libpod-{id}/memory.max_usage_in_bytes",  # cgroup v1, cgroupfs
+        "machine.slice/libpod-{id}.scope/memory.peak",  # cgroup v2, systemd
+    ):
+        peak = tmp_path / pattern.format(id=PODMAN_CONTAINER)
+        peak.parent.mkdir(parents=True)
+        peak.write_text("123456789\n")
+        assert peak_memory_from_cgroup(PODMAN_CONTAINER, root=tmp_path) == 123456789
+        peak.unlink()
+    assert peak_memory_from_cgroup(PODMAN_CONTAINER, root=tmp_path) is None
+
+
+def test_an_empty_stats_answer_is_no_figure():
+    assert peak_memory_from_stats(None) is None  # Podman's answer once the container stopped
+    assert peak_memory_from_stats({"memory_stats": {"max_usage": 4096}}) == 4096
+
+
+def test_a_bridge_still_to_come_needs_the_engine_on_this_socket_host_and_kernel(socket_dir):
+    path = os.path.join(socket_dir, "engine.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)  # the engine's socket, served by this process
+    listener.bind(path)
+    listener.listen(4)
+    endpoint = parse_host(f"unix://{path}", "DOCKER_HOST")
+    here = {"Name": socket.gethostname(), "KernelVersion": os.uname().release}
+    assert bridge_comes_with_containers(endpoint, here)
+    assert not bridge_comes_with_containers(endpoint, {**here, "Name": "docker-desktop"})  # a VM behind the socket
+    assert not bridge_comes_with_containers(endpoint, {**here, "KernelVersion": "6.10.14-linuxkit"})
+    assert not bridge_comes_with_containers(parse_host("tcp://127.0.0.1:2375", "DOCKER_HOST"), here)
+    gone = parse_host(f"unix://{socket_dir}/nobody.sock", "DOCKER_HOST")
+    assert not bridge_comes_with_containers(gone, here)
+    listener.close()
+
+
+def test_a_socket_served_from_another_network_namespace_is_no_engine_here(socket_dir):
+    """An engine in its own network namespace (its bridge there, not here), on a socket this machine can open."""
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import unavailable
+
+    path = os.path.join(socket_dir, "elsewhere.sock")
+    serve = "import socket, sys, time; s = socket.socket(socket.AF_UNIX);s.bind(sys.argv[1]); s.listen(); time.sleep(9)"
+    server = subprocess.Popen(["unshare", "--net", "--", sys.executable, "-c", serve, path], stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 10
+        while not os.path.exists(path) and server.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if not os.path.exists(path):
+            unavailable(f"no network namespace of its own: {server.stderr.read().decode().strip()}", "this test")
+        here = {"Name": socket.gethostname(), "KernelVersion": os.uname().release}
+        assert not bridge_comes_with_containers(parse_host(f"unix://{path}", "DOCKER_HOST"), here)
+    finally:
+        server.kill()
+        server.wait()

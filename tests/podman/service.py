@@ -10,6 +10,8 @@ containers.conf, which sets what this kind of machine needs:
   operation not permitted". The file names limits this process may set: its own hard RLIMIT_NOFILE, and
   RLIMIT_NPROC no higher than the 32768 Podman lowers its own to at start.
 - cgroupfs as the cgroup manager and a file for the events: no systemd here.
+- netavark (with aardvark-dns: containers find each other by name on a network of their own), Podman's own choice
+  when both it and the older CNI plugins are installed.
 
 The service starts in a directory of its own: conmon 2.1.6 (Debian 12) writes its "oom" marker into its working
 directory instead of the container's, which also means that Podman 4.3 there never reports OOMKilled.
@@ -127,6 +129,8 @@ def containers_conf() -> str:
         "[engine]\n"
         'cgroup_manager = "cgroupfs"\n'
         'events_logger = "file"\n'
+        "[network]\n"
+        'network_backend = "netavark"\n'
     )
 
 
