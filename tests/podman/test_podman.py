@@ -73,6 +73,19 @@ def test_memory_size_is_the_limit_and_the_peak_is_measured(invoke_cli, event_fil
     assert 100 <= used <= 256, fits.stderr
 
 
+def test_remote_mode_works_on_podman_too(invoke_cli, event_file, podman, on_podman):
+    """Forced remote mode: the files in Podman's volumes, the network over the attached container's stdin/stdout."""
+    remote = {**on_podman, "LAMBDA_DAP_ENGINE_MODE": "remote"}
+    run = invoke_cli(
+        "Kitchen", *TEMPLATE, "-e", event_file({"action": "env", "names": ["AWS_LAMBDA_RUNTIME_API"]}), env=remote
+    )
+    assert run.code == 0, run.stderr
+    assert run.json == {"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}  # the agent's, in the container
+    crashed = invoke_cli("Kitchen", *TEMPLATE, "-e", event_file({"action": "exit", "code": 7}), env=remote)
+    assert crashed.code == 3, crashed.stderr
+    assert "exit status 7" in crashed.json["errorMessage"]
+
+
 def test_a_breakpoint_in_the_handler_is_hit_with_invoke_debug_port(tmp_path, lambda_images, podman):
     event = tmp_path / "event.json"
     event.write_text('{"action": "echo", "n": 3}')
