@@ -313,3 +313,21 @@ def network_gateway(network: str = "bridge") -> str:
 
             return str(next(ipaddress.ip_network(subnet, strict=False).hosts()))
     raise ContainerError(f"The Docker network '{network}' has no IPv4 gateway to serve the Runtime API on")
+
+
+HOST_GATEWAY = "host-gateway"  # Docker's word, in an extra host, for the host's address on the default bridge
+
+
+@lru_cache(maxsize=1)
+def host_gateway() -> str:
+    """What to send for `host-gateway` in an extra host: the word itself where the engine resolves it, else the
+    default bridge's gateway, as Docker Engine resolves it (Podman before 5 writes the word into /etc/hosts)."""
+    try:
+        components = engine().call("GET", "/version").get("Components") or []
+    except EngineError as e:
+        raise ContainerError(f"Cannot ask the Docker engine its version: {e.message}") from e
+    podman = next((c for c in components if isinstance(c, dict) and c.get("Name") == "Podman Engine"), None)
+    major = str((podman or {}).get("Version", "")).split(".")[0]
+    if podman is None or (major.isdigit() and int(major) >= 5):
+        return HOST_GATEWAY
+    return network_gateway("bridge")

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from lambda_dap.container.engine import LABEL, engine
+from lambda_dap.container.engine import HOST_GATEWAY, LABEL, engine, host_gateway
 from lambda_dap.container.memory import peak_memory_from_cgroup, peak_memory_from_stats
 from lambda_dap.container.spec import ContainerSpec
 from lambda_dap.errors import ContainerError, EngineError, NetworkNotFound, PortInUse
@@ -122,7 +122,10 @@ class Container:
             "Memory": memory,
             "MemorySwap": memory,
             "NetworkMode": spec.network_mode or "default",
-            "ExtraHosts": [f"{host}:{address}" for host, address in spec.extra_hosts.items()],
+            "ExtraHosts": [
+                f"{host}:{host_gateway() if address == HOST_GATEWAY else address}"
+                for host, address in spec.extra_hosts.items()
+            ],
             "Dns": spec.dns,
             "SecurityOpt": spec.security_opt,
             "CapAdd": spec.cap_add,

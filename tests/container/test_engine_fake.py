@@ -696,3 +696,24 @@ def test_a_socket_served_from_another_network_namespace_is_no_engine_here(socket
     finally:
         server.kill()
         server.wait()
+
+
+@pytest.mark.parametrize(
+    ("components", "expected"),
+    [
+        ([{"Name": "Engine", "Version": "20.10.24"}], "host-gateway"),  # Docker Engine resolves the word itself
+        ([{"Name": "Podman Engine", "Version": "5.0.1"}], "host-gateway"),
+        ([{"Name": "Podman Engine", "Version": "4.3.1"}], "10.88.0.1"),  # the word would land in /etc/hosts
+    ],
+)
+def test_host_gateway_is_the_bridges_gateway_where_the_engine_would_not_resolve_it(fake, components, expected):
+    fake.answer("GET", "/version", with_length(200, json.dumps({"Components": components}).encode()))
+    bridge = {"IPAM": {"Config": [{"Subnet": "10.88.0.0/16", "Gateway": "10.88.0.1"}]}}
+    fake.answer("GET", "/networks/bridge", with_length(200, json.dumps(bridge).encode()))
+    engine_module.host_gateway.cache_clear()
+    engine_module.network_gateway.cache_clear()
+    try:
+        assert engine_module.host_gateway() == expected
+    finally:
+        engine_module.host_gateway.cache_clear()
+        engine_module.network_gateway.cache_clear()

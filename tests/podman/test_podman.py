@@ -30,7 +30,9 @@ def on_podman(podman) -> dict[str, str]:
     return {"DOCKER_HOST": podman.environment()["DOCKER_HOST"]}
 
 
-def test_a_function_runs_in_local_mode_with_its_output_and_report(invoke_cli, event_file, podman, on_podman):
+def test_a_function_runs_in_local_mode_with_its_output_report_and_host_gateway(
+    invoke_cli, event_file, podman, on_podman
+):
     event = {"action": "env", "names": ["AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT"]}
     run = invoke_cli("Kitchen", *TEMPLATE, "-e", event_file(event), env=on_podman)
     assert run.code == 0, run.stderr
@@ -48,6 +50,17 @@ def test_a_function_runs_in_local_mode_with_its_output_and_report(invoke_cli, ev
     assert printed.json == "printed"
     assert "to out" in printed.stderr and "to err" in printed.stderr  # the function's logs, on stderr as with SAM
     assert re.search(r"REPORT RequestId: \S+\tDuration: [\d.]+ ms\t.*Max Memory Used: \d+ MB", printed.stderr)
+    hosts = invoke_cli(
+        "Kitchen",
+        *TEMPLATE,
+        "--add-host",
+        "gw:host-gateway",
+        "-e",
+        event_file({"action": "fetch", "url": "file:///etc/hosts"}),
+        env=on_podman,
+    )
+    assert hosts.code == 0, hosts.stderr
+    assert f"{gateway}\tgw" in hosts.json.splitlines(), hosts.json  # Podman 4 would write the word itself
 
 
 def test_errors_keep_their_exit_codes(invoke_cli, event_file, podman, on_podman):
