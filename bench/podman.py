@@ -49,7 +49,7 @@ def main() -> None:
             local.close()
         envs = {"dockerd": base, "podman": podman.environment(base)}
         cold = alternate({name: (command, APP) for name in envs}, runs=runs, envs=envs)
-        warm = {name: warm_median_ms(env, runs=4 * runs) for name, env in envs.items()}
+        warm = {name: warm_median_ms(env, runs=20 * runs) for name, env in envs.items()}
     for name in envs:
         print(f"{name:>8}: cold invoke median {cold[name] * 1000:7.1f} ms over {runs} runs; warm {warm[name]:.2f} ms")
     print(
