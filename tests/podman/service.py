@@ -237,6 +237,7 @@ class PodmanService:
                 reason = f"exited with {process.returncode}" if process.poll() is not None else "did not answer"
                 raise PodmanError(f"podman system service {reason}; its log: {LOG_FILE}\n{_log_tail()}")
             time.sleep(0.05)
+        _remove_containers()  # what a killed run left: its containers outlive a service that died with it
 
     # -- use --------------------------------------------------------------------------------------------------
 
@@ -294,9 +295,17 @@ def _identity(client, tag: str) -> str | None:
     return (image.labels or {}).get(IMAGE_LABEL) or image.id
 
 
+def _alive(pid: int) -> bool:
+    """Whether the process runs (a zombie, killed and not yet reaped by whoever adopted it, does not)."""
+    try:
+        return process_exists(pid) and Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def _healthy(state: dict) -> bool:
     pid = state.get("pid")
-    return bool(pid) and process_exists(pid) and _api_answers()
+    return bool(pid) and _alive(pid) and _api_answers()
 
 
 def _require_tools() -> None:
@@ -325,21 +334,23 @@ def clean_stale() -> None:
     Only call it holding the users lock exclusively: the service then belongs to no live session."""
     state = _read_state()
     pid = state.get("pid")
-    if pid and process_exists(pid) and _api_answers():
+    if pid and _alive(pid) and _api_answers():
         with contextlib.suppress(Exception):
             _remove_containers()  # containers outlive the service (conmon runs them): remove them first
-    if pid and process_exists(pid):
+    if pid and _alive(pid):
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGTERM)  # the service and what it started in its session
         deadline = time.monotonic() + STOP_TIMEOUT
-        while process_exists(pid) and time.monotonic() < deadline:
+        while _alive(pid) and time.monotonic() < deadline:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, os.WNOHANG)  # our own child when this process started it
             time.sleep(0.05)
-        if process_exists(pid):
+        if _alive(pid):
             with contextlib.suppress(OSError):
                 os.killpg(pid, signal.SIGKILL)
-    if not pid or not process_exists(pid):
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reaped, when it is our child
+    if not pid or not _alive(pid):
         SOCKET.unlink(missing_ok=True)
         STATE_FILE.unlink(missing_ok=True)
 
