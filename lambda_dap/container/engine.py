@@ -11,7 +11,7 @@ import json
 import socket
 import struct
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any, BinaryIO
 from urllib.parse import quote, urlencode
@@ -242,14 +242,19 @@ class Engine:
         sock.settimeout(None)
         return sock, rest
 
-    def logs(self, container_id: str) -> Iterator[tuple[int, bytes]]:
-        """(stream, data) frames the container writes, from its start, until it stops (1 stdout, 2 stderr)."""
+    def logs(
+        self, container_id: str, opened: Callable[[HttpResponse], None] | None = None
+    ) -> Iterator[tuple[int, bytes]]:
+        """(stream, data) frames the container writes, from its start, until it stops (1 stdout, 2 stderr);
+        `opened(response)` gets the stream once it is open (`abort()` ends it)."""
         response = self._open(
             "GET",
             f"/containers/{container_id}/logs",
             query={"stdout": True, "stderr": True, "follow": True},
             timeout=None,
         )
+        if opened is not None:
+            opened(response)
         try:
             while True:
                 header = response.read(8)

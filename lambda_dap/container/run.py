@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 OutputSink = Callable[[str, bytes], None]  # ("stdout" | "stderr", data)
 DISCARD_WAIT_S = 3.0
+LOG_STREAM_GRACE_S = 2.0  # how long the engine's log stream may outlive its container before it is ended
+EXIT_STATUS_WAIT_S = 5.0  # how long the end of the output waits for the exit status (a lost one is looked up)
 MEMORY_SAMPLE_S = 0.05
 INSTANCE_LABEL = "lambda-dap.instance"
 NO_COPY = {"VolumeOptions": {"NoCopy": True}}  # an empty volume stays empty: the image's files are not copied in
@@ -44,6 +46,8 @@ class Container:
         self.instance = os.urandom(8).hex()  # labelled on it: found even if the engine's answer to `create` never came
         self._peak_bytes: int | None = None
         self._created_at = 0.0  # when it was created (the events that tell its exit status come after)
+        self._output_done = threading.Event()  # the output stream ended (before `exited`, which waits for the status)
+        self._log_stream = None  # the engine's log stream (HttpResponse) while it is read
         self.peak_probe: Callable[[], int | None] | None = None  # asks inside, where this host has no cgroup of it
 
     # --- lifecycle -----------------------------------------------------------------------------------------------
@@ -104,6 +108,10 @@ class Container:
             self.oom_killed = bool(self._engine.inspect_container(self.id).get("State", {}).get("OOMKilled"))
         except ContainerError as e:  # already removed: keep what we learnt
             log.debug("container %s gone before it could be inspected: %s", self.id[:12], e.message)
+        stream = self._log_stream
+        if stream is not None and not self._output_done.wait(LOG_STREAM_GRACE_S) and not self._removed.is_set():
+            log.debug("the engine's log stream outlived container %s: ended", self.id[:12])
+            stream.abort()  # Podman 4 may leave a follow open once an auto-removed container is gone
 
     def _create_config(self) -> dict[str, Any]:
         spec = self.spec
@@ -220,7 +228,8 @@ class Container:
     ) -> None:
         """Feed everything the container writes (stdout and stderr) to `sink` from a background thread; `frames`,
         (stream, data) until the container ends, replaces the engine's log stream."""
-        frames = self._engine.logs(self.id) if frames is None else frames
+        if frames is None:
+            frames = self._engine.logs(self.id, opened=lambda response: setattr(self, "_log_stream", response))
 
         def pump() -> None:
             try:
@@ -229,8 +238,9 @@ class Container:
             except Exception as e:  # the stream breaks when the container is removed under it
                 log.debug("container output stream ended: %s", e)
             finally:
+                self._output_done.set()
                 if self._waiter is not None and not self._removed.is_set():  # an unexpected end: why?
-                    join_if_alive(self._waiter, 1.0)
+                    join_if_alive(self._waiter, EXIT_STATUS_WAIT_S)
                 self.exited.set()
                 on_exit()
 

@@ -6,6 +6,7 @@ does not pay for importing http.client, which brings ssl and the email package w
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from collections.abc import Callable
@@ -105,6 +106,11 @@ class HttpResponse:
         """The whole body was read and the engine keeps the connection: it can carry the next request."""
         framed = self._chunked or "content-length" in self.headers
         return self._done and framed and self.headers.get("connection", "").lower() != "close"
+
+    def abort(self) -> None:
+        """End the body now, from any thread: a read blocked on it returns what it has (b"" at the end)."""
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
         self._reader.close()

@@ -244,13 +244,13 @@ class InvokeSession:
         if network == "host" or self._remote_mode:
             return "127.0.0.1"
         gateway = network_gateway("bridge")
-        self._gateway_pending = not is_this_machine(gateway) and bridge_comes_with_containers(
-            engine().endpoint, engine().info()
-        )  # Podman's bridge (netavark) exists only while a container uses it: it comes with this one
-        if forced_mode() is None and not is_this_machine(gateway) and not self._gateway_pending:
-            self._remote_mode = True  # a VM's engine (Docker Desktop): remote mode
-            return "127.0.0.1"
-        if not self._gateway_pending:
+        here = is_this_machine(gateway)
+        # Podman's bridge (netavark) exists only while a container uses it: then it comes with this one
+        self._gateway_pending = not here and bridge_comes_with_containers(engine().endpoint, engine().info())
+        if not here and not self._gateway_pending:
+            if forced_mode() is None:  # a VM's engine (Docker Desktop): remote mode
+                self._remote_mode = True
+                return "127.0.0.1"
             check_gateway_is_here(gateway, engine().endpoint)
         return gateway
 
