@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -56,16 +56,16 @@ def check_gateway_is_here(gateway: str, endpoint: Endpoint) -> None:
         )
 
 
-def bridge_comes_with_containers(endpoint: Endpoint, info: Mapping[str, Any]) -> bool:
+def bridge_comes_with_containers(endpoint: Endpoint, info: Callable[[], Mapping[str, Any]]) -> bool:
     """Whether an engine whose bridge gateway is no address of this machine still runs on it, in its network, so
     that the bridge appears once a container uses it (Podman with netavark creates its bridge with the first
-    container on it and deletes it with the last): its unix socket is served from this network namespace, and it
-    names this machine's host name and kernel (an engine in a VM, behind a local socket, names the VM's)."""
-    if endpoint.scheme != "unix" or endpoint.path is None:
+    container on it and deletes it with the last): its unix socket is served from this network namespace, and its
+    system information (`info()`, asked only then) names this machine's host name and kernel (an engine in a VM,
+    behind a local socket, names the VM's)."""
+    if endpoint.scheme != "unix" or endpoint.path is None or not _served_from_this_network(endpoint.path):
         return False
-    if info.get("Name") != socket.gethostname() or info.get("KernelVersion") != os.uname().release:
-        return False
-    return _served_from_this_network(endpoint.path)
+    details = info()
+    return details.get("Name") == socket.gethostname() and details.get("KernelVersion") == os.uname().release
 
 
 def _served_from_this_network(path: str) -> bool:

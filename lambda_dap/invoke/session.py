@@ -246,7 +246,7 @@ class InvokeSession:
         gateway = network_gateway("bridge")
         here = is_this_machine(gateway)
         # Podman's bridge (netavark) exists only while a container uses it: then it comes with this one
-        self._gateway_pending = not here and bridge_comes_with_containers(engine().endpoint, engine().info())
+        self._gateway_pending = not here and bridge_comes_with_containers(engine().endpoint, engine().info)
         if not here and not self._gateway_pending:
             if forced_mode() is None:  # a VM's engine (Docker Desktop): remote mode
                 self._remote_mode = True

@@ -665,12 +665,12 @@ def test_a_bridge_still_to_come_needs_the_engine_on_this_socket_host_and_kernel(
     listener.listen(4)
     endpoint = parse_host(f"unix://{path}", "DOCKER_HOST")
     here = {"Name": socket.gethostname(), "KernelVersion": os.uname().release}
-    assert bridge_comes_with_containers(endpoint, here)
-    assert not bridge_comes_with_containers(endpoint, {**here, "Name": "docker-desktop"})  # a VM behind the socket
-    assert not bridge_comes_with_containers(endpoint, {**here, "KernelVersion": "6.10.14-linuxkit"})
-    assert not bridge_comes_with_containers(parse_host("tcp://127.0.0.1:2375", "DOCKER_HOST"), here)
+    assert bridge_comes_with_containers(endpoint, lambda: here)
+    assert not bridge_comes_with_containers(endpoint, lambda: {**here, "Name": "docker-desktop"})  # a VM behind it
+    assert not bridge_comes_with_containers(endpoint, lambda: {**here, "KernelVersion": "6.10.14-linuxkit"})
+    assert not bridge_comes_with_containers(parse_host("tcp://127.0.0.1:2375", "DOCKER_HOST"), lambda: here)
     gone = parse_host(f"unix://{socket_dir}/nobody.sock", "DOCKER_HOST")
-    assert not bridge_comes_with_containers(gone, here)
+    assert not bridge_comes_with_containers(gone, lambda: here)
     listener.close()
 
 
@@ -691,8 +691,11 @@ def test_a_socket_served_from_another_network_namespace_is_no_engine_here(socket
             time.sleep(0.02)
         if not os.path.exists(path):
             unavailable(f"no network namespace of its own: {server.stderr.read().decode().strip()}", "this test")
-        here = {"Name": socket.gethostname(), "KernelVersion": os.uname().release}
-        assert not bridge_comes_with_containers(parse_host(f"unix://{path}", "DOCKER_HOST"), here)
+
+        def not_asked() -> dict:
+            raise AssertionError("the engine's information is asked only of an engine in this network namespace")
+
+        assert not bridge_comes_with_containers(parse_host(f"unix://{path}", "DOCKER_HOST"), not_asked)
     finally:
         server.kill()
         server.wait()
