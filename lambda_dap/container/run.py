@@ -116,6 +116,7 @@ class Container:
             "Memory": memory,
             "MemorySwap": memory,
             "NetworkMode": spec.network_mode or "default",
+            "PidMode": spec.pid_mode,
             "ExtraHosts": [f"{host}:{address}" for host, address in spec.extra_hosts.items()],
             "Dns": spec.dns,
             "SecurityOpt": spec.security_opt,

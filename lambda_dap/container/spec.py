@@ -42,7 +42,8 @@ class ContainerSpec:
     memory_mb: int | None = None
     labels: dict[str, str] = field(default_factory=dict)
     ports: list[PortBinding] = field(default_factory=list)
-    network_mode: str | None = None  # "host", or None for the default bridge
+    network_mode: str | None = None  # "host", "container:ID" (another's), or None for the default bridge
+    pid_mode: str | None = None  # "container:ID": in another container's PID namespace
     networks: list[str] = field(default_factory=list)  # joined besides the default bridge
     extra_hosts: dict[str, str] = field(default_factory=dict)
     dns: list[str] = field(default_factory=list)

@@ -1,0 +1,266 @@
+"""Remote mode for an image with no interpreter for lambda-dap's agent (provided.al2/al2023 for Go, Rust and custom
+runtimes; Java, .NET, Ruby): the agent runs beside the function, in a sidecar container.
+
+The sidecar comes from an image with python3 (LAMBDA_DAP_AGENT_IMAGE, default public.ecr.aws/lambda/python:3.12,
+pulled once as a function's image is). lambda-dap attaches to it as to an agent in the function's container; its
+agent (`--sidecar`) prepares the run directory, a per-run tmpfs volume both containers mount, and listens on the
+Runtime API's address. The function's container joins the sidecar's network namespace (the runtime's 127.0.0.1:9001
+is the agent's listener, lambda-dap's dials reach the debugger and telemetry listeners) and its PID namespace (the
+agent is PID 1: when it ends, so do the function's processes), and runs `/bin/sh /var/lambda-dap/launch.sh ARGS`
+itself; its own output comes through the engine's log stream, the runtime's through the agent. Max Memory Used is
+the function container's own cgroup figure, read by an exec in it. Both containers and the volume carry the
+session's labels and go together on every path; what a killed lambda-dap leaves, the reaper removes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from lambda_dap.container.engine import LABEL, engine
+from lambda_dap.container.images import PullStatus, ensure_image
+from lambda_dap.container.link import AgentLink
+from lambda_dap.container.reaper import RUN_VOLUME_LABEL
+from lambda_dap.container.run import Container
+from lambda_dap.container.spec import ContainerSpec, VolumeMount
+from lambda_dap.container.volumes import PREFIX as CACHE_PREFIX
+from lambda_dap.container.volumes import ensure_volumes, fill_missing
+from lambda_dap.errors import ContainerError, EngineError, LambdaDapError
+from lambda_dap.invoke.remote import RemoteContainer, RemoteRunDirectory, signals_allowed
+from lambda_dap.invoke.spec import AGENT_FILES_MOUNT
+from lambda_dap.runtime.rundir import MOUNT as RUN_DIR_MOUNT
+from lambda_dap.threads import join_if_alive
+
+log = logging.getLogger(__name__)
+
+AGENT_IMAGE_ENV = "LAMBDA_DAP_AGENT_IMAGE"
+DEFAULT_AGENT_IMAGE = "public.ecr.aws/lambda/python:3.12"
+SIDECAR_LABEL = "lambda-dap.sidecar"
+RUN_VOLUME_PREFIX = "lambda-dap-run-"
+RUN_VOLUME_OPTIONS = {"type": "tmpfs", "device": "tmpfs", "o": "mode=1777,nosuid,nodev"}
+READY_S = 30.0  # the agent's answer once the run directory is ready (the sidecar was just started)
+DRAIN_S = 5.0  # ... once the function's container ended: the runtime's last output is through
+REMOVED_S = 10.0  # the function's container, being removed by the engine, until its volume can go
+# The function container's peak memory as its own cgroup counts it (v2, then v1), with nothing but sh's builtins.
+PEAK_COMMAND = [
+    "/bin/sh",
+    "-c",
+    "for f in /sys/fs/cgroup/memory.peak /sys/fs/cgroup/memory/memory.max_usage_in_bytes; do "
+    'if [ -r "$f" ]; then read -r v < "$f" && echo "$v" && exit 0; fi; done; exit 1',
+]
+
+_without_interpreter: set[str] = set()  # image ids known to have no interpreter for the agent (this process)
+
+
+def agent_image() -> str:
+    """The sidecar's image: LAMBDA_DAP_AGENT_IMAGE, else Lambda's Python base image."""
+    return os.environ.get(AGENT_IMAGE_ENV, "").strip() or DEFAULT_AGENT_IMAGE
+
+
+def needs_sidecar(image_details: dict[str, Any]) -> bool:
+    """Whether this image is known to have no interpreter for the agent (its first container said so)."""
+    return bool(image_details.get("Id")) and image_details["Id"] in _without_interpreter
+
+
+def remember_without_interpreter(image_details: dict[str, Any]) -> None:
+    if image_details.get("Id"):
+        _without_interpreter.add(image_details["Id"])
+
+
+class SidecarContainer(RemoteContainer):
+    """This machine's side of a function container in remote mode whose agent runs in a sidecar container."""
+
+    def __init__(
+        self,
+        spec: ContainerSpec,
+        run_dir: RemoteRunDirectory,
+        *,
+        local_spec: ContainerSpec,
+        pull_progress: Callable[[str, PullStatus], None],
+        **options: Any,
+    ) -> None:
+        """`spec` is the function's container as remote_container_spec makes it (an agent of its own), `local_spec`
+        as it is without remote mode (its launcher); `pull_progress(image, status)` hears of the agent image's
+        pull."""
+        super().__init__(spec, run_dir, **options)
+        self._remote_spec = spec
+        self._local_spec = local_spec
+        self._pull_progress = pull_progress
+        self.run_volume = RUN_VOLUME_PREFIX + os.urandom(8).hex()
+        self._volume_created = False
+        self.sidecar: Container | None = None
+        self._pump: threading.Thread | None = None
+        self._agent_output = bytearray()  # what the sidecar wrote to its stderr (why an agent did not start)
+        self._function_id: str | None = None
+
+    # --- before the function's container exists -----------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """The agent's image is here, the volumes exist, and the sidecar runs with the run directory ready; `spec`
+        is then the function's container, in the sidecar's namespaces."""
+        docker = engine()
+        image = agent_image()
+        with signals_allowed():  # a first pull can take long: Ctrl-C ends it
+            ensure_image(image, skip_pull=False, progress=lambda status: self._pull_progress(image, status))
+        ensure_volumes(docker, [volume for volume in self._remote_spec.volumes if _cached(volume)])
+        labels = {**self._remote_spec.labels, LABEL: "1", RUN_VOLUME_LABEL: "1"}
+        try:
+            docker.create_volume(self.run_volume, labels, RUN_VOLUME_OPTIONS)
+        except EngineError as e:
+            raise ContainerError(f"Cannot create the run directory volume on the Docker engine: {e.message}") from e
+        self._volume_created = True
+        self.sidecar = sidecar = Container(self._sidecar_spec(image), self._attach_sidecar)
+        sidecar.start()
+        assert self.link is not None and sidecar.id is not None
+        self._pump = threading.Thread(target=self._read_link, name="sidecar-link", daemon=True)
+        self._pump.start()
+        if not self.link.sync(READY_S):
+            join_if_alive(self._pump, 1.0)
+            said = self._agent_output.decode(errors="replace").strip().splitlines()
+            why = f": {said[-1]}" if said else ""
+            raise ContainerError(f"lambda-dap's agent did not start in its sidecar container (image {image}){why}")
+        self.spec = self._function_spec(sidecar.id)
+
+    def _sidecar_spec(self, image: str) -> ContainerSpec:
+        remote = self._remote_spec
+        return ContainerSpec(
+            image=image,
+            entrypoint=remote.entrypoint,  # python3 found, the agent started
+            command=["--sidecar"],
+            environment={"AWS_LAMBDA_RUNTIME_API": remote.environment["AWS_LAMBDA_RUNTIME_API"]},
+            volumes=[*(v for v in remote.volumes if v.target == AGENT_FILES_MOUNT), self._run_volume_mount()],
+            labels={**remote.labels, SIDECAR_LABEL: "1"},
+            network_mode=remote.network_mode,
+            networks=remote.networks,
+            extra_hosts=remote.extra_hosts,
+            dns=remote.dns,
+            attach_stdio=True,
+            log_driver="none",
+        )
+
+    def _function_spec(self, sidecar_id: str) -> ContainerSpec:
+        """The function's container: launch.sh in the sidecar's network and PID namespaces, its run directory
+        the shared volume (no agent, no link: its own output is the engine's log stream, as locally)."""
+        remote, local = self._remote_spec, self._local_spec
+        return dataclasses.replace(
+            remote,
+            entrypoint=local.entrypoint,
+            command=local.command,
+            volumes=[*(v for v in remote.volumes if v.target != AGENT_FILES_MOUNT), self._run_volume_mount()],
+            tmpfs={},
+            attach_stdio=False,
+            log_driver=None,
+            network_mode=f"container:{sidecar_id}",
+            pid_mode=f"container:{sidecar_id}",
+            networks=[],
+            extra_hosts={},
+            dns=[],
+            ports=[],
+            init=False,  # the agent is PID 1 and reaps; launch.sh's process is no PID 1: SIGTERM reaches it
+        )
+
+    def _run_volume_mount(self) -> VolumeMount:
+        return VolumeMount(self.run_volume, RUN_DIR_MOUNT, source="", read_only=False)
+
+    def _attach_sidecar(self, container_id: str) -> None:
+        """The sidecar is created: the agent's volume is filled, lambda-dap attached to it."""
+        with signals_allowed():
+            self.volumes_filled += fill_missing(
+                engine(),
+                container_id,
+                agent_image(),
+                [volume for volume in self._remote_spec.volumes if volume.target == AGENT_FILES_MOUNT],
+                self._remote_spec.labels,
+                self._notice,
+            )
+        sock, received = engine().attach(container_id)
+        self.link = AgentLink(
+            sock, received, accept_to=self._accept_to, on_output=self._write_output, on_file=self.run_dir.mirror
+        )
+        self.run_dir.link = self.link
+
+    def _read_link(self) -> None:
+        """The link's frames, until the sidecar ends; what it writes to its own streams is kept for messages."""
+        assert self.link is not None
+        for _, data in self.link.frames():
+            self._agent_output += data[-4096:]
+            del self._agent_output[:-4096]
+            log.debug("sidecar: %s", data.decode(errors="replace").rstrip())
+
+    # --- the function's container --------------------------------------------------------------------------------
+
+    def before_start(self, container_id: str, python_candidates: list[str]) -> None:
+        """The function's container is created: its volumes are filled (the sidecar already runs the agent)."""
+        self._function_id = container_id
+        with signals_allowed():
+            self.volumes_filled += fill_missing(
+                engine(),
+                container_id,
+                self.spec.image,
+                [volume for volume in self.spec.volumes if _cached(volume)],
+                self.spec.labels,
+                self._notice,
+            )
+
+    def output_frames(self) -> Iterator[tuple[int, bytes]] | None:
+        """The function container's own output (the engine's log stream); once it ends, what the runtime wrote
+        last is through the agent before the session hears of the end."""
+        function_id = self._function_id
+        if function_id is None:
+            return None
+
+        def frames() -> Iterator[tuple[int, bytes]]:
+            try:
+                yield from engine().logs(function_id)
+            finally:
+                if self.link is not None:
+                    self.link.sync(DRAIN_S)
+
+        return frames()
+
+    def peak_memory(self) -> int | None:
+        """The function container's peak memory, from its own cgroup (an exec in it: the sidecar cannot see it)."""
+        if self._function_id is None:
+            return None
+        try:
+            value = engine().exec_output(self._function_id, PEAK_COMMAND).strip()
+        except ContainerError as e:
+            log.debug("no peak memory from the function's container: %s", e.message)
+            return None
+        return int(value) if value.isdigit() else None
+
+    # --- the end -------------------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """The link, the sidecar (its end ends the function's processes), then the run directory volume once the
+        function's container is gone."""
+        super().close()
+        docker = engine()
+        if self.sidecar is not None:
+            self.sidecar.remove()
+        if self._pump is not None:
+            join_if_alive(self._pump, 1.0)
+        if not self._volume_created:
+            return
+        if self._function_id is not None:
+            try:
+                docker.wait(self._function_id, "removed", timeout=REMOVED_S)
+            except LambdaDapError as e:  # gone already (404), or the engine is
+                log.debug("function container %s: %s", self._function_id[:12], e)
+        try:
+            docker.remove_volume(self.run_volume)
+        except EngineError as e:
+            if e.status != 404:
+                log.warning("could not remove volume %s: %s", self.run_volume, e.message)
+        except LambdaDapError as e:
+            log.warning("could not remove volume %s: %s", self.run_volume, e)
+        self._volume_created = False
+
+
+def _cached(volume: VolumeMount) -> bool:
+    """A volume of lambda-dap's cache (a copy of a directory here), not the run directory."""
+    return volume.name.startswith(CACHE_PREFIX)
