@@ -18,6 +18,7 @@ import dataclasses
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -29,7 +30,7 @@ from lambda_dap.container.run import Container
 from lambda_dap.container.spec import ContainerSpec, VolumeMount
 from lambda_dap.container.volumes import PREFIX as CACHE_PREFIX
 from lambda_dap.container.volumes import ensure_volumes, fill_missing
-from lambda_dap.errors import ContainerError, EngineError, LambdaDapError
+from lambda_dap.errors import ContainerError, EngineError, ImagePullError, LambdaDapError
 from lambda_dap.invoke.remote import RemoteContainer, RemoteRunDirectory, signals_allowed
 from lambda_dap.invoke.spec import AGENT_FILES_MOUNT
 from lambda_dap.runtime.rundir import MOUNT as RUN_DIR_MOUNT
@@ -45,6 +46,7 @@ RUN_VOLUME_OPTIONS = {"type": "tmpfs", "device": "tmpfs", "o": "mode=1777,nosuid
 READY_S = 30.0  # the agent's answer once the run directory is ready (the sidecar was just started)
 DRAIN_S = 5.0  # ... once the function's container ended: the runtime's last output is through
 REMOVED_S = 10.0  # the function's container, being removed by the engine, until its volume can go
+VOLUME_RETRY_S = 0.02
 # The function container's peak memory as its own cgroup counts it (v2, then v1), with nothing but sh's builtins.
 PEAK_COMMAND = [
     "/bin/sh",
@@ -104,8 +106,14 @@ class SidecarContainer(RemoteContainer):
         is then the function's container, in the sidecar's namespaces."""
         docker = engine()
         image = agent_image()
-        with signals_allowed():  # a first pull can take long: Ctrl-C ends it
-            ensure_image(image, skip_pull=False, progress=lambda status: self._pull_progress(image, status))
+        try:
+            with signals_allowed():  # a first pull can take long: Ctrl-C ends it
+                ensure_image(image, skip_pull=False, progress=lambda status: self._pull_progress(image, status))
+        except ImagePullError as e:
+            raise ImagePullError(
+                f"{e} (lambda-dap's agent runs in a container of this image beside the function's, whose image "
+                f"{self.spec.image} has no python3; {AGENT_IMAGE_ENV} names another image with python3)"
+            ) from e
         ensure_volumes(docker, [volume for volume in self._remote_spec.volumes if _cached(volume)])
         labels = {**self._remote_spec.labels, LABEL: "1", RUN_VOLUME_LABEL: "1"}
         try:
@@ -113,7 +121,8 @@ class SidecarContainer(RemoteContainer):
         except EngineError as e:
             raise ContainerError(f"Cannot create the run directory volume on the Docker engine: {e.message}") from e
         self._volume_created = True
-        self.sidecar = sidecar = Container(self._sidecar_spec(image), self._attach_sidecar)
+        spec = sidecar_spec(self._remote_spec, image, self.run_volume)
+        self.sidecar = sidecar = Container(spec, self._attach_sidecar)
         sidecar.start()
         assert self.link is not None and sidecar.id is not None
         self._pump = threading.Thread(target=self._read_link, name="sidecar-link", daemon=True)
@@ -123,48 +132,7 @@ class SidecarContainer(RemoteContainer):
             said = self._agent_output.decode(errors="replace").strip().splitlines()
             why = f": {said[-1]}" if said else ""
             raise ContainerError(f"lambda-dap's agent did not start in its sidecar container (image {image}){why}")
-        self.spec = self._function_spec(sidecar.id)
-
-    def _sidecar_spec(self, image: str) -> ContainerSpec:
-        remote = self._remote_spec
-        return ContainerSpec(
-            image=image,
-            entrypoint=remote.entrypoint,  # python3 found, the agent started
-            command=["--sidecar"],
-            environment={"AWS_LAMBDA_RUNTIME_API": remote.environment["AWS_LAMBDA_RUNTIME_API"]},
-            volumes=[*(v for v in remote.volumes if v.target == AGENT_FILES_MOUNT), self._run_volume_mount()],
-            labels={**remote.labels, SIDECAR_LABEL: "1"},
-            network_mode=remote.network_mode,
-            networks=remote.networks,
-            extra_hosts=remote.extra_hosts,
-            dns=remote.dns,
-            attach_stdio=True,
-            log_driver="none",
-        )
-
-    def _function_spec(self, sidecar_id: str) -> ContainerSpec:
-        """The function's container: launch.sh in the sidecar's network and PID namespaces, its run directory
-        the shared volume (no agent, no link: its own output is the engine's log stream, as locally)."""
-        remote, local = self._remote_spec, self._local_spec
-        return dataclasses.replace(
-            remote,
-            entrypoint=local.entrypoint,
-            command=local.command,
-            volumes=[*(v for v in remote.volumes if v.target != AGENT_FILES_MOUNT), self._run_volume_mount()],
-            tmpfs={},
-            attach_stdio=False,
-            log_driver=None,
-            network_mode=f"container:{sidecar_id}",
-            pid_mode=f"container:{sidecar_id}",
-            networks=[],
-            extra_hosts={},
-            dns=[],
-            ports=[],
-            init=False,  # the agent is PID 1 and reaps; launch.sh's process is no PID 1: SIGTERM reaches it
-        )
-
-    def _run_volume_mount(self) -> VolumeMount:
-        return VolumeMount(self.run_volume, RUN_DIR_MOUNT, source="", read_only=False)
+        self.spec = function_spec(self._remote_spec, self._local_spec, self.run_volume, sidecar.id)
 
     def _attach_sidecar(self, container_id: str) -> None:
         """The sidecar is created: the agent's volume is filled, lambda-dap attached to it."""
@@ -251,14 +219,72 @@ class SidecarContainer(RemoteContainer):
                 docker.wait(self._function_id, "removed", timeout=REMOVED_S)
             except LambdaDapError as e:  # gone already (404), or the engine is
                 log.debug("function container %s: %s", self._function_id[:12], e)
-        try:
-            docker.remove_volume(self.run_volume)
-        except EngineError as e:
-            if e.status != 404:
-                log.warning("could not remove volume %s: %s", self.run_volume, e.message)
-        except LambdaDapError as e:
-            log.warning("could not remove volume %s: %s", self.run_volume, e)
+        self._remove_run_volume(time.monotonic() + REMOVED_S)
         self._volume_created = False
+
+    def _remove_run_volume(self, deadline: float) -> None:
+        """Delete the run directory volume: the engine lets go of a removed container's mounts a moment after it
+        says it is removed (409 meanwhile)."""
+        while True:
+            try:
+                engine().remove_volume(self.run_volume)
+                return
+            except EngineError as e:
+                if e.status == 404:
+                    return
+                if e.status != 409 or time.monotonic() > deadline:
+                    log.warning("could not remove volume %s: %s", self.run_volume, e.message)
+                    return
+            except LambdaDapError as e:
+                log.warning("could not remove volume %s: %s", self.run_volume, e)
+                return
+            time.sleep(VOLUME_RETRY_S)
+
+
+def sidecar_spec(remote: ContainerSpec, image: str, run_volume: str) -> ContainerSpec:
+    """The sidecar for the function container `remote` (as remote_container_spec makes it): the agent with its
+    files and the run directory volume, on the function's network (its hosts and DNS: the function joins it); of the
+    function's environment only the Runtime API's address, where the agent listens."""
+    return ContainerSpec(
+        image=image,
+        entrypoint=remote.entrypoint,  # python3 found, the agent started
+        command=["--sidecar"],
+        environment={"AWS_LAMBDA_RUNTIME_API": remote.environment["AWS_LAMBDA_RUNTIME_API"]},
+        volumes=[*(v for v in remote.volumes if v.target == AGENT_FILES_MOUNT), _run_volume_mount(run_volume)],
+        labels={**remote.labels, SIDECAR_LABEL: "1"},
+        network_mode=remote.network_mode,
+        networks=remote.networks,
+        extra_hosts=remote.extra_hosts,
+        dns=remote.dns,
+        attach_stdio=True,
+        log_driver="none",
+    )
+
+
+def function_spec(remote: ContainerSpec, local: ContainerSpec, run_volume: str, sidecar_id: str) -> ContainerSpec:
+    """The function's container beside sidecar `sidecar_id`: launch.sh (`local`'s launcher) in the sidecar's
+    network and PID namespaces, its run directory the shared volume, `remote`'s copies of its directories; no agent
+    and no link (its own output is the engine's log stream, as locally)."""
+    return dataclasses.replace(
+        remote,
+        entrypoint=local.entrypoint,
+        command=local.command,
+        volumes=[*(v for v in remote.volumes if v.target != AGENT_FILES_MOUNT), _run_volume_mount(run_volume)],
+        tmpfs={},
+        attach_stdio=False,
+        log_driver=None,
+        network_mode=f"container:{sidecar_id}",
+        pid_mode=f"container:{sidecar_id}",
+        networks=[],
+        extra_hosts={},
+        dns=[],
+        ports=[],
+        init=False,  # the agent is PID 1 and reaps; launch.sh's process is no PID 1: SIGTERM reaches it
+    )
+
+
+def _run_volume_mount(name: str) -> VolumeMount:
+    return VolumeMount(name, RUN_DIR_MOUNT, source="", read_only=False)
 
 
 def _cached(volume: VolumeMount) -> bool:
