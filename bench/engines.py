@@ -5,7 +5,9 @@ The same engine three ways, in turns, in the same run: its unix socket, a mutual
 (`DOCKER_HOST=tcp://...`, `DOCKER_TLS_VERIFY`), and OpenSSH on loopback (`DOCKER_HOST=ssh://...`). Needs root (sshd).
 Then remote mode: forced on the local socket (`LAMBDA_DAP_ENGINE_MODE=remote`: the agent and volumes alone), and
 the simulated remote engine of tests/remote (its own network and mount namespaces), both with the function's
-volumes already filled (the first invoke of new code copies it once: printed apart, as "first copy").
+volumes already filled (the first invoke of new code copies it once: printed apart, as "first copy"). Last, on
+the remote engine, the same Go function (tests/apps/go, built) with its agent in the function's container (the
+provided test image, which has python3) and in a sidecar (the same image without python3: invoke/sidecar.py).
 
     python3 bench/engines.py [--runs 10]
 """
@@ -23,6 +25,7 @@ sys.path.insert(0, str(REPO))
 from tests.container.remote_engines import SshEngine, TlsEngine, write_certificates
 
 APP = BENCH_DIR / "app"
+PROVIDED_IMAGE = "lambda-dap-test/provided:al2023"
 
 
 def main() -> None:
@@ -53,6 +56,7 @@ def main() -> None:
             try:
                 medians = alternate({name: (command, APP) for name in envs}, runs=runs, envs=envs)
                 first = _first_copy(command, envs["remote (other namespace)"]) if remote is not None else None
+                sidecar = _sidecar(remote, envs["remote (other namespace)"], runs) if remote is not None else {}
             finally:
                 if remote is not None:
                     remote.stop()
@@ -67,6 +71,10 @@ def main() -> None:
     print(f"TLS / local socket: {medians['TLS'] / local:.2f}x; ssh / local socket: {medians['ssh'] / local:.2f}x")
     if "remote (other namespace)" in medians:
         print(f"remote / local socket: {medians['remote (other namespace)'] / local:.2f}x")
+    for name, seconds in sidecar.items():
+        print(f"{'Go, ' + name:>26}: median {seconds * 1000:7.1f} ms over {runs} runs (remote engine)")
+    if sidecar:
+        print(f"sidecar / agent in the function's container: {sidecar['sidecar'] / sidecar['in-container agent']:.2f}x")
 
 
 def _remote_engine():
@@ -84,6 +92,28 @@ def _remote_engine():
         engine.stop()
         return None
     return engine
+
+
+def _sidecar(remote, env: dict[str, str], runs: int) -> dict[str, float]:
+    """Medians of a cold invoke of the built Go function on the remote engine: its agent in the function's
+    container / in a sidecar (LAMBDA_DAP_AGENT_IMAGE: the Python test image), the code's volume filled."""
+    import docker
+
+    from tests.debug.go_function import build_app
+    from tests.remote.images import agentless_image
+
+    local = docker.from_env()
+    remote.load_images(local, [PROVIDED_IMAGE])
+    bare = agentless_image(remote.client, PROVIDED_IMAGE, {"lambda-dap": "1"})
+    with tempfile.TemporaryDirectory(prefix="lambda-dap-bench-") as scratch:
+        template = build_app(local, REPO / "tests" / "apps" / "go", Path(scratch) / ".aws-sam" / "build")
+        base = [*lambda_dap_command(), "invoke", "-t", str(template), "--skip-pull-image", "--invoke-image"]
+        commands = {
+            "in-container agent": ([*base, PROVIDED_IMAGE], template.parent),
+            "sidecar": ([*base, bare], template.parent),
+        }
+        envs = {name: {**env, "LAMBDA_DAP_AGENT_IMAGE": TEST_IMAGE} for name in commands}
+        return alternate(commands, runs=runs, envs=envs)
 
 
 def _first_copy(command: list[str], env: dict[str, str], runs: int = 5) -> float:

@@ -50,32 +50,9 @@ def _no_leaked_remote_containers(request):
     yield from fail_on_leaked_containers(request.getfixturevalue("remote_engine").client, " on the remote engine")
 
 
-# Run in the provided test image to make it like Lambda's provided.al2023: no python3 (no node, it never had one).
-STRIP_INTERPRETERS = "rm -rf /usr/bin/python3* /usr/lib/python3* /usr/local/bin/python3* && ! command -v python3 node"
-
-
 @pytest.fixture(scope="session")
 def agentless_image(remote_engine, remote_images) -> str:
-    """tests/images/provided without python3 (nor node), as Lambda's provided images are, on the remote engine: made
-    there once from the provided image, under a tag naming that image's id (kept for the next sessions)."""
-    import docker.errors
+    """The provided test image without python3 (nor node), as Lambda's provided images are (tests/remote/images.py)."""
+    from tests.remote.images import agentless_image
 
-    client = remote_engine.client
-    base = client.images.get(remote_images["provided"])
-    repository, version = "lambda-dap-test/provided-agentless", base.id.partition(":")[2][:12]
-    tag = f"{repository}:{version}"
-    try:
-        client.images.get(tag)
-        return tag
-    except docker.errors.ImageNotFound:
-        pass
-    container = client.containers.run(
-        base.id, entrypoint=["/bin/sh", "-c", STRIP_INTERPRETERS], labels=CONTAINER_LABELS, detach=True
-    )
-    try:
-        assert container.wait(timeout=60)["StatusCode"] == 0, container.logs()
-        changes = ['ENTRYPOINT ["/lambda-entrypoint.sh"]', 'CMD ["bootstrap"]', "LABEL lambda-dap.test=1"]
-        container.commit(repository, version, changes=changes)
-    finally:
-        container.remove(force=True)
-    return tag
+    return agentless_image(remote_engine.client, remote_images["provided"], CONTAINER_LABELS)
