@@ -132,6 +132,23 @@ def test_a_function_error_then_a_warm_invoke_in_the_same_pair(go_cli, remote_eng
     assert len(sidecars) == 1, sidecars
 
 
+def test_the_runtimes_last_words_come_before_end_and_the_next_event_gets_a_new_pair(go_cli, remote_engine):
+    """The runtime writes a line and exits: the line, written to the sidecar's FIFO just before the function's
+    container ended, is in before END; the sandbox is reset, so the next event starts cold beside a new sidecar."""
+    since = time.time()
+    run = go_cli("--events", "-", stdin=b'{"exit": 2}\n{"name": "again"}\n')
+    assert run.code == 3, run.stderr
+    crashed, again = (json.loads(line) for line in run.stdout.splitlines())
+    assert crashed["errorType"] == "Runtime.ExitError" and crashed["errorMessage"].endswith("exit status 2")
+    assert again["message"] == "Hello, again!"
+    logged, _ = between_start_and_end(run.stderr)
+    assert logged[0] == "exiting with status 2", run.stderr
+    assert logged[-1] == "Runtime.ExitError", run.stderr
+    assert run.stderr.count("Init Duration: ") == 2
+    sidecars = [a for a in created_containers(remote_engine, since) if a.get("lambda-dap.sidecar") == "1"]
+    assert len(sidecars) == 2, sidecars
+
+
 def test_a_missing_agent_image_is_said_in_one_line(go_cli, remote_engine):
     run = go_cli(env={"LAMBDA_DAP_AGENT_IMAGE": "lambda-dap-test/no-such-agent:1"})
     assert run.code == 1, run.stderr
