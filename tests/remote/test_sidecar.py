@@ -8,20 +8,25 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import SESSION_LABEL
+from tests.debug.go_function import compile_bootstrap
 from tests.debug.test_go import BREAKPOINT, SOURCE, attach_and_break, built_template, dlv_dir, go_images, top_frame
 from tests.debug.test_python import DebuggedInvoke, line_of, port_is_free
 from tests.invoke.conftest import Run, clean_environment
 from tests.remote.dockerd import DOCKER_HOST
 
 pytestmark = pytest.mark.docker
+
+GO_EXTENSION = Path(__file__).resolve().parents[1] / "apps" / "go-extension"
 
 _ = (built_template, dlv_dir, go_images)  # fixtures
 SESSION_KEY, _, SESSION_VALUE = SESSION_LABEL.partition("=")
@@ -38,9 +43,9 @@ def go_cli(remote_engine, agentless_image, built_template, sidecar_env, tmp_path
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
 
-    def run(*args: str, stdin: bytes = b"{}", env: dict[str, str] | None = None) -> Run:
+    def run(*args: str, stdin: bytes = b"{}", env: dict[str, str] | None = None, template: Path | None = None) -> Run:
         args = args or ("-e", "-")
-        command = [sys.executable, "-m", "lambda_dap", "invoke", "-t", str(built_template), *args]
+        command = [sys.executable, "-m", "lambda_dap", "invoke", "-t", str(template or built_template), *args]
         command += ["--invoke-image", agentless_image, "--skip-pull-image"]
         environment = clean_environment(home, **{**sidecar_env, **(env or {})})
         environment.pop("LAMBDA_DAP_ENGINE_MODE", None)
@@ -147,6 +152,41 @@ def test_the_runtimes_last_words_come_before_end_and_the_next_event_gets_a_new_p
     assert run.stderr.count("Init Duration: ") == 2
     sidecars = [a for a in created_containers(remote_engine, since) if a.get("lambda-dap.sidecar") == "1"]
     assert len(sidecars) == 2, sidecars
+
+
+@pytest.fixture(scope="session")
+def with_go_extension(docker_client, built_template, tmp_path_factory) -> Path:
+    """A template of the built Go function with a layer holding tests/apps/go-extension as /opt/extensions/go-ext."""
+    root = tmp_path_factory.mktemp("go-ext")
+    layer = root / "layer" / "extensions"
+    layer.mkdir(parents=True)
+    compile_bootstrap(docker_client, GO_EXTENSION, root / "out").rename(layer / "go-ext")
+    template = root / "template.yaml"
+    template.write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Hello:\n    Type: AWS::Serverless::Function\n"
+        f"    Properties:\n      CodeUri: {built_template.parent / 'Hello'}\n      Handler: bootstrap\n"
+        "      Runtime: provided.al2023\n      Timeout: 10\n      Layers: [!Ref GoExt]\n"
+        f"  GoExt:\n    Type: AWS::Serverless::LayerVersion\n    Properties:\n      ContentUri: {root / 'layer'}\n"
+    )
+    return template
+
+
+def test_an_extension_runs_beside_the_function_through_the_sidecar(go_cli, with_go_extension):
+    """The launcher starts the extension in the function's container, its output file is read by the agent in the
+    sidecar; it registers through the agent's listener, gets INVOKE and, at the end, SHUTDOWN."""
+    run = go_cli(stdin=b'{"name": "extension"}', template=with_go_extension)
+    assert run.code == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["message"] == "Hello, extension!"
+
+    def said(word: str) -> list[str]:
+        pattern = re.compile(rf"(?:^|[\s:])go-ext: {word}(?: (.*))?$")
+        return [match[1] or "" for line in run.stderr.splitlines() if (match := pattern.search(line))]
+
+    assert said("REGISTERED") == [""], run.stderr
+    assert said("INVOKE") == [result["requestId"]], run.stderr
+    assert said("SHUTDOWN") == ["spindown"], run.stderr
+    assert "EXTENSION\tName: go-ext\tState: Ready\tEvents: [INVOKE, SHUTDOWN]" in run.stderr.splitlines()
 
 
 def test_a_missing_agent_image_is_said_in_one_line(go_cli, remote_engine):
