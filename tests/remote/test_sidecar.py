@@ -278,3 +278,15 @@ def test_a_killed_lambda_dap_leaves_nothing_the_next_one_does_not_remove(
     assert run_volumes(remote_engine) == [volume]
     assert go_cli().code == 0
     assert volume not in run_volumes(remote_engine)
+
+
+def test_an_agent_image_without_python3_is_said_in_one_line(go_cli, agentless_image):
+    """LAMBDA_DAP_AGENT_IMAGE must have python3: the sidecar's own words say so; both containers and the volume go."""
+    run = go_cli(env={"LAMBDA_DAP_AGENT_IMAGE": agentless_image})
+    assert run.code == 1, run.stderr
+    assert run.stdout == b""
+    errors = [line for line in run.stderr.splitlines() if line.startswith("Error: ")]
+    assert errors == [
+        f"Error: lambda-dap's agent did not start in its sidecar container (image {agentless_image}): "
+        "lambda-dap: no python3 in this image for the agent of remote mode"
+    ], run.stderr
