@@ -717,6 +717,7 @@ class InvokeSession:
             if deadline is None:
                 invocation.wait(0.05)
                 if init_deadline is not None and time.monotonic() > init_deadline and invocation.deadline is None:
+                    invocation.init_retry_at = init_deadline - invocation.timeout_s
                     self._time_out(invocation)
                     break
                 if attach_deadline is not None and not self._debugger_attached() and time.monotonic() > attach_deadline:
