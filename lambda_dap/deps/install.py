@@ -6,6 +6,8 @@ first; a failed install leaves nothing behind.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -75,6 +77,9 @@ def install_dependencies(
         ) from e
     if took:
         on_done(took[0])
+    else:
+        with contextlib.suppress(OSError):
+            os.utime(entry)  # its last use, for `lambda-dap cache prune --older-than`
     if manifest.installer == "pip":
         return InstalledDependencies(manifest, entry, PYTHON_TARGET)
     return InstalledDependencies(manifest, entry / "node_modules", NODE_TARGET)
