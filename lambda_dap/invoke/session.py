@@ -102,6 +102,7 @@ class InvokeSession:
         self._sandbox: Sandbox | None = None
         self._current: Invocation | None = None
         self._cancelled = threading.Event()
+        self._closing = threading.Event()  # close() was called: a dependency install in prepare() ends
         self._reaper: threading.Thread | None = None
         self._lines = {stream: LineAssembler(self._record_function_line) for stream in STREAMS}
         self.debugger: events.DebuggerEndpoint | None = None
@@ -174,6 +175,7 @@ class InvokeSession:
             force=self.request.force_image_build,
             on_start=lambda: progress(False),
             on_done=lambda seconds: progress(True, seconds),
+            stop=self._closing,
         )
 
     def _check_open(self) -> None:
@@ -485,6 +487,7 @@ class InvokeSession:
 
     def close(self) -> None:
         """Remove the container, stop the server and delete temporary files. Safe to call more than once."""
+        self._closing.set()  # first: a prepare() installing dependencies holds the lock until its installer ends
         current = self._current
         if current is not None and not current.done:
             self._aborting = True
@@ -740,6 +743,7 @@ class InvokeSession:
             if deadline is None:
                 invocation.wait(0.05)
                 if init_deadline is not None and time.monotonic() > init_deadline and invocation.deadline is None:
+                    invocation.init_retry_at = init_deadline - invocation.timeout_s
                     self._time_out(invocation)
                     break
                 if attach_deadline is not None and not self._debugger_attached() and time.monotonic() > attach_deadline:
