@@ -196,8 +196,8 @@ class SidecarContainer(RemoteContainer):
             return None
         try:
             value = engine().exec_output(self._function_id, PEAK_COMMAND).strip()
-        except ContainerError as e:
-            log.debug("no peak memory from the function's container: %s", e.message)
+        except LambdaDapError as e:  # it ended meanwhile, or the engine is gone: unknown, as Lambda's "?"
+            log.debug("no peak memory from the function's container: %s", e)
             return None
         return int(value) if value.isdigit() else None
 
