@@ -176,13 +176,9 @@ class Engine:
         """Unpack a tar archive (a file, sent from its current position) into the container's directory `path`."""
         self.call("PUT", f"/containers/{container_id}/archive", query={"path": path}, raw=archive, timeout=None)
 
-    def create_volume(self, name: str, labels: dict[str, str], options: dict[str, str] | None = None) -> None:
-        """Create the named volume (the engine answers as well when it exists already); `options`: the local
-        driver's (a tmpfs: {"type": "tmpfs", "device": "tmpfs", "o": ...})."""
-        body: dict[str, Any] = {"Name": name, "Labels": labels}
-        if options:
-            body.update(Driver="local", DriverOpts=options)
-        self.call("POST", "/volumes/create", body=body)
+    def create_volume(self, name: str, labels: dict[str, str]) -> None:
+        """Create the named volume (the engine answers as well when it exists already)."""
+        self.call("POST", "/volumes/create", body={"Name": name, "Labels": labels})
 
     def list_volumes(self, label: str) -> list[str]:
         """The names of the volumes carrying `label` ("key" or "key=value")."""

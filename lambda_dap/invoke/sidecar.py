@@ -3,13 +3,16 @@ runtimes; Java, .NET, Ruby): the agent runs beside the function, in a sidecar co
 
 The sidecar comes from an image with python3 (LAMBDA_DAP_AGENT_IMAGE, default public.ecr.aws/lambda/python:3.12,
 pulled once as a function's image is). lambda-dap attaches to it as to an agent in the function's container; its
-agent (`--sidecar`) prepares the run directory, a per-run tmpfs volume both containers mount, and listens on the
-Runtime API's address. The function's container joins the sidecar's network namespace (the runtime's 127.0.0.1:9001
-is the agent's listener, lambda-dap's dials reach the debugger and telemetry listeners) and its PID namespace (the
-agent is PID 1: when it ends, so do the function's processes), and runs `/bin/sh /var/lambda-dap/launch.sh ARGS`
-itself; its own output comes through the engine's log stream, the runtime's through the agent. Max Memory Used is
-the function container's own cgroup figure, read by an exec in it. Both containers and the volume carry the
-session's labels and go together on every path; what a killed lambda-dap leaves, the reaper removes.
+agent (`--sidecar`) prepares the run directory, the sidecar's own tmpfs volume (anonymous: the engine removes it
+with the sidecar) which the function's container mounts too, and listens on the Runtime API's address. The
+function's container joins the sidecar's network namespace (the runtime's 127.0.0.1:9001 is the agent's listener,
+lambda-dap's dials reach the debugger and telemetry listeners) and its PID namespace (the agent is PID 1: when it
+ends, so do the function's processes), and runs `/bin/sh /var/lambda-dap/launch.sh ARGS` itself; its own output
+comes through the engine's log stream, the runtime's through the agent. Max Memory Used is the function
+container's own cgroup figure, read by an exec in it. Both containers and the volume carry the session's labels
+and go together on every path: the function's container first, so that the run directory's volume is the
+sidecar's alone when it goes; what a killed lambda-dap leaves, the engine removes (a volume still in use then, the
+reaper).
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ import dataclasses
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -30,7 +32,7 @@ from lambda_dap.container.run import Container
 from lambda_dap.container.spec import ContainerSpec, VolumeMount
 from lambda_dap.container.volumes import PREFIX as CACHE_PREFIX
 from lambda_dap.container.volumes import ensure_volumes, fill_missing
-from lambda_dap.errors import ContainerError, EngineError, ImagePullError, LambdaDapError
+from lambda_dap.errors import ContainerError, ImagePullError, LambdaDapError
 from lambda_dap.invoke.remote import RemoteContainer, RemoteRunDirectory, signals_allowed
 from lambda_dap.invoke.spec import AGENT_FILES_MOUNT
 from lambda_dap.runtime.rundir import MOUNT as RUN_DIR_MOUNT
@@ -41,12 +43,10 @@ log = logging.getLogger(__name__)
 AGENT_IMAGE_ENV = "LAMBDA_DAP_AGENT_IMAGE"
 DEFAULT_AGENT_IMAGE = "public.ecr.aws/lambda/python:3.12"
 SIDECAR_LABEL = "lambda-dap.sidecar"
-RUN_VOLUME_PREFIX = "lambda-dap-run-"
-RUN_VOLUME_OPTIONS = {"type": "tmpfs", "device": "tmpfs", "o": "mode=1777,nosuid,nodev"}
+RUN_VOLUME_OPTIONS = (("type", "tmpfs"), ("device", "tmpfs"), ("o", "mode=1777,nosuid,nodev"))
 READY_S = 30.0  # the agent's answer once the run directory is ready (the sidecar was just started)
 DRAIN_S = 5.0  # ... once the function's container ended: the runtime's last output is through
-REMOVED_S = 10.0  # the function's container, being removed by the engine, until its volume can go
-VOLUME_RETRY_S = 0.02
+REMOVED_S = 10.0  # the function's container, killed and being removed by the engine
 # The function container's peak memory as its own cgroup counts it (v2, then v1), with nothing but sh's builtins.
 PEAK_COMMAND = [
     "/bin/sh",
@@ -92,8 +92,6 @@ class SidecarContainer(RemoteContainer):
         self._remote_spec = spec
         self._local_spec = local_spec
         self._pull_progress = pull_progress
-        self.run_volume = RUN_VOLUME_PREFIX + os.urandom(8).hex()
-        self._volume_created = False
         self.sidecar: Container | None = None
         self._pump: threading.Thread | None = None
         self._agent_output = bytearray()  # what the sidecar wrote to its stderr (why an agent did not start)
@@ -115,14 +113,7 @@ class SidecarContainer(RemoteContainer):
                 f"{self.spec.image} has no python3; {AGENT_IMAGE_ENV} names another image with python3)"
             ) from e
         ensure_volumes(docker, [volume for volume in self._remote_spec.volumes if _cached(volume)])
-        labels = {**self._remote_spec.labels, LABEL: "1", RUN_VOLUME_LABEL: "1"}
-        try:
-            docker.create_volume(self.run_volume, labels, RUN_VOLUME_OPTIONS)
-        except EngineError as e:
-            raise ContainerError(f"Cannot create the run directory volume on the Docker engine: {e.message}") from e
-        self._volume_created = True
-        spec = sidecar_spec(self._remote_spec, image, self.run_volume)
-        self.sidecar = sidecar = Container(spec, self._attach_sidecar)
+        self.sidecar = sidecar = Container(sidecar_spec(self._remote_spec, image), self._attach_sidecar)
         sidecar.start()
         assert self.link is not None and sidecar.id is not None
         self._pump = threading.Thread(target=self._read_link, name="sidecar-link", daemon=True)
@@ -132,7 +123,7 @@ class SidecarContainer(RemoteContainer):
             said = self._agent_output.decode(errors="replace").strip().splitlines()
             why = f": {said[-1]}" if said else ""
             raise ContainerError(f"lambda-dap's agent did not start in its sidecar container (image {image}){why}")
-        self.spec = function_spec(self._remote_spec, self._local_spec, self.run_volume, sidecar.id)
+        self.spec = function_spec(self._remote_spec, self._local_spec, sidecar.id)
 
     def _attach_sidecar(self, container_id: str) -> None:
         """The sidecar is created: the agent's volume is filled, lambda-dap attached to it."""
@@ -204,53 +195,39 @@ class SidecarContainer(RemoteContainer):
     # --- the end -------------------------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """The link, the sidecar (its end ends the function's processes), then the run directory volume once the
-        function's container is gone."""
-        super().close()
-        docker = engine()
-        if self.sidecar is not None:
-            self.sidecar.remove()
-        if self._pump is not None:
-            join_if_alive(self._pump, 1.0)
-        if not self._volume_created:
-            return
+        """The function's container gone (the session killed it), the link ends and the sidecar is killed: the
+        engine removes it, and the run directory's volume with it (the function's container no longer holds it)."""
         if self._function_id is not None:
             try:
-                docker.wait(self._function_id, "removed", timeout=REMOVED_S)
+                engine().wait(self._function_id, "removed", timeout=REMOVED_S)
             except LambdaDapError as e:  # gone already (404), or the engine is
                 log.debug("function container %s: %s", self._function_id[:12], e)
-        self._remove_run_volume(time.monotonic() + REMOVED_S)
-        self._volume_created = False
-
-    def _remove_run_volume(self, deadline: float) -> None:
-        """Delete the run directory volume: the engine lets go of a removed container's mounts a moment after it
-        says it is removed (409 meanwhile)."""
-        while True:
-            try:
-                engine().remove_volume(self.run_volume)
-                return
-            except EngineError as e:
-                if e.status == 404:
-                    return
-                if e.status != 409 or time.monotonic() > deadline:
-                    log.warning("could not remove volume %s: %s", self.run_volume, e.message)
-                    return
-            except LambdaDapError as e:
-                log.warning("could not remove volume %s: %s", self.run_volume, e)
-                return
-            time.sleep(VOLUME_RETRY_S)
+        super().close()
+        if self.sidecar is not None:
+            self.sidecar.discard()
+        if self._pump is not None:
+            join_if_alive(self._pump, 1.0)
 
 
-def sidecar_spec(remote: ContainerSpec, image: str, run_volume: str) -> ContainerSpec:
+def sidecar_spec(remote: ContainerSpec, image: str) -> ContainerSpec:
     """The sidecar for the function container `remote` (as remote_container_spec makes it): the agent with its
-    files and the run directory volume, on the function's network (its hosts and DNS: the function joins it); of the
-    function's environment only the Runtime API's address, where the agent listens."""
+    files and the run directory (a tmpfs volume of its own, labelled as the function's container), on the function's
+    network (its hosts and DNS: the function joins it); of the function's environment only the Runtime API's
+    address, where the agent listens."""
+    run_volume = VolumeMount(
+        "",
+        RUN_DIR_MOUNT,
+        source="",
+        read_only=False,
+        labels=tuple({**remote.labels, LABEL: "1", RUN_VOLUME_LABEL: "1"}.items()),
+        driver_options=RUN_VOLUME_OPTIONS,
+    )
     return ContainerSpec(
         image=image,
         entrypoint=remote.entrypoint,  # python3 found, the agent started
         command=["--sidecar"],
         environment={"AWS_LAMBDA_RUNTIME_API": remote.environment["AWS_LAMBDA_RUNTIME_API"]},
-        volumes=[*(v for v in remote.volumes if v.target == AGENT_FILES_MOUNT), _run_volume_mount(run_volume)],
+        volumes=[*(v for v in remote.volumes if v.target == AGENT_FILES_MOUNT), run_volume],
         labels={**remote.labels, SIDECAR_LABEL: "1"},
         network_mode=remote.network_mode,
         networks=remote.networks,
@@ -261,15 +238,17 @@ def sidecar_spec(remote: ContainerSpec, image: str, run_volume: str) -> Containe
     )
 
 
-def function_spec(remote: ContainerSpec, local: ContainerSpec, run_volume: str, sidecar_id: str) -> ContainerSpec:
+def function_spec(remote: ContainerSpec, local: ContainerSpec, sidecar_id: str) -> ContainerSpec:
     """The function's container beside sidecar `sidecar_id`: launch.sh (`local`'s launcher) in the sidecar's
-    network and PID namespaces, its run directory the shared volume, `remote`'s copies of its directories; no agent
-    and no link (its own output is the engine's log stream, as locally)."""
+    network and PID namespaces, its run directory the sidecar's volume (with the agent's files, read-only, as
+    there), `remote`'s copies of its directories; no agent and no link (its own output is the engine's log stream,
+    as locally)."""
     return dataclasses.replace(
         remote,
         entrypoint=local.entrypoint,
         command=local.command,
-        volumes=[*(v for v in remote.volumes if v.target != AGENT_FILES_MOUNT), _run_volume_mount(run_volume)],
+        volumes=[v for v in remote.volumes if v.target != AGENT_FILES_MOUNT],
+        volumes_from=[sidecar_id],
         tmpfs={},
         attach_stdio=False,
         log_driver=None,
@@ -281,10 +260,6 @@ def function_spec(remote: ContainerSpec, local: ContainerSpec, run_volume: str, 
         ports=[],
         init=False,  # the agent is PID 1 and reaps; launch.sh's process is no PID 1: SIGTERM reaches it
     )
-
-
-def _run_volume_mount(name: str) -> VolumeMount:
-    return VolumeMount(name, RUN_DIR_MOUNT, source="", read_only=False)
 
 
 def _cached(volume: VolumeMount) -> bool:

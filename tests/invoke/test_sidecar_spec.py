@@ -8,8 +8,6 @@ from lambda_dap.container.spec import ContainerSpec, Mount
 from lambda_dap.invoke.sidecar import function_spec, sidecar_spec
 from lambda_dap.invoke.spec import AGENT_FILES_MOUNT, remote_container_spec
 
-RUN_VOLUME = "lambda-dap-run-0123456789abcdef"
-
 
 def specs(tmp_path) -> tuple[ContainerSpec, ContainerSpec, ContainerSpec]:
     """(the function's container without remote mode, the sidecar, the function's beside it)."""
@@ -33,7 +31,7 @@ def specs(tmp_path) -> tuple[ContainerSpec, ContainerSpec, ContainerSpec]:
         memory_mb=128,
     )
     remote = remote_container_spec(local, network_host=False)
-    return local, sidecar_spec(remote, "agent-image:1", RUN_VOLUME), function_spec(remote, local, RUN_VOLUME, "SID")
+    return local, sidecar_spec(remote, "agent-image:1"), function_spec(remote, local, "SID")
 
 
 def test_the_function_joins_the_sidecars_namespaces_with_its_own_launcher(tmp_path):
@@ -43,9 +41,8 @@ def test_the_function_joins_the_sidecars_namespaces_with_its_own_launcher(tmp_pa
     assert function.entrypoint == ["/bin/sh", "/var/lambda-dap/launch.sh"] and function.command == local.command
     assert function.environment["AWS_SECRET_ACCESS_KEY"] == "never in the sidecar"
     assert function.environment["AWS_LAMBDA_RUNTIME_API"] == "127.0.0.1:9001"  # the agent's listener
-    targets = {volume.target: volume for volume in function.volumes}
-    assert set(targets) == {"/var/task", "/var/lambda-dap"}  # no agent files: nothing of the agent runs there
-    assert targets["/var/lambda-dap"].name == RUN_VOLUME and not targets["/var/lambda-dap"].read_only
+    assert [volume.target for volume in function.volumes] == ["/var/task"]
+    assert function.volumes_from == ["SID"]  # the run directory: the sidecar's volume
     assert function.mounts == [] and function.tmpfs == {}
     assert (function.security_opt, function.cap_add) == (["seccomp=unconfined"], ["SYS_PTRACE"])  # delve's
     assert function.memory_mb == 128
@@ -63,14 +60,26 @@ def test_the_sidecar_has_the_agent_the_network_and_none_of_the_functions_environ
     targets = {volume.target: volume for volume in sidecar.volumes}
     assert set(targets) == {AGENT_FILES_MOUNT, "/var/lambda-dap"}
     assert targets[AGENT_FILES_MOUNT].read_only and not targets["/var/lambda-dap"].read_only
+    run_volume = targets["/var/lambda-dap"]
+    assert run_volume.name == ""  # anonymous: the engine removes it with the sidecar
+    assert dict(run_volume.labels)["lambda-dap.run"] == "1" and dict(run_volume.labels)["lambda-dap.owner"] == "here:1"
+    assert dict(run_volume.driver_options)["type"] == "tmpfs"
     assert sidecar.labels["lambda-dap.sidecar"] == "1" and sidecar.labels["lambda-dap.owner"] == "here:1"
     assert sidecar.attach_stdio and sidecar.log_driver == "none"
 
 
-def test_the_engine_is_asked_for_the_pid_namespace(tmp_path):
+def test_the_engine_is_asked_for_the_namespaces_and_the_sidecars_own_tmpfs_volume(tmp_path):
     from lambda_dap.container.run import Container
 
-    _, _, function = specs(tmp_path)
+    _, sidecar, function = specs(tmp_path)
     host_config = Container(function)._create_config()["HostConfig"]
     assert (host_config["NetworkMode"], host_config["PidMode"]) == ("container:SID", "container:SID")
-    assert host_config["Mounts"][-1]["Source"] == RUN_VOLUME
+    assert host_config["VolumesFrom"] == ["SID"] and host_config["AutoRemove"]
+    run_mount = Container(sidecar)._create_config()["HostConfig"]["Mounts"][-1]
+    assert "Source" not in run_mount and run_mount["Target"] == "/var/lambda-dap"
+    options = run_mount["VolumeOptions"]
+    assert options["Labels"]["lambda-dap.run"] == "1"
+    assert options["DriverConfig"] == {
+        "Name": "local",
+        "Options": {"type": "tmpfs", "device": "tmpfs", "o": "mode=1777,nosuid,nodev"},
+    }

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SESSION_LABEL
+from tests.conftest import LEAK_GRACE_SECONDS, SESSION_LABEL
 from tests.debug.go_function import compile_bootstrap
 from tests.debug.test_go import BREAKPOINT, SOURCE, attach_and_break, built_template, dlv_dir, go_images, top_frame
 from tests.debug.test_python import DebuggedInvoke, line_of, port_is_free
@@ -65,11 +65,16 @@ def run_volumes(remote_engine) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def _no_run_volume_left(request):
-    """Every test leaves no run directory volume behind (the containers: tests/remote/conftest.py checks them)."""
+    """Every test leaves no run directory volume behind once the engine had a moment to remove its sidecar (the
+    containers: tests/remote/conftest.py checks them)."""
     yield
-    if "remote_engine" in request.fixturenames:
-        left = run_volumes(request.getfixturevalue("remote_engine"))
-        assert not left, f"run directory volumes left on the remote engine: {left}"
+    if "remote_engine" not in request.fixturenames:
+        return
+    engine = request.getfixturevalue("remote_engine")
+    deadline = time.monotonic() + LEAK_GRACE_SECONDS
+    while (left := run_volumes(engine)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not left, f"run directory volumes left on the remote engine: {left}"
 
 
 def created_containers(remote_engine, since: float) -> list[dict[str, str]]:
@@ -262,8 +267,8 @@ def test_a_killed_lambda_dap_leaves_nothing_the_next_one_does_not_remove(
     tmp_path,
 ):
     """SIGKILL: the sidecar's stdin ends with lambda-dap, its agent (PID 1 of both) ends and the function's
-    processes with it, and the engine removes both containers; the run directory volume waits for the next
-    lambda-dap on this host, whose reaper removes it."""
+    processes with it, and the engine removes both containers, and the run directory's volume with the sidecar
+    unless the function's container still held it then: the next lambda-dap on this host reaps it."""
     session = debugged_go(built_template, agentless_image, dlv_dir, tmp_path, sidecar_env, "{}")
     session.attach_configuration()  # both run, delve waits for a client
     mine = {"label": ["lambda-dap", SESSION_LABEL]}
@@ -275,7 +280,6 @@ def test_a_killed_lambda_dap_leaves_nothing_the_next_one_does_not_remove(
     while remote_engine.client.api.containers(all=True, filters=mine):
         assert time.monotonic() < deadline, remote_engine.client.api.containers(all=True, filters=mine)
         time.sleep(0.1)
-    assert run_volumes(remote_engine) == [volume]
     assert go_cli().code == 0
     assert volume not in run_volumes(remote_engine)
 
@@ -290,3 +294,22 @@ def test_an_agent_image_without_python3_is_said_in_one_line(go_cli, agentless_im
         f"Error: lambda-dap's agent did not start in its sidecar container (image {agentless_image}): "
         "lambda-dap: no python3 in this image for the agent of remote mode"
     ], run.stderr
+
+
+def test_the_reaper_removes_a_run_volume_whose_lambda_dap_is_gone(go_cli, remote_engine):
+    """A run directory volume still in use when its lambda-dap was killed outlives both containers: the next
+    lambda-dap of this host removes it (its owner's process is gone), and no one else's."""
+    import socket
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process id that no longer runs
+    labels = {"lambda-dap.run": "1", "lambda-dap": "1", SESSION_KEY: SESSION_VALUE}
+    client = remote_engine.client
+    orphan = client.volumes.create(labels={**labels, "lambda-dap.owner": f"{socket.gethostname()}:{gone.pid}"})
+    elsewhere = client.volumes.create(labels={**labels, "lambda-dap.owner": f"another-host:{gone.pid}"})
+    try:
+        assert go_cli().code == 0
+        assert orphan.name not in run_volumes(remote_engine)
+        assert elsewhere.name in run_volumes(remote_engine)
+    finally:
+        elsewhere.remove(force=True)
