@@ -313,3 +313,32 @@ def test_the_reaper_removes_a_run_volume_whose_lambda_dap_is_gone(go_cli, remote
         assert elsewhere.name in run_volumes(remote_engine)
     finally:
         elsewhere.remove(force=True)
+
+
+def test_the_dap_server_debugs_the_go_function_through_the_sidecar(
+    remote_engine,
+    agentless_image,
+    built_template,
+    dlv_dir,
+    sidecar_env,
+):
+    """The editor's F5 (`lambda-dap --stdio`): its session proxied onto delve's DAP server in the function's
+    container, dialled through the sidecar's agent; a breakpoint, the local path, continue, exit 0."""
+    from tests.dap.client import DapClient
+    from tests.dap.test_dap_go import BREAKPOINT_LINE, REPO, configuration, run_to_breakpoint
+
+    env = {**os.environ, **sidecar_env}
+    env.pop("LAMBDA_DAP_ENGINE_MODE", None)
+    argv = [sys.executable, "-m", "lambda_dap", "--stdio"]
+    with DapClient.spawn(argv, env=env, cwd=REPO, name="lambda-dap --stdio", default_timeout=60) as dap:
+        stopped = run_to_breakpoint(dap, configuration(built_template, agentless_image, dlv_dir, "editor"))
+        assert stopped["body"]["reason"] == "breakpoint", stopped
+        frame = dap.stopped_frame(stopped)
+        assert (frame["name"], frame["source"]["path"], frame["line"]) == ("main.handle", str(SOURCE), BREAKPOINT_LINE)
+        assert dap.variables(frame["id"])["name"] == '"editor"'
+        dap.request("continue", {"threadId": stopped["body"]["threadId"]})
+        assert dap.wait_event("exited")["body"]["exitCode"] == 0
+        dap.wait_event("terminated")
+        assert "Hello, editor!" in dap.output("stdout") + dap.output("console")
+        dap.request("disconnect")
+        assert dap.close() == 0
