@@ -100,8 +100,8 @@ class SidecarContainer(RemoteContainer):
     # --- before the function's container exists -----------------------------------------------------------------
 
     def prepare(self) -> None:
-        """The agent's image is here, the volumes exist, and the sidecar runs with the run directory ready; `spec`
-        is then the function's container, in the sidecar's namespaces."""
+        """The agent's image is here, the volumes exist, and the sidecar runs (its agent boots meanwhile); `spec` is
+        then the function's container, in the sidecar's namespaces."""
         docker = engine()
         image = agent_image()
         try:
@@ -118,11 +118,6 @@ class SidecarContainer(RemoteContainer):
         assert self.link is not None and sidecar.id is not None
         self._pump = threading.Thread(target=self._read_link, name="sidecar-link", daemon=True)
         self._pump.start()
-        if not self.link.sync(READY_S):
-            join_if_alive(self._pump, 1.0)
-            said = self._agent_output.decode(errors="replace").strip().splitlines()
-            why = f": {said[-1]}" if said else ""
-            raise ContainerError(f"lambda-dap's agent did not start in its sidecar container (image {image}){why}")
         self.spec = function_spec(self._remote_spec, self._local_spec, sidecar.id)
 
     def _attach_sidecar(self, container_id: str) -> None:
@@ -153,7 +148,7 @@ class SidecarContainer(RemoteContainer):
     # --- the function's container --------------------------------------------------------------------------------
 
     def before_start(self, container_id: str, python_candidates: list[str]) -> None:
-        """The function's container is created: its volumes are filled (the sidecar already runs the agent)."""
+        """The function's container is created: its volumes are filled, and the agent has the run directory ready."""
         self._function_id = container_id
         with signals_allowed():
             self.volumes_filled += fill_missing(
@@ -164,6 +159,14 @@ class SidecarContainer(RemoteContainer):
                 self.spec.labels,
                 self._notice,
             )
+        assert self.link is not None
+        if not self.link.sync(READY_S):
+            if self._pump is not None:
+                join_if_alive(self._pump, 1.0)  # the sidecar ended: all it said is in
+            said = self._agent_output.decode(errors="replace").strip().splitlines()
+            why = f": {said[-1]}" if said else ""
+            image = self.sidecar.spec.image if self.sidecar is not None else agent_image()
+            raise ContainerError(f"lambda-dap's agent did not start in its sidecar container (image {image}){why}")
 
     def output_frames(self) -> Iterator[tuple[int, bytes]] | None:
         """The function container's own output (the engine's log stream); once it ends, what the runtime wrote
