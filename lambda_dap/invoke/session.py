@@ -292,10 +292,11 @@ class InvokeSession:
             self._acquire(plan, host)
         except NoAgentInterpreter:
             from lambda_dap.invoke.sidecar import remember_without_interpreter
+            from lambda_dap.invoke.spec import python_candidates
 
             assert self._image_details is not None
             self._remove_container()
-            remember_without_interpreter(self._image_details)
+            remember_without_interpreter(self._image_details, python_candidates(self._image_details))
             self._acquire(plan, host)
 
     def _go_remote(self, spec: ContainerSpec, run_dir: RunDirectory, listener: socket.socket) -> Callable[[str], None]:
@@ -325,9 +326,10 @@ class InvokeSession:
     ) -> RemoteContainer | None:
         """The function's container and its agent's sidecar, for an image known to have no agent interpreter."""
         from lambda_dap.invoke.sidecar import SidecarContainer, needs_sidecar
+        from lambda_dap.invoke.spec import python_candidates
 
         assert self._image_details is not None
-        if not needs_sidecar(self._image_details):
+        if not needs_sidecar(self._image_details, python_candidates(self._image_details)):
             return None
         return SidecarContainer(remote_spec, run_dir, local_spec=spec, pull_progress=self._on_pull, **options)
 

@@ -17,11 +17,15 @@ reaper).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import hashlib
+import json
 import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from lambda_dap.container.engine import LABEL, engine
@@ -31,7 +35,7 @@ from lambda_dap.container.reaper import RUN_VOLUME_LABEL
 from lambda_dap.container.run import Container
 from lambda_dap.container.spec import ContainerSpec, VolumeMount
 from lambda_dap.container.volumes import PREFIX as CACHE_PREFIX
-from lambda_dap.container.volumes import ensure_volumes, fill_missing
+from lambda_dap.container.volumes import digest_cache_file, ensure_volumes, fill_missing
 from lambda_dap.errors import ContainerError, ImagePullError, LambdaDapError
 from lambda_dap.invoke.remote import RemoteContainer, RemoteRunDirectory, signals_allowed
 from lambda_dap.invoke.spec import AGENT_FILES_MOUNT
@@ -55,7 +59,8 @@ PEAK_COMMAND = [
     'if [ -r "$f" ]; then read -r v < "$f" && echo "$v" && exit 0; fi; done; exit 1',
 ]
 
-_without_interpreter: set[str] = set()  # image ids known to have no interpreter for the agent (this process)
+REMEMBERED = 256  # images remembered without an interpreter, the last used kept
+_without_interpreter: set[str] = set()  # keys (_key) known here; the others in memo_file()
 
 
 def agent_image() -> str:
@@ -63,14 +68,46 @@ def agent_image() -> str:
     return os.environ.get(AGENT_IMAGE_ENV, "").strip() or DEFAULT_AGENT_IMAGE
 
 
-def needs_sidecar(image_details: dict[str, Any]) -> bool:
-    """Whether this image is known to have no interpreter for the agent (its first container said so)."""
-    return bool(image_details.get("Id")) and image_details["Id"] in _without_interpreter
+def needs_sidecar(image_details: dict[str, Any], candidates: list[str]) -> bool:
+    """Whether this image is known to have none of the agent's interpreters at `candidates` (a first container of
+    it said so, in this process or an earlier one: the image's id is its content's digest)."""
+    key = _key(image_details, candidates)
+    return key is not None and (key in _without_interpreter or key in _remembered())
 
 
-def remember_without_interpreter(image_details: dict[str, Any]) -> None:
-    if image_details.get("Id"):
-        _without_interpreter.add(image_details["Id"])
+def remember_without_interpreter(image_details: dict[str, Any], candidates: list[str]) -> None:
+    key = _key(image_details, candidates)
+    if key is None:
+        return
+    _without_interpreter.add(key)
+    others = [item for item in _remembered() if item != key]
+    known = [*others[len(others) - REMEMBERED + 1 :], key]  # the newest last: the oldest go first
+    path = memo_file()
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = path.with_name(f".{path.name}.{os.getpid()}")
+        staging.write_text(json.dumps(known))
+        os.replace(staging, path)
+
+
+def memo_file() -> Path:
+    """Where the images without an interpreter for the agent are remembered between runs."""
+    return digest_cache_file().with_name("agentless-images.json")
+
+
+def _remembered() -> list[str]:
+    try:
+        known = json.loads(memo_file().read_text())
+    except (OSError, ValueError):
+        return []
+    return [item for item in known if isinstance(item, str)] if isinstance(known, list) else []
+
+
+def _key(image_details: dict[str, Any], candidates: list[str]) -> str | None:
+    image_id = image_details.get("Id")
+    if not image_id:
+        return None
+    return hashlib.sha256("\0".join([image_id, *candidates]).encode()).hexdigest()[:32]
 
 
 class SidecarContainer(RemoteContainer):

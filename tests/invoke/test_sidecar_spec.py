@@ -1,6 +1,7 @@
 """The two containers of a sidecar (invoke/sidecar.py), as the engine is asked for them: the function's in the
 sidecar's network and PID namespaces with its own launcher, mounts and debugger rights; the sidecar with the agent,
-the function's network settings, and none of the function's environment."""
+the function's network settings, and none of the function's environment. And the images remembered as having no
+interpreter for the agent."""
 
 from __future__ import annotations
 
@@ -83,3 +84,31 @@ def test_the_engine_is_asked_for_the_namespaces_and_the_sidecars_own_tmpfs_volum
         "Name": "local",
         "Options": {"type": "tmpfs", "device": "tmpfs", "o": "mode=1777,nosuid,nodev"},
     }
+
+
+def test_an_image_without_an_interpreter_is_remembered_by_its_id_and_the_paths_looked_at(tmp_path, monkeypatch):
+    from lambda_dap.invoke import sidecar
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(sidecar, "_without_interpreter", set())
+    image, candidates = {"Id": "sha256:aaaa"}, ["/var/lang/bin/python3", "/usr/bin/python3"]
+    assert not sidecar.needs_sidecar(image, candidates)
+    sidecar.remember_without_interpreter(image, candidates)
+    monkeypatch.setattr(sidecar, "_without_interpreter", set())  # a later process: from the file
+    assert sidecar.needs_sidecar(image, candidates)
+    assert not sidecar.needs_sidecar({"Id": "sha256:bbbb"}, candidates)
+    assert not sidecar.needs_sidecar(image, [*candidates, "/usr/bin/node"])  # another check: found out again
+    assert not sidecar.needs_sidecar({}, candidates)
+
+
+def test_the_remembered_images_are_the_last_ones(tmp_path, monkeypatch):
+    from lambda_dap.invoke import sidecar
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(sidecar, "_without_interpreter", set())
+    monkeypatch.setattr(sidecar, "REMEMBERED", 3)
+    for number in range(5):
+        sidecar.remember_without_interpreter({"Id": f"sha256:{number}"}, ["/usr/bin/python3"])
+    monkeypatch.setattr(sidecar, "_without_interpreter", set())
+    kept = [number for number in range(5) if sidecar.needs_sidecar({"Id": f"sha256:{number}"}, ["/usr/bin/python3"])]
+    assert kept == [2, 3, 4]

@@ -117,6 +117,17 @@ def test_a_go_function_runs_with_its_agent_in_a_sidecar(go_cli, remote_engine, r
     assert images == [agentless_image, remote_images["python"], agentless_image], images
 
 
+def test_the_next_lambda_dap_knows_the_image_has_no_python3(go_cli, remote_engine, remote_images, agentless_image):
+    """Remembered by the image's id (its content): the next run starts the pair at once, no container to find out."""
+    assert go_cli().code == 0
+    since = time.time()
+    run = go_cli(stdin=b'{"name": "again"}')
+    assert run.code == 0, run.stderr
+    assert json.loads(run.stdout)["message"] == "Hello, again!"
+    images = [attributes["image"] for attributes in created_containers(remote_engine, since)]
+    assert images == [remote_images["python"], agentless_image], images
+
+
 def test_the_sidecars_image_is_lambda_dap_agent_image_and_the_pair_is_labelled(
     go_cli, remote_engine, remote_images, agentless_image
 ):
