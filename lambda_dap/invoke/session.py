@@ -286,7 +286,7 @@ class InvokeSession:
     def _go_remote(self, spec: ContainerSpec, run_dir: RunDirectory, listener: socket.socket) -> Callable[[str], None]:
         """Remote mode for this container: its volumes made sure of; what to do between its creation and start."""
         from lambda_dap.invoke.remote import RemoteContainer, RemoteRunDirectory
-        from lambda_dap.invoke.spec import python_candidates, remote_container_spec
+        from lambda_dap.invoke.spec import agent_candidates, remote_container_spec
 
         assert self._image_details is not None
         remote_spec = remote_container_spec(
@@ -305,7 +305,7 @@ class InvokeSession:
         if self.debug is not None and self.plan.debug is not None:
             remote.open_relays(self.debug.host_ip, self.debug.ports[1:])  # published on this machine, as locally
         remote.prepare()
-        candidates = python_candidates(self._image_details)
+        candidates = agent_candidates(self._image_details)
         return lambda container_id: remote.before_start(container_id, candidates)
 
     def _dial(self, address: tuple[str, int], timeout: float | None = None) -> socket.socket:
