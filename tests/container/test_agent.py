@@ -79,6 +79,9 @@ trap)
 killed)
   kill -9 $$
   ;;
+env)
+  printf '%s|%s\n' "${NODE_OPTIONS-unset}" "${LAMBDA_DAP_NODE_OPTIONS-unset}"
+  ;;
 esac
 """
 
@@ -86,7 +89,9 @@ esac
 class Agent:
     """One container running the agent, attached: frames sent to its stdin, frames read from its stdout."""
 
-    def __init__(self, docker_client, image: str, files: Path, scenario: str) -> None:
+    def __init__(
+        self, docker_client, image: str, files: Path, scenario: str, environment: dict[str, str] | None = None
+    ) -> None:
         from lambda_dap.container.engine import engine
 
         self.client = docker_client
@@ -94,6 +99,7 @@ class Agent:
             image,
             command=[scenario],
             entrypoint=["/bin/sh", "-c", FIND_AGENT, "lambda-dap-agent"],
+            environment=environment or {},
             stdin_open=True,  # and, not detached, StdinOnce: the attach stream's end is stdin's
             labels=CONTAINER_LABELS,
             host_config=docker_client.api.create_host_config(
@@ -165,7 +171,7 @@ def files(frames: list[tuple[int, int, bytes]]) -> list[bytes]:
     return [payload for kind, _, payload in frames if kind == FILE]
 
 
-@pytest.fixture(params=[agent for _, _, agent in AGENTS], ids=[interpreter for interpreter, _, _ in AGENTS])
+@pytest.fixture(params=[agent.file for agent in AGENTS], ids=[agent.interpreter for agent in AGENTS])
 def agent(request, docker_client, lambda_images, tmp_path):
     """`agent(scenario)`: the agent of this parameter running the scenario, in the image that has its interpreter
     only (nodejs: no python3) or first (python)."""
@@ -178,8 +184,8 @@ def agent(request, docker_client, lambda_images, tmp_path):
     image = lambda_images["nodejs" if request.param.endswith(".js") else "python"]
     started: list[Agent] = []
 
-    def start(scenario: str) -> Agent:
-        started.append(Agent(docker_client, image, files, scenario))
+    def start(scenario: str, environment: dict[str, str] | None = None) -> Agent:
+        started.append(Agent(docker_client, image, files, scenario, environment))
         return started[-1]
 
     start.file = request.param  # type: ignore[attr-defined]
@@ -291,3 +297,14 @@ def test_a_link_that_ends_ends_the_launcher_and_the_container(agent):
     run.sock.shutdown(socket.SHUT_WR)
     assert run.rest() == []
     assert run.close() == 137
+
+
+@pytest.mark.parametrize("options", [None, "", "--inspect-brk=127.0.0.1:9229"], ids=["unset", "empty", "inspect-brk"])
+def test_node_options_are_the_launchers_and_not_the_agents(agent, options):
+    """The function's NODE_OPTIONS (a debugger's --inspect-brk, which would stop a node agent on its first line)
+    reach the launcher as they were, unset staying unset; the agent's own node runs without them."""
+    run = agent("env", None if options is None else {"NODE_OPTIONS": options})
+    rest = run.rest()
+    assert output(rest, LAUNCHER_STDOUT) == f"{'unset' if options is None else options}|unset\n".encode()
+    assert rest[-1] == (EXIT, 0, b"0")
+    assert run.close() == 0

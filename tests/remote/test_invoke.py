@@ -177,8 +177,8 @@ def test_telemetry_reaches_an_extension_listener_in_the_container(invoke_ext):  
     assert_platform_and_function_records(run, result["requestId"])
 
 
-def test_an_image_without_python3_is_refused_in_one_line(remote_cli, remote_engine, remote_images):
-    """The agent needs python3: said before the container starts, naming the runtime."""
+def test_an_image_without_python3_or_node_is_refused_in_one_line(remote_cli, remote_engine, remote_images):
+    """The agent needs python3 or node: said before the container starts, naming the runtime."""
     client = remote_engine.client
     strip = "rm -f /usr/bin/python3* /usr/local/bin/python3* /var/lang/bin/python3*"
     container = client.containers.run(
@@ -196,7 +196,10 @@ def test_an_image_without_python3_is_refused_in_one_line(remote_cli, remote_engi
         assert code == 1, stderr
         assert stdout == b""
         assert stderr.count("\n") == 1, stderr
-        assert stderr.startswith("Error: python3.11: a remote engine needs python3 in the image for lambda-dap's agent")
+        assert stderr.startswith(
+            "Error: python3.11: a remote engine needs python3 or node in the image for lambda-dap's agent "
+            f"(image {tag} has neither in /var/lang/bin or its PATH)"
+        )
     finally:
         client.images.remove(tag, force=True)
 

@@ -35,6 +35,7 @@ const CHUNK = 65536;
 const POLL_MS = 10; // how often the run directory is looked at for the extensions' files, during init
 const IDLE_POLL_MS = 100; // ... once the runtime runs (all of it goes out before any channel data, whatever this is)
 const CONNECT_TIMEOUT_MS = 2000;
+const SET_ASIDE = "LAMBDA_DAP_NODE_OPTIONS"; // NODE_OPTIONS, kept by the entrypoint for the launcher (spec.AGENTS)
 // What the Python agent says for a failed dial (its OSError's strerror), for the errors a dial meets.
 const STRERROR = {
   ECONNREFUSED: "Connection refused",
@@ -170,8 +171,14 @@ class Agent {
   }
 
   startLauncher() {
+    const env = { ...process.env };
+    if (SET_ASIDE in env) {
+      env.NODE_OPTIONS = env[SET_ASIDE]; // the function's own, which the entrypoint kept from the agent's node
+      delete env[SET_ASIDE];
+    }
     this.child = childProcess.spawn("/bin/sh", [path.join(RUN, "launch.sh"), ...this.args], {
       stdio: ["ignore", "pipe", "pipe"],
+      env,
     });
     for (const [stream, channel] of [
       [this.child.stdout, LAUNCHER_STDOUT],
