@@ -27,7 +27,7 @@ from tests.container.remote_engines import SshEngine, TlsEngine, write_certifica
 
 APP = BENCH_DIR / "app"
 NODE_APP = BENCH_DIR / "node_app"
-NODE_IMAGE = "lambda-dap-test/nodejs:18"
+NODE_IMAGE = "lambda-dap-test/nodejs:18-nopython"
 WARM_RUNS = 40
 # Warm re-invokes in a process of their own (its engine and locality are its environment's): ms, one per line.
 WARM = f"""

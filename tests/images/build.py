@@ -124,7 +124,7 @@ RECIPES: dict[str, Recipe] = {
         Recipe("plain", "lambda-dap-test/python-plain:3.11", "python-plain", base="debian", verify=PLAIN_VERIFY),
         Recipe(
             "nodejs",
-            "lambda-dap-test/nodejs:18",
+            "lambda-dap-test/nodejs:18-nopython",  # a tag of its own: the image with python3 is another one
             "nodejs",
             base="debian",
             verify=NODEJS_VERIFY,
