@@ -132,8 +132,8 @@ class Agent {
     fs.mkdirSync(RUN, { recursive: true });
     for (const name of fs.readdirSync(FILES).sort()) {
       const source = path.join(FILES, name);
-      const stat = fs.statSync(source);
-      if (stat.isFile() && !name.startsWith(".")) {
+      const stat = fs.statSync(source, { throwIfNoEntry: false }); // a dangling link is no file (os.path.isfile)
+      if (stat !== undefined && stat.isFile() && !name.startsWith(".")) {
         const target = path.join(RUN, name); // as shutil.copy2: content, mode and times
         fs.copyFileSync(source, target);
         fs.chmodSync(target, stat.mode & 0o7777);

@@ -16,6 +16,9 @@ it started; the two speak frames over them: a type byte, a channel (u32), a leng
   a function's output arrives before its answer;
 - applies lambda-dap's GO (let the runtime start) and DEADLINE (the context's clock) to the run directory;
 - exits with the launcher's status, once all it wrote is out.
+
+lambda_dap_agent.js is its Node.js port, frame for frame the same, for images with node and no python3 (Lambda's
+nodejs ones): a change of behaviour here is one there too (tests/container/test_agent.py runs both).
 """
 
 import contextlib
