@@ -63,7 +63,7 @@ class RemoteRunDirectory(RunDirectory):
 
 
 class RemoteContainer:
-    """This machine's side of one container in remote mode: volumes, the python check, the link to its agent."""
+    """This machine's side of one container in remote mode: volumes, the interpreter check, the link to its agent."""
 
     def __init__(
         self,
@@ -90,13 +90,14 @@ class RemoteContainer:
         """Before the container is created: the volumes it mounts exist."""
         ensure_volumes(engine(), self.spec.volumes)
 
-    def before_start(self, container_id: str, python_candidates: list[str]) -> None:
-        """The container is created: python3 is there, its volumes are filled, and lambda-dap attached to it."""
+    def before_start(self, container_id: str, candidates: Sequence[tuple[str, str]]) -> None:
+        """The container is created: an interpreter for the agent is there, its volumes are filled, and lambda-dap
+        attached to it. `candidates`: (interpreter, path) in the order the entrypoint tries them."""
         docker = engine()
-        if not any(docker.path_exists(container_id, path) for path in python_candidates):
+        if agent_interpreter(container_id, candidates) is None:
             raise NoAgentInterpreter(  # the session runs the agent in a sidecar instead (invoke/sidecar.py)
-                f"{self._label}: a remote engine needs python3 in the image for lambda-dap's agent "
-                f"(image {self.spec.image} has none in /var/lang/bin or its PATH)"
+                f"{self._label}: a remote engine needs python3 or node in the image for lambda-dap's agent "
+                f"(image {self.spec.image} has neither in /var/lang/bin or its PATH)"
             )
         with signals_allowed():  # a first copy can take long: Ctrl-C ends it (what it began is removed)
             self.volumes_filled = fill_missing(
@@ -156,6 +157,13 @@ class RemoteContainer:
         for fd in fifos.values():
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+
+def agent_interpreter(container_id: str, candidates: Sequence[tuple[str, str]]) -> str | None:
+    """Which interpreter the created container has for lambda-dap's agent ("python3", "node"), None for neither:
+    the first of `candidates` (interpreter, path) that exists in it, as the entrypoint picks."""
+    docker = engine()
+    return next((interpreter for interpreter, path in candidates if docker.path_exists(container_id, path)), None)
 
 
 _FIFOS = {RUNTIME_STDOUT: "stdout", RUNTIME_STDERR: "stderr"}

@@ -292,17 +292,17 @@ class InvokeSession:
             self._acquire(plan, host)
         except NoAgentInterpreter:
             from lambda_dap.invoke.sidecar import remember_without_interpreter
-            from lambda_dap.invoke.spec import python_candidates
+            from lambda_dap.invoke.spec import agent_candidates
 
             assert self._image_details is not None
             self._remove_container()
-            remember_without_interpreter(self._image_details, python_candidates(self._image_details))
+            remember_without_interpreter(self._image_details, agent_candidates(self._image_details))
             self._acquire(plan, host)
 
     def _go_remote(self, spec: ContainerSpec, run_dir: RunDirectory, listener: socket.socket) -> Callable[[str], None]:
         """Remote mode for this container: its volumes made sure of; what to do between its creation and start."""
         from lambda_dap.invoke.remote import RemoteContainer, RemoteRunDirectory
-        from lambda_dap.invoke.spec import python_candidates, remote_container_spec
+        from lambda_dap.invoke.spec import agent_candidates, remote_container_spec
 
         assert self._image_details is not None
         remote_spec = remote_container_spec(
@@ -318,7 +318,7 @@ class InvokeSession:
         if self.debug is not None and self.plan.debug is not None:
             remote.open_relays(self.debug.host_ip, self.debug.ports[1:])  # published on this machine, as locally
         remote.prepare()
-        candidates = python_candidates(self._image_details)
+        candidates = agent_candidates(self._image_details)
         return lambda container_id: remote.before_start(container_id, candidates)
 
     def _sidecar_or_none(
@@ -326,10 +326,10 @@ class InvokeSession:
     ) -> RemoteContainer | None:
         """The function's container and its agent's sidecar, for an image known to have no agent interpreter."""
         from lambda_dap.invoke.sidecar import SidecarContainer, needs_sidecar
-        from lambda_dap.invoke.spec import python_candidates
+        from lambda_dap.invoke.spec import agent_candidates
 
         assert self._image_details is not None
-        if not needs_sidecar(self._image_details, python_candidates(self._image_details)):
+        if not needs_sidecar(self._image_details, agent_candidates(self._image_details)):
             return None
         return SidecarContainer(remote_spec, run_dir, local_spec=spec, pull_progress=self._on_pull, **options)
 

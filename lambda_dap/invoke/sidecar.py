@@ -24,7 +24,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,14 +68,14 @@ def agent_image() -> str:
     return os.environ.get(AGENT_IMAGE_ENV, "").strip() or DEFAULT_AGENT_IMAGE
 
 
-def needs_sidecar(image_details: dict[str, Any], candidates: list[str]) -> bool:
+def needs_sidecar(image_details: dict[str, Any], candidates: Sequence[tuple[str, str]]) -> bool:
     """Whether this image is known to have none of the agent's interpreters at `candidates` (a first container of
     it said so, in this process or an earlier one: the image's id is its content's digest)."""
     key = _key(image_details, candidates)
     return key is not None and (key in _without_interpreter or key in _remembered())
 
 
-def remember_without_interpreter(image_details: dict[str, Any], candidates: list[str]) -> None:
+def remember_without_interpreter(image_details: dict[str, Any], candidates: Sequence[tuple[str, str]]) -> None:
     key = _key(image_details, candidates)
     if key is None:
         return
@@ -103,11 +103,12 @@ def _remembered() -> list[str]:
     return [item for item in known if isinstance(item, str)] if isinstance(known, list) else []
 
 
-def _key(image_details: dict[str, Any], candidates: list[str]) -> str | None:
+def _key(image_details: dict[str, Any], candidates: Sequence[tuple[str, str]]) -> str | None:
     image_id = image_details.get("Id")
     if not image_id:
         return None
-    return hashlib.sha256("\0".join([image_id, *candidates]).encode()).hexdigest()[:32]
+    paths = [f"{interpreter}={path}" for interpreter, path in candidates]
+    return hashlib.sha256("\0".join([image_id, *paths]).encode()).hexdigest()[:32]
 
 
 class SidecarContainer(RemoteContainer):
@@ -147,7 +148,7 @@ class SidecarContainer(RemoteContainer):
         except ImagePullError as e:
             raise ImagePullError(
                 f"{e} (lambda-dap's agent runs in a container of this image beside the function's, whose image "
-                f"{self.spec.image} has no python3; {AGENT_IMAGE_ENV} names another image with python3)"
+                f"{self.spec.image} has neither python3 nor node; {AGENT_IMAGE_ENV} names another image with python3)"
             ) from e
         ensure_volumes(docker, [volume for volume in self._remote_spec.volumes if _cached(volume)])
         self.sidecar = sidecar = Container(sidecar_spec(self._remote_spec, image), self._attach_sidecar)
@@ -184,7 +185,7 @@ class SidecarContainer(RemoteContainer):
 
     # --- the function's container --------------------------------------------------------------------------------
 
-    def before_start(self, container_id: str, python_candidates: list[str]) -> None:
+    def before_start(self, container_id: str, candidates: Sequence[tuple[str, str]]) -> None:
         """The function's container is created: its volumes are filled, and the agent has the run directory ready."""
         self._function_id = container_id
         with signals_allowed():

@@ -192,6 +192,17 @@ def test_the_agent_is_standard_library_python_3_6():
     assert "__future__" not in imported  # `from __future__ import annotations` needs 3.7
 
 
+def test_the_node_agent_needs_nothing_but_node():
+    """The Node.js agent runs on the node of a Lambda nodejs image: Node's own modules only, no npm package."""
+    import re
+    from importlib import resources
+
+    source = (resources.files("lambda_dap.runtime") / "container_files" / "lambda_dap_agent.js").read_text()
+    required = re.findall(r"\brequire\(([^)]*)\)", source)
+    assert required and all(re.fullmatch(r'"node:[a-z_]+"', name) for name in required), required
+    assert not re.search(r"^\s*import\b", source, re.MULTILINE)  # a CommonJS script: no ES module syntax
+
+
 def test_the_agent_frees_what_it_sent_of_an_extension_log_and_loses_nothing():
     """The run directory is a tmpfs in the container: sent pages of a log are freed; its size and the bytes after
     them stay, and an extension appends on."""

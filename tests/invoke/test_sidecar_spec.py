@@ -91,13 +91,13 @@ def test_an_image_without_an_interpreter_is_remembered_by_its_id_and_the_paths_l
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setattr(sidecar, "_without_interpreter", set())
-    image, candidates = {"Id": "sha256:aaaa"}, ["/var/lang/bin/python3", "/usr/bin/python3"]
+    image, candidates = {"Id": "sha256:aaaa"}, [("python3", "/var/lang/bin/python3"), ("node", "/usr/bin/node")]
     assert not sidecar.needs_sidecar(image, candidates)
     sidecar.remember_without_interpreter(image, candidates)
     monkeypatch.setattr(sidecar, "_without_interpreter", set())  # a later process: from the file
     assert sidecar.needs_sidecar(image, candidates)
     assert not sidecar.needs_sidecar({"Id": "sha256:bbbb"}, candidates)
-    assert not sidecar.needs_sidecar(image, [*candidates, "/usr/bin/node"])  # another check: found out again
+    assert not sidecar.needs_sidecar(image, [*candidates, ("node", "/opt/bin/node")])  # another check: found out again
     assert not sidecar.needs_sidecar({}, candidates)
 
 
@@ -108,7 +108,8 @@ def test_the_remembered_images_are_the_last_ones(tmp_path, monkeypatch):
     monkeypatch.setattr(sidecar, "_without_interpreter", set())
     monkeypatch.setattr(sidecar, "REMEMBERED", 3)
     for number in range(5):
-        sidecar.remember_without_interpreter({"Id": f"sha256:{number}"}, ["/usr/bin/python3"])
+        sidecar.remember_without_interpreter({"Id": f"sha256:{number}"}, [("python3", "/usr/bin/python3")])
     monkeypatch.setattr(sidecar, "_without_interpreter", set())
-    kept = [number for number in range(5) if sidecar.needs_sidecar({"Id": f"sha256:{number}"}, ["/usr/bin/python3"])]
+    python = [("python3", "/usr/bin/python3")]
+    kept = [number for number in range(5) if sidecar.needs_sidecar({"Id": f"sha256:{number}"}, python)]
     assert kept == [2, 3, 4]

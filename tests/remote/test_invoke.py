@@ -178,8 +178,9 @@ def test_telemetry_reaches_an_extension_listener_in_the_container(invoke_ext):  
 
 
 def test_an_image_without_python3_gets_its_agent_from_the_default_agent_image(remote_cli, remote_engine, remote_images):
-    """The agent needs python3: then it runs in a sidecar from LAMBDA_DAP_AGENT_IMAGE (tests/remote/test_sidecar.py),
-    by default Lambda's Python image, pulled the usual way; this engine reaches no registry: said in one line."""
+    """The agent needs python3 or node: without, it runs in a sidecar from LAMBDA_DAP_AGENT_IMAGE
+    (tests/remote/test_sidecar.py), by default Lambda's Python image, pulled the usual way; this engine reaches
+    no registry: said in one line."""
     client = remote_engine.client
     strip = "rm -f /usr/bin/python3* /usr/local/bin/python3* /var/lang/bin/python3*"
     container = client.containers.run(
@@ -200,7 +201,7 @@ def test_an_image_without_python3_gets_its_agent_from_the_default_agent_image(re
         errors = [line for line in stderr.splitlines() if line.startswith("Error: ")]
         assert len(errors) == 1 and errors[0] == stderr.splitlines()[-1], stderr
         assert errors[0].startswith("Error: Cannot pull image 'public.ecr.aws/lambda/python:3.12': "), stderr
-        assert f"whose image {tag} has no python3; LAMBDA_DAP_AGENT_IMAGE names another" in errors[0], stderr
+        assert f"whose image {tag} has neither python3 nor node; LAMBDA_DAP_AGENT_IMAGE names" in errors[0], stderr
     finally:
         client.images.remove(tag, force=True)
 

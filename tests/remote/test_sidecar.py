@@ -212,7 +212,7 @@ def test_a_missing_agent_image_is_said_in_one_line(go_cli, remote_engine):
     errors = [line for line in run.stderr.splitlines() if line.startswith("Error: ")]
     assert len(errors) == 1, run.stderr
     assert errors[0].startswith("Error: Cannot pull image 'lambda-dap-test/no-such-agent:1': "), errors
-    assert "LAMBDA_DAP_AGENT_IMAGE" in errors[0] and "has no python3" in errors[0], errors
+    assert "LAMBDA_DAP_AGENT_IMAGE" in errors[0] and "has neither python3 nor node" in errors[0], errors
 
 
 def debugged_go(built_template, agentless_image, dlv_dir, tmp_path, sidecar_env, event: str):

@@ -17,14 +17,18 @@ it started; the two speak frames over them: a type byte, a channel (u32), a leng
 - applies lambda-dap's GO (let the runtime start) and DEADLINE (the context's clock) to the run directory;
 - exits with the launcher's status, once all it wrote is out.
 
+lambda_dap_agent.js is its Node.js port, frame for frame the same, for images with node and no python3 (Lambda's
+nodejs ones): a change of behaviour here is one there too (tests/container/test_agent.py runs both), but for
+sidecar mode and its SYNC frame, which only python3 runs (the sidecar's image has it).
+
     python3 lambda_dap_agent.py --sidecar
 
-Sidecar mode, for a function image without python3: the agent runs in a container of its own whose network and PID
-namespaces the function's container joins, the run directory a volume both mount. It prepares that directory and
-listens as above but starts nothing (the function's container runs launch.sh; its own output goes the engine's way);
-SYNC (answered in kind once everything written so far is out) tells lambda-dap the directory is ready, and that the
-runtime's last words are in when the function's container has ended. It reaps orphans (it is PID 1 of both
-containers) and exits when its stdin ends, which ends the function's processes too.
+Sidecar mode, for a function image with neither python3 nor node: the agent runs in a container of its own whose
+network and PID namespaces the function's container joins, the run directory a volume both mount. It prepares that
+directory and listens as above but starts nothing (the function's container runs launch.sh; its own output goes the
+engine's way); SYNC (answered in kind once everything written so far is out) tells lambda-dap the directory is
+ready, and that the runtime's last words are in when the function's container has ended. It reaps orphans (it is PID
+1 of both containers) and exits when its stdin ends, which ends the function's processes too.
 """
 
 import contextlib
