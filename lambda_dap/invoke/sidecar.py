@@ -38,7 +38,7 @@ from lambda_dap.container.volumes import PREFIX as CACHE_PREFIX
 from lambda_dap.container.volumes import digest_cache_file, ensure_volumes, fill_missing
 from lambda_dap.errors import ContainerError, ImagePullError, LambdaDapError
 from lambda_dap.invoke.remote import RemoteContainer, RemoteRunDirectory, signals_allowed
-from lambda_dap.invoke.spec import AGENT_FILES_MOUNT
+from lambda_dap.invoke.spec import AGENT_FILES_MOUNT, FIND_PYTHON_AGENT
 from lambda_dap.runtime.rundir import MOUNT as RUN_DIR_MOUNT
 from lambda_dap.threads import join_if_alive
 
@@ -265,7 +265,7 @@ def sidecar_spec(remote: ContainerSpec, image: str) -> ContainerSpec:
     )
     return ContainerSpec(
         image=image,
-        entrypoint=remote.entrypoint,  # python3 found, the agent started
+        entrypoint=["/bin/sh", "-c", FIND_PYTHON_AGENT, "lambda-dap-agent"],  # only the Python agent has --sidecar
         command=["--sidecar"],
         environment={"AWS_LAMBDA_RUNTIME_API": remote.environment["AWS_LAMBDA_RUNTIME_API"]},
         volumes=[*(v for v in remote.volumes if v.target == AGENT_FILES_MOUNT), run_volume],

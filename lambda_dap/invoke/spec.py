@@ -153,15 +153,21 @@ AGENTS = (  # in the order they are tried
     AgentLanguage("python3", ("/var/lang/bin/python3", "python3"), "lambda_dap_agent.py"),
     AgentLanguage("node", ("/var/lang/bin/node", "node"), "lambda_dap_agent.js", _NODE_OPTIONS_ASIDE),
 )
-# The container's entrypoint: the first interpreter found runs its agent (lambda-dap's frames on stdin and stdout).
-FIND_AGENT = (
-    "".join(
+
+
+def find_agent_script(agents: tuple[AgentLanguage, ...], missing: str) -> str:
+    """The container's entrypoint, an sh script: the first of `agents` the image has runs its agent (lambda-dap's
+    frames on stdin and stdout) with the arguments; else one line naming `missing`, and exit 127."""
+    tries = "".join(
         f'for p in {" ".join(agent.places)}; do if command -v "$p" >/dev/null 2>&1; then '
         f'{agent.prelude}exec "$p" {AGENT_FILES_MOUNT}/{agent.file} "$@"; fi; done; '
-        for agent in AGENTS
+        for agent in agents
     )
-    + "echo 'lambda-dap: no python3 or node in this image for the agent of remote mode' >&2; exit 127"
-)
+    return tries + f"echo 'lambda-dap: no {missing} in this image for the agent of remote mode' >&2; exit 127"
+
+
+FIND_AGENT = find_agent_script(AGENTS, "python3 or node")
+FIND_PYTHON_AGENT = find_agent_script(AGENTS[:1], "python3")  # a sidecar's: only the Python agent has --sidecar
 
 
 def remote_container_spec(
