@@ -5,7 +5,12 @@ The same engine three ways, in turns, in the same run: its unix socket, a mutual
 (`DOCKER_HOST=tcp://...`, `DOCKER_TLS_VERIFY`), and OpenSSH on loopback (`DOCKER_HOST=ssh://...`). Needs root (sshd).
 Then remote mode: forced on the local socket (`LAMBDA_DAP_ENGINE_MODE=remote`: the agent and volumes alone), and
 the simulated remote engine of tests/remote (its own network and mount namespaces), both with the function's
-volumes already filled (the first invoke of new code copies it once: printed apart, as "first copy").
+volumes already filled (the first invoke of new code copies it once: printed apart, as "first copy"). Then, on
+the remote engine, the same Go function (tests/apps/go, built) with its agent in the function's container (the
+provided test image, which has python3) and in a sidecar (the same image without python3: invoke/sidecar.py).
+Last, a Node.js function (the nodejs test image: no python3, so remote mode runs the Node.js agent), cold (one
+`lambda-dap invoke`) and warm (re-invokes of one kept container through the library API), local socket against the
+remote engine.
 
     python3 bench/engines.py [--runs 10]
 """
@@ -23,6 +28,25 @@ sys.path.insert(0, str(REPO))
 from tests.container.remote_engines import SshEngine, TlsEngine, write_certificates
 
 APP = BENCH_DIR / "app"
+PROVIDED_IMAGE = "lambda-dap-test/provided:al2023"
+NODE_APP = BENCH_DIR / "node_app"
+NODE_IMAGE = "lambda-dap-test/nodejs:18-nopython"
+WARM_RUNS = 40
+# Warm re-invokes in a process of their own (its engine and locality are its environment's): ms, one per line.
+WARM = f"""
+import sys, time
+from pathlib import Path
+from lambda_dap.invoke import InvokeRequest, InvokeSession
+request = InvokeRequest(template=Path(sys.argv[1]), invoke_images={{None: sys.argv[2]}}, skip_pull_image=True)
+with InvokeSession(request) as session:
+    for _ in range(4):
+        assert session.invoke(b"{{}}").ok
+    for number in range({WARM_RUNS}):
+        started = time.perf_counter()
+        result = session.invoke(b'{{"n": %d}}' % number)
+        print((time.perf_counter() - started) * 1000)
+        assert result.ok, result.payload
+"""
 
 
 def main() -> None:
@@ -53,6 +77,8 @@ def main() -> None:
             try:
                 medians = alternate({name: (command, APP) for name in envs}, runs=runs, envs=envs)
                 first = _first_copy(command, envs["remote (other namespace)"]) if remote is not None else None
+                sidecar = _sidecar(remote, envs["remote (other namespace)"], runs) if remote is not None else {}
+                node = _node(runs, base, envs.get("remote (other namespace)"))
             finally:
                 if remote is not None:
                     remote.stop()
@@ -67,6 +93,39 @@ def main() -> None:
     print(f"TLS / local socket: {medians['TLS'] / local:.2f}x; ssh / local socket: {medians['ssh'] / local:.2f}x")
     if "remote (other namespace)" in medians:
         print(f"remote / local socket: {medians['remote (other namespace)'] / local:.2f}x")
+    for name, seconds in sidecar.items():
+        print(f"{'Go, ' + name:>26}: median {seconds * 1000:7.1f} ms over {runs} runs (remote engine)")
+    if sidecar:
+        print(f"sidecar / agent in the function's container: {sidecar['sidecar'] / sidecar['in-container agent']:.2f}x")
+    for name, seconds in node.items():
+        unit = f"over {runs} runs" if name.endswith("cold") else f"over {WARM_RUNS} re-invokes"
+        print(f"{name:>26}: median {seconds * 1000:7.1f} ms {unit}")
+    for kind in ("cold", "warm"):
+        if f"node remote, {kind}" in node:
+            ratio = node[f"node remote, {kind}"] / node[f"node local, {kind}"]
+            print(f"node {kind}: remote (Node.js agent) / local socket: {ratio:.2f}x")
+
+
+def _node(runs: int, local: dict[str, str], remote: dict[str, str] | None) -> dict[str, float]:
+    """A Node.js function's cold and warm invokes, locally and (when there) on the remote engine: seconds."""
+    import statistics
+    import subprocess
+
+    command = [*lambda_dap_command(), "invoke", "--invoke-image", NODE_IMAGE, "--skip-pull-image"]
+    envs = {"node local, cold": local} | ({"node remote, cold": remote} if remote is not None else {})
+    medians = alternate({name: (command, NODE_APP) for name in envs}, runs=runs, envs=envs)
+    for name, env in (("node local, warm", local), ("node remote, warm", remote)):
+        if env is None:
+            continue
+        done = subprocess.run(
+            [sys.executable, "-c", WARM, str(NODE_APP / "template.yaml"), NODE_IMAGE],
+            env={**env, "PYTHONPATH": str(REPO)},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        medians[name] = statistics.median(float(line) for line in done.stdout.split()) / 1000
+    return medians
 
 
 def _remote_engine():
@@ -78,12 +137,34 @@ def _remote_engine():
     engine = RemoteEngine()
     try:
         engine.start()
-        engine.load_images(docker.from_env(), [TEST_IMAGE])
+        engine.load_images(docker.from_env(), [TEST_IMAGE, NODE_IMAGE])
     except RemoteEngineError as error:
         print(f"(no remote engine row: {error})")
         engine.stop()
         return None
     return engine
+
+
+def _sidecar(remote, env: dict[str, str], runs: int) -> dict[str, float]:
+    """Medians of a cold invoke of the built Go function on the remote engine: its agent in the function's
+    container / in a sidecar (LAMBDA_DAP_AGENT_IMAGE: the Python test image), the code's volume filled."""
+    import docker
+
+    from tests.debug.go_function import build_app
+    from tests.remote.images import agentless_image
+
+    local = docker.from_env()
+    remote.load_images(local, [PROVIDED_IMAGE])
+    bare = agentless_image(remote.client, PROVIDED_IMAGE, {"lambda-dap": "1"})
+    with tempfile.TemporaryDirectory(prefix="lambda-dap-bench-") as scratch:
+        template = build_app(local, REPO / "tests" / "apps" / "go", Path(scratch) / ".aws-sam" / "build")
+        base = [*lambda_dap_command(), "invoke", "-t", str(template), "--skip-pull-image", "--invoke-image"]
+        commands = {
+            "in-container agent": ([*base, PROVIDED_IMAGE], template.parent),
+            "sidecar": ([*base, bare], template.parent),
+        }
+        envs = {name: {**env, "LAMBDA_DAP_AGENT_IMAGE": TEST_IMAGE} for name in commands}
+        return alternate(commands, runs=runs, envs=envs)
 
 
 def _first_copy(command: list[str], env: dict[str, str], runs: int = 5) -> float:

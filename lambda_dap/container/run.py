@@ -11,7 +11,7 @@ from typing import Any
 
 from lambda_dap.container.engine import HOST_GATEWAY, LABEL, engine, host_gateway
 from lambda_dap.container.memory import peak_memory_from_cgroup, peak_memory_from_stats
-from lambda_dap.container.spec import ContainerSpec
+from lambda_dap.container.spec import ContainerSpec, VolumeMount
 from lambda_dap.errors import ContainerError, EngineError, NetworkNotFound, PortInUse
 from lambda_dap.threads import join_if_alive
 
@@ -118,10 +118,8 @@ class Container:
         memory = spec.memory_mb * 1024 * 1024 if spec.memory_mb else None
         host_config: dict[str, Any] = {
             "Binds": [f"{m.source}:{m.target}:{'ro' if m.read_only else 'rw'}" for m in spec.mounts],
-            "Mounts": [
-                {"Type": "volume", "Source": v.name, "Target": v.target, "ReadOnly": v.read_only, **NO_COPY}
-                for v in spec.volumes
-            ],
+            "Mounts": [_volume_mount(v) for v in spec.volumes],
+            "VolumesFrom": spec.volumes_from,
             "Tmpfs": spec.tmpfs,
             "LogConfig": {"Type": spec.log_driver} if spec.log_driver else None,
             "PortBindings": {
@@ -130,6 +128,7 @@ class Container:
             "Memory": memory,
             "MemorySwap": memory,
             "NetworkMode": spec.network_mode or "default",
+            "PidMode": spec.pid_mode,
             "ExtraHosts": [
                 f"{host}:{host_gateway() if address == HOST_GATEWAY else address}"
                 for host, address in spec.extra_hosts.items()
@@ -276,3 +275,17 @@ class Container:
         except ContainerError as e:
             log.debug("no memory statistics: %s", e)
             return None
+
+
+def _volume_mount(volume: VolumeMount) -> dict[str, Any]:
+    """A named volume, or an anonymous one (no name: the engine creates it, and removes it with the container)."""
+    mount: dict[str, Any] = {"Type": "volume", "Target": volume.target, "ReadOnly": volume.read_only, **NO_COPY}
+    if volume.name:
+        mount["Source"] = volume.name
+    else:
+        options = {
+            "Labels": dict(volume.labels),
+            "DriverConfig": {"Name": "local", "Options": dict(volume.driver_options)},
+        }
+        mount["VolumeOptions"] = {**mount["VolumeOptions"], **options}
+    return mount

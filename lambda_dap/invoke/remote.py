@@ -24,7 +24,7 @@ from lambda_dap.container.engine import engine
 from lambda_dap.container.link import RUNTIME_STDERR, RUNTIME_STDOUT, AgentLink
 from lambda_dap.container.spec import ContainerSpec
 from lambda_dap.container.volumes import ensure_volumes, fill_missing
-from lambda_dap.errors import EngineUnsuitable
+from lambda_dap.errors import NoAgentInterpreter
 from lambda_dap.runtime.rundir import RunDirectory, deadline_line
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ class RemoteRunDirectory(RunDirectory):
 
 
 class RemoteContainer:
-    """This machine's side of one container in remote mode: volumes, the python check, the link to its agent."""
+    """This machine's side of one container in remote mode: volumes, the interpreter check, the link to its agent."""
 
     def __init__(
         self,
@@ -90,13 +90,14 @@ class RemoteContainer:
         """Before the container is created: the volumes it mounts exist."""
         ensure_volumes(engine(), self.spec.volumes)
 
-    def before_start(self, container_id: str, python_candidates: list[str]) -> None:
-        """The container is created: python3 is there, its volumes are filled, and lambda-dap attached to it."""
+    def before_start(self, container_id: str, candidates: Sequence[tuple[str, str]]) -> None:
+        """The container is created: an interpreter for the agent is there, its volumes are filled, and lambda-dap
+        attached to it. `candidates`: (interpreter, path) in the order the entrypoint tries them."""
         docker = engine()
-        if not any(docker.path_exists(container_id, path) for path in python_candidates):
-            raise EngineUnsuitable(
-                f"{self._label}: a remote engine needs python3 in the image for lambda-dap's agent "
-                f"(image {self.spec.image} has none in /var/lang/bin or its PATH)"
+        if agent_interpreter(container_id, candidates) is None:
+            raise NoAgentInterpreter(  # the session runs the agent in a sidecar instead (invoke/sidecar.py)
+                f"{self._label}: a remote engine needs python3 or node in the image for lambda-dap's agent "
+                f"(image {self.spec.image} has neither in /var/lang/bin or its PATH)"
             )
         with signals_allowed():  # a first copy can take long: Ctrl-C ends it (what it began is removed)
             self.volumes_filled = fill_missing(
@@ -107,6 +108,14 @@ class RemoteContainer:
             sock, received, accept_to=self._accept_to, on_output=self._write_output, on_file=self.run_dir.mirror
         )
         self.run_dir.link = self.link
+
+    def output_frames(self) -> Iterator[tuple[int, bytes]] | None:
+        """The container's own output for the session, (1 stdout | 2 stderr, data) until it ends: the link's."""
+        return self.link.frames() if self.link is not None else None
+
+    def peak_memory(self) -> int | None:
+        """The container's peak memory in bytes, as its cgroup counts it (None: unknown)."""
+        return self.link.peak_memory() if self.link is not None else None
 
     def open_relays(self, host_ip: str, ports: Sequence[int]) -> None:
         """Take these debug ports on this machine now (a busy one fails before the container exists); each relays
@@ -148,6 +157,13 @@ class RemoteContainer:
         for fd in fifos.values():
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+
+def agent_interpreter(container_id: str, candidates: Sequence[tuple[str, str]]) -> str | None:
+    """Which interpreter the created container has for lambda-dap's agent ("python3", "node"), None for neither:
+    the first of `candidates` (interpreter, path) that exists in it, as the entrypoint picks."""
+    docker = engine()
+    return next((interpreter for interpreter, path in candidates if docker.path_exists(container_id, path)), None)
 
 
 _FIFOS = {RUNTIME_STDOUT: "stdout", RUNTIME_STDERR: "stderr"}

@@ -9,7 +9,7 @@ import dataclasses
 import os
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from lambda_dap.container.reaper import OWNER_LABEL, owner
 from lambda_dap.container.spec import ContainerSpec, Mount, PortBinding
@@ -131,14 +131,43 @@ def container_files() -> list[Path]:
 
 
 AGENT_FILES_MOUNT = "/var/lambda-dap-files"  # remote mode: the container files, copied to the run dir by the agent
-AGENT = "lambda_dap_agent.py"
 AGENT_RUNTIME_API = "127.0.0.1:9001"  # remote mode: the agent's listener, as in Lambda itself
 RUN_DIR_TMPFS = "rw,exec,nosuid,nodev,mode=1777"
-FIND_PYTHON = (  # python3 as launch.sh finds it; the agent speaks lambda-dap's frames over stdin and stdout
-    'for p in /var/lang/bin/python3 python3; do if command -v "$p" >/dev/null 2>&1; then '
-    f'exec "$p" {AGENT_FILES_MOUNT}/{AGENT} "$@"; fi; done; '
-    "echo 'lambda-dap: no python3 in this image for the agent of remote mode' >&2; exit 127"
+
+
+class AgentLanguage(NamedTuple):
+    """Remote mode: lambda-dap's agent in one language an image may have."""
+
+    interpreter: str
+    places: tuple[str, ...]  # where the interpreter is looked for: Lambda's own place, then the PATH
+    file: str  # the agent, among the container files
+    prelude: str = ""  # what the entrypoint's shell does before it starts the agent
+
+
+# NODE_OPTIONS is the function's (`--inspect-brk` for its debugger, say), not the agent's: set aside for the agent to
+# hand back to the launcher.
+_NODE_OPTIONS_ASIDE = (
+    'if [ -n "${NODE_OPTIONS+set}" ]; then export LAMBDA_DAP_NODE_OPTIONS="$NODE_OPTIONS"; unset NODE_OPTIONS; fi; '
 )
+AGENTS = (  # in the order they are tried
+    AgentLanguage("python3", ("/var/lang/bin/python3", "python3"), "lambda_dap_agent.py"),
+    AgentLanguage("node", ("/var/lang/bin/node", "node"), "lambda_dap_agent.js", _NODE_OPTIONS_ASIDE),
+)
+
+
+def find_agent_script(agents: tuple[AgentLanguage, ...], missing: str) -> str:
+    """The container's entrypoint, an sh script: the first of `agents` the image has runs its agent (lambda-dap's
+    frames on stdin and stdout) with the arguments; else one line naming `missing`, and exit 127."""
+    tries = "".join(
+        f'for p in {" ".join(agent.places)}; do if command -v "$p" >/dev/null 2>&1; then '
+        f'{agent.prelude}exec "$p" {AGENT_FILES_MOUNT}/{agent.file} "$@"; fi; done; '
+        for agent in agents
+    )
+    return tries + f"echo 'lambda-dap: no {missing} in this image for the agent of remote mode' >&2; exit 127"
+
+
+FIND_AGENT = find_agent_script(AGENTS, "python3 or node")
+FIND_PYTHON_AGENT = find_agent_script(AGENTS[:1], "python3")  # a sidecar's: only the Python agent has --sidecar
 
 
 def remote_container_spec(
@@ -153,7 +182,7 @@ def remote_container_spec(
     from lambda_dap.errors import EngineUnsuitable
 
     own = container_files()
-    files = [*own, own[0].parent / AGENT]
+    files = [*own, *(own[0].parent / agent.file for agent in AGENTS)]
     volumes = [volume_for(files[0].parent, AGENT_FILES_MOUNT, names=tuple(file.name for file in files))]
     binds = []
     grafts = _symlink_grafts(spec.mounts)
@@ -176,7 +205,7 @@ def remote_container_spec(
         runtime_api = f"127.0.0.1:{30000 + int.from_bytes(os.urandom(2), 'big') % 20000}"
     return dataclasses.replace(
         spec,
-        entrypoint=["/bin/sh", "-c", FIND_PYTHON, "lambda-dap-agent"],
+        entrypoint=["/bin/sh", "-c", FIND_AGENT, "lambda-dap-agent"],
         command=list(spec.entrypoint[2:] if spec.entrypoint else []) + list(spec.command or []),
         environment={**spec.environment, "AWS_LAMBDA_RUNTIME_API": runtime_api},
         mounts=binds,
@@ -199,10 +228,15 @@ def _symlink_grafts(mounts: list[Mount]) -> dict[Mount, list[Mount]]:
     return grafts
 
 
-def python_candidates(image_details: dict[str, Any]) -> list[str]:
-    """Where the agent's python3 may be in the image: Lambda's own place, then each directory of its PATH."""
+def agent_candidates(image_details: dict[str, Any]) -> list[tuple[str, str]]:
+    """Where an interpreter for the agent may be in the image, as (interpreter, path), in the order the container's
+    entrypoint tries them: each interpreter's absolute places, then each directory of the image's PATH."""
     env = dict(item.partition("=")[::2] for item in (image_details.get("Config") or {}).get("Env") or [])
     path = env.get("PATH") or "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-    candidates = ["/var/lang/bin/python3"]
-    candidates += [f"{directory.rstrip('/')}/python3" for directory in path.split(":") if directory.startswith("/")]
+    directories = [directory.rstrip("/") for directory in path.split(":") if directory.startswith("/")]
+    candidates: list[tuple[str, str]] = []
+    for agent in AGENTS:
+        for place in agent.places:
+            found = [place] if place.startswith("/") else [f"{directory}/{place}" for directory in directories]
+            candidates += [(agent.interpreter, file) for file in found]
     return list(dict.fromkeys(candidates))

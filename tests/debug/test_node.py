@@ -178,19 +178,28 @@ def _explained(output):
 
 
 def test_node_breakpoint_through_the_inspector(lambda_images, home, tmp_path, event_file):
+    break_in_the_handler(lambda_images["nodejs"], home, tmp_path, event_file)
+
+
+def break_in_the_handler(image: str, home: Path, tmp_path: Path, event_file, env: dict[str, str] | None = None) -> None:
+    """`invoke -d PORT` of the Greeter: a CDP client stops it on the marked line, reads a local, and resumes; the
+    result follows (`env`: more of lambda-dap's environment, DOCKER_HOST say)."""
     port = _free_port()
     line = _breakpoint_line()
     stdout_path, stderr_path = tmp_path / "stdout", tmp_path / "stderr"
-    command = _invoke_command(
-        lambda_images["nodejs"], "Greeter", "-e", event_file({"name": "debugger"}), "-d", str(port)
-    )
+    command = _invoke_command(image, "Greeter", "-e", event_file({"name": "debugger"}), "-d", str(port))
 
     def output() -> str:
         return f"stderr:\n{stderr_path.read_text(errors='replace')}\nstdout:\n{stdout_path.read_text(errors='replace')}"
 
     with open(stdout_path, "wb") as stdout, open(stderr_path, "wb") as stderr:
         process = subprocess.Popen(
-            command, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, cwd=APP, env=clean_environment(home)
+            command,
+            stdout=stdout,
+            stderr=stderr,
+            stdin=subprocess.DEVNULL,
+            cwd=APP,
+            env=clean_environment(home, **(env or {})),
         )
     try:
         url = _inspector_websocket(port, process, output)

@@ -50,13 +50,17 @@ LOCK_FILE = Path(tempfile.gettempdir()) / "lambda-dap-test-images.lock"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 
 
+VERIFY_WITH = ("/usr/bin/python3", "-c")
+
+
 @dataclass(frozen=True)
 class Recipe:
     name: str
     tag: str
     directory: str  # under tests/images/
     base: str | None = None  # name of the image this one is built FROM
-    verify: str | None = None  # Python code that must run without error inside the image
+    verify: str | None = None  # code that must run without error inside the image
+    verify_with: tuple[str, ...] = VERIFY_WITH  # ... run by this (the code follows)
 
 
 PYTHON_VERIFY = """
@@ -74,18 +78,18 @@ assert not os.path.exists("/var/runtime") and not os.path.exists("/lambda-entryp
 """
 
 NODEJS_VERIFY = """
-import os, subprocess
-def node(*args):
-    done = subprocess.run(["/var/lang/bin/node", *args], capture_output=True, text=True)
-    assert done.returncode == 0, f"node {args}: exit {done.returncode}: {done.stderr}"
-    return done.stdout
-version = node("-p", "process.versions.node").strip()
-assert version.split(".")[0] == "18", version
-node("--check", "/var/runtime/index.mjs")
-assert node("-e", "console.log(require('node:zlib').gzipSync('x').length > 0)").strip() == "true"
-for path in ("/var/runtime/bootstrap", "/lambda-entrypoint.sh"):
-    assert os.access(path, os.X_OK), path
-assert os.path.isdir("/var/task") and os.path.isdir("/opt")
+const assert = require("node:assert");
+const { execFileSync } = require("node:child_process");
+const fs = require("node:fs");
+assert.strictEqual(process.versions.node.split(".")[0], "18", process.versions.node);
+execFileSync("/var/lang/bin/node", ["--check", "/var/runtime/index.mjs"]);
+assert.ok(require("node:zlib").gzipSync("x").length > 0);
+for (const path of ["/var/runtime/bootstrap", "/lambda-entrypoint.sh"]) fs.accessSync(path, fs.constants.X_OK);
+assert.ok(fs.statSync("/var/task").isDirectory() && fs.statSync("/opt").isDirectory());
+// as in Lambda's nodejs images: no Python anywhere (remote mode runs lambda-dap's Node.js agent)
+for (const directory of ["/var/lang/bin", "/usr/local/bin", "/usr/bin", "/bin", "/opt/bin"]) {
+  for (const name of ["python3", "python", "python3.11"]) assert.ok(!fs.existsSync(`${directory}/${name}`), name);
+}
 """
 
 PROVIDED_VERIFY = """
@@ -118,7 +122,14 @@ RECIPES: dict[str, Recipe] = {
         Recipe("debian", "lambda-dap-test/debian:bookworm", "debian"),
         Recipe("python", "lambda-dap-test/python:3.11", "python", base="debian", verify=PYTHON_VERIFY),
         Recipe("plain", "lambda-dap-test/python-plain:3.11", "python-plain", base="debian", verify=PLAIN_VERIFY),
-        Recipe("nodejs", "lambda-dap-test/nodejs:18", "nodejs", base="debian", verify=NODEJS_VERIFY),
+        Recipe(
+            "nodejs",
+            "lambda-dap-test/nodejs:18-nopython",  # a tag of its own: the image with python3 is another one
+            "nodejs",
+            base="debian",
+            verify=NODEJS_VERIFY,
+            verify_with=("/var/lang/bin/node", "-e"),
+        ),
         Recipe("provided", "lambda-dap-test/provided:al2023", "provided", base="debian", verify=PROVIDED_VERIFY),
         Recipe("go", "lambda-dap-test/go-build:1.19", "go-build", base="debian", verify=GO_VERIFY),
     )
@@ -142,6 +153,8 @@ def recipe_hash(recipe: Recipe, base_image_id: str | None = None) -> str:
     digest = hashlib.sha256()
     digest.update(f"version={RECIPE_VERSION}\0name={recipe.name}\0tag={recipe.tag}\0".encode())
     digest.update(f"base={base_image_id or ''}\0verify={recipe.verify or ''}\0".encode())
+    if recipe.verify_with != VERIFY_WITH:  # (the images checked by the default hash as before)
+        digest.update(f"verify_with={' '.join(recipe.verify_with)}\0".encode())
     root = HERE / recipe.directory
     for path in _recipe_files(recipe):
         rel = path.relative_to(root).as_posix()
@@ -431,8 +444,8 @@ def _verify(client: docker.DockerClient, recipe: Recipe) -> None:
     try:
         client.containers.run(
             recipe.tag,
-            ["-c", recipe.verify],
-            entrypoint=["/usr/bin/python3"],
+            [*recipe.verify_with[1:], recipe.verify],
+            entrypoint=[recipe.verify_with[0]],
             remove=True,
             stdout=True,
             stderr=True,

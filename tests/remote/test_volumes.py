@@ -97,7 +97,7 @@ def test_the_remote_spec_has_volumes_a_tmpfs_run_directory_and_the_agent(tmp_pat
     assert remote.command == ["--python", "-m", "debugpy"]  # launch.sh's arguments, for the agent to pass on
     targets = {volume.target: volume for volume in remote.volumes}
     assert targets.keys() == {AGENT_FILES_MOUNT, "/var/task", "/opt"}
-    assert "lambda_dap_agent.py" in targets[AGENT_FILES_MOUNT].names
+    assert {"lambda_dap_agent.py", "lambda_dap_agent.js"} <= set(targets[AGENT_FILES_MOUNT].names)
     assert isinstance(targets["/var/task"], VolumeMount) and targets["/var/task"].source == str(code)
     assert targets["/var/task"].name == targets["/opt"].name  # same content: one volume
 
@@ -215,3 +215,83 @@ def test_a_tree_with_a_link_out_of_it_archives(tmp_path):
     with _archive(volume) as handle, tarfile.open(fileobj=handle) as tar:
         assert tar.getmember("shared").linkname == "/libs/shared"
     assert volume_for(root, "/opt/python/lib").name != volume.name  # there it leads to /opt/libs/shared
+
+
+def fake_interpreters(directory, *names: str) -> None:
+    """Executables that say how they were started (their name, NODE_OPTIONS as they got it, their arguments)."""
+    directory.mkdir(exist_ok=True)
+    for name in names:
+        script = directory / name
+        script.write_text(f'#!/bin/sh\necho "{name}|${{NODE_OPTIONS-unset}}|${{LAMBDA_DAP_NODE_OPTIONS-unset}}|$*"\n')
+        script.chmod(0o755)
+
+
+@pytest.mark.parametrize(
+    ("present", "expected"),
+    [
+        (("python3", "node"), "python3|--inspect-brk=9229|unset|/var/lambda-dap-files/lambda_dap_agent.py --python x"),
+        (("node",), "node|unset|--inspect-brk=9229|/var/lambda-dap-files/lambda_dap_agent.js --python x"),
+    ],
+    ids=["python3-first", "node-alone"],
+)
+def test_the_entrypoint_runs_the_agent_of_the_first_interpreter_found(tmp_path, present, expected):
+    """python3 first (as before), else node, whose agent runs without the function's NODE_OPTIONS (set aside for
+    the launcher); launch.sh's arguments follow."""
+    import subprocess
+
+    from lambda_dap.invoke.spec import FIND_AGENT
+
+    fake_interpreters(tmp_path / "bin", *present)
+    done = subprocess.run(
+        ["/bin/sh", "-c", FIND_AGENT, "lambda-dap-agent", "--python", "x"],
+        capture_output=True,
+        text=True,
+        env={"PATH": str(tmp_path / "bin"), "NODE_OPTIONS": "--inspect-brk=9229"},
+    )
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, expected, "")
+
+
+def test_an_image_with_neither_interpreter_gets_one_line_from_the_entrypoint(tmp_path):
+    import subprocess
+
+    from lambda_dap.invoke.spec import FIND_AGENT
+
+    fake_interpreters(tmp_path / "bin", "python", "nodejs")  # neither is a name the agents run on
+    done = subprocess.run(
+        ["/bin/sh", "-c", FIND_AGENT, "lambda-dap-agent"], capture_output=True, text=True, env={"PATH": str(tmp_path)}
+    )
+    assert (done.returncode, done.stdout) == (127, "")
+    assert done.stderr == "lambda-dap: no python3 or node in this image for the agent of remote mode\n"
+
+
+def test_agent_candidates_are_tried_as_the_entrypoint_tries_them():
+    """Lambda's own places first, then the image's PATH, python3 before node: the pre-start check and the
+    entrypoint agree on which agent runs."""
+    from lambda_dap.invoke.spec import agent_candidates
+
+    details = {"Config": {"Env": ["PATH=/var/lang/bin:/usr/bin/:relative:/bin", "OTHER=1"]}}
+    assert agent_candidates(details) == [
+        ("python3", "/var/lang/bin/python3"),
+        ("python3", "/usr/bin/python3"),
+        ("python3", "/bin/python3"),
+        ("node", "/var/lang/bin/node"),
+        ("node", "/usr/bin/node"),
+        ("node", "/bin/node"),
+    ]
+
+
+def test_the_interpreter_check_asks_the_engine_in_order_and_stops_at_the_first(monkeypatch):
+    import lambda_dap.invoke.remote as remote
+
+    asked: list[str] = []
+
+    class Engine:
+        def path_exists(self, container_id: str, path: str) -> bool:
+            asked.append(path)
+            return path == "/usr/bin/node"
+
+    monkeypatch.setattr(remote, "engine", lambda: Engine())
+    candidates = [("python3", "/usr/bin/python3"), ("node", "/usr/bin/node"), ("node", "/bin/node")]
+    assert remote.agent_interpreter("c1", candidates) == "node"
+    assert asked == ["/usr/bin/python3", "/usr/bin/node"]
+    assert remote.agent_interpreter("c1", candidates[:1]) is None

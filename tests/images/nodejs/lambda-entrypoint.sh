@@ -5,7 +5,7 @@ if [ $# -ge 1 ]; then
   export _HANDLER="$1"
 fi
 if [ -z "${AWS_LAMBDA_RUNTIME_API:-}" ]; then
-  echo "lambda-dap-test/nodejs:18 needs a Lambda Runtime API: set AWS_LAMBDA_RUNTIME_API=host:port" >&2
+  echo "lambda-dap-test/nodejs:18-nopython needs a Lambda Runtime API: set AWS_LAMBDA_RUNTIME_API=host:port" >&2
   exit 1
 fi
 exec /var/runtime/bootstrap "$@"

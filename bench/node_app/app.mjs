@@ -1,0 +1,1 @@
+export const handler = async (event) => ({ ok: true, n: event.n ?? null });
