@@ -391,6 +391,8 @@ def test_an_engine_whose_bridge_gateway_is_not_here_gets_remote_mode(monkeypatch
     monkeypatch.delenv("LAMBDA_DAP_ENGINE_MODE", raising=False)
     gateway = network_gateway("bridge")
     monkeypatch.setattr(session_module, "is_this_machine", lambda host: host != gateway)
+    # and the engine is no engine of this machine's network that makes its bridge with its containers (Podman's)
+    monkeypatch.setattr(session_module, "bridge_comes_with_containers", lambda endpoint, info: False)
     request = InvokeRequest(
         template=KITCHEN / "template.yaml",
         function_id="Kitchen",
