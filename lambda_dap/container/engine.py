@@ -72,7 +72,7 @@ class Engine:
         if response.status >= 400:
             payload = response.read()
             response.close()
-            raise EngineError(response.status, _error_message(payload, response.status))
+            raise EngineError(response.status, _error_message(payload, response.status), _full_message(payload))
         return response
 
     def call(
@@ -113,6 +113,10 @@ class Engine:
                     yield json.loads(line)
         finally:
             response.close()
+
+    def info(self) -> dict[str, Any]:
+        """The engine's system information (`docker info`)."""
+        return self.call("GET", "/info") or {}
 
     def inspect_network(self, name: str) -> dict[str, Any]:
         return self.call("GET", f"/networks/{quote(name, safe='')}")
@@ -242,6 +246,15 @@ def _error_message(payload: bytes, status: int) -> str:
         message = None
     text = (message or payload.decode(errors="replace") or f"HTTP {status}").strip()
     return text.splitlines()[0] if text else f"HTTP {status}"
+
+
+def _full_message(payload: bytes) -> str:
+    """The engine's whole error message, all its lines (Docker Desktop names a path it refuses on the second)."""
+    try:
+        message = json.loads(payload).get("message")
+    except (ValueError, AttributeError):
+        message = None
+    return str(message or payload.decode(errors="replace")).strip()
 
 
 @lru_cache(maxsize=1)

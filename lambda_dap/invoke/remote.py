@@ -108,6 +108,15 @@ class RemoteContainer:
         )
         self.run_dir.link = self.link
 
+    def respec(self, spec: ContainerSpec) -> None:
+        """Try again with `spec` (shared-files mode: a mount the engine refused is a volume now): its volumes made
+        sure of, and the link to the refused container closed."""
+        if self.link is not None:
+            self.link.close()
+            self.link = self.run_dir.link = None
+        self.spec = spec
+        self.prepare()
+
     def open_relays(self, host_ip: str, ports: Sequence[int]) -> None:
         """Take these debug ports on this machine now (a busy one fails before the container exists); each relays
         its clients to the same port inside the container, through the agent (the first debug port has a relay of
