@@ -1,0 +1,158 @@
+"""`lambda-dap invoke` in shared-files mode, against an engine like Docker Desktop's (dockerd.SHARED_FILES): it sees
+the client's files but none of its network. The function's code, lambda-dap's container files and debugpy are
+bind-mounted from where they are (nothing copied, an edit seen by the next invoke), the agent carries the
+connections; a path the engine does not share is copied into a volume instead, with a notice."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from lambda_dap.container.volumes import volume_for
+from tests.debug.test_python import HELLO, DebuggedInvoke, attach_and_break, line_of, port_is_free
+from tests.invoke.conftest import KITCHEN, clean_environment
+from tests.invoke.test_logs import WRITES
+from tests.remote.test_invoke import fill_activity
+
+pytestmark = pytest.mark.docker
+
+MODE = {"LAMBDA_DAP_ENGINE_MODE": "shared-files"}
+
+
+@pytest.fixture
+def shared_cli(shared_engine, lambda_images, tmp_path):
+    """`lambda-dap invoke ARGS` with DOCKER_HOST at the shared-files engine: (exit code, stdout, stderr)."""
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+
+    def run(*args: str, env: dict[str, str] | None = None, stdin: bytes | None = None, cwd: Path = KITCHEN):
+        command = [sys.executable, "-m", "lambda_dap", "invoke", *args]
+        command += ["--invoke-image", lambda_images["python"], "--skip-pull-image"]
+        environment = clean_environment(home, DOCKER_HOST=shared_engine.docker_host, **(env or {}))
+        done = subprocess.run(command, input=stdin, capture_output=True, env=environment, timeout=120, cwd=cwd)
+        return done.returncode, done.stdout, done.stderr.decode(errors="replace")
+
+    return run
+
+
+def hello_copy(root: Path) -> tuple[Path, Path]:
+    """A copy of the hello example under `root` whose code no volume holds: (its template, its handler)."""
+    app = root / "app"
+    shutil.copytree(HELLO, app)
+    (app / "hello_world" / "unique.txt").write_text(uuid.uuid4().hex)
+    return app / "template.yaml", app / "hello_world" / "app.py"
+
+
+def next_second() -> float:
+    """The start of the next whole second, once it has come: the engine's events from then on are this test's
+    (its events API counts in whole seconds)."""
+    start = int(time.time()) + 1
+    time.sleep(max(0.0, start - time.time()))
+    return start
+
+
+def volume_names(shared_engine) -> set[str]:
+    return {volume.name for volume in shared_engine.client.volumes.list()}
+
+
+def test_result_and_exact_logs(shared_cli):
+    event = json.dumps({"action": "write", "writes": WRITES}).encode()
+    code, stdout, stderr = shared_cli("Kitchen", "-e", "-", stdin=event, env=MODE)
+    assert code == 0, stderr
+    assert json.loads(stdout) == "written"
+    lines = stderr.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("START RequestId: "))
+    end = next(i for i, line in enumerate(lines) if line.startswith("END RequestId: "))
+    assert lines[end + 1].startswith("REPORT RequestId: ")
+    between = lines[start + 1 : end]
+    assert [line for line in between if line in ("first line", "second part", "done")] == [
+        "first line",
+        "second part",
+        "done",
+    ], stderr
+    assert "warning" in between and "Traceback" not in stderr
+
+
+def test_a_function_error_exits_3_with_the_error_document(shared_cli):
+    code, stdout, stderr = shared_cli("Kitchen", "-e", "-", stdin=b'{"action": "raise", "message": "boom"}', env=MODE)
+    assert code == 3, stderr
+    document = json.loads(stdout)
+    assert document["errorType"] and document["errorMessage"] == "boom", document
+    assert "END RequestId: " in stderr and "REPORT RequestId: " in stderr
+
+
+def test_an_edit_is_seen_by_the_next_invoke_and_nothing_is_copied(shared_cli, shared_engine, tmp_path):
+    template, handler = hello_copy(tmp_path)
+    before = volume_for(handler.parent, "/var/task").name
+    since = next_second()
+    code, stdout, stderr = shared_cli("-t", str(template), env=MODE, cwd=tmp_path)
+    assert code == 0, stderr
+    assert json.loads(json.loads(stdout)["body"])["message"] == "Hello, world!"
+    handler.write_text(handler.read_text().replace("f\"{os.environ['GREETING']}, ", 'f"Changed, '))
+    after = volume_for(handler.parent, "/var/task").name
+    code, stdout, stderr = shared_cli("-t", str(template), env=MODE, cwd=tmp_path)
+    assert code == 0, stderr
+    assert json.loads(json.loads(stdout)["body"])["message"] == "Changed, world!"
+    assert before != after and not {before, after} & volume_names(shared_engine)
+    assert fill_activity(shared_engine, since) == ([], 0)
+    assert "volume" not in stderr
+
+
+def test_a_path_the_engine_does_not_share_is_copied_with_a_notice(shared_cli, shared_engine):
+    hidden = shared_engine.layout.hidden / uuid.uuid4().hex  # the client's, but not the engine's
+    hidden.mkdir()
+    try:
+        template, handler = hello_copy(hidden)
+        code_volume = volume_for(handler.parent, "/var/task").name
+        since = next_second()
+        code, stdout, stderr = shared_cli("-t", str(template), "-e", "-", stdin=b'{"name": "hidden"}', env=MODE)
+        assert code == 0, stderr
+        assert json.loads(json.loads(stdout)["body"])["message"] == "Hello, hidden!"
+        notices = [line for line in stderr.splitlines() if "does not share" in line]
+        assert notices == [
+            f"The Docker engine does not share {handler.parent} with its containers: copied into a Docker volume "
+            "instead (again after each change); to bind-mount it, share it with the Docker engine"
+        ], stderr
+        filled, _ = fill_activity(shared_engine, since)
+        assert filled == [code_volume]  # that one alone: lambda-dap's own files and the template's are shared
+    finally:
+        shutil.rmtree(hidden)
+
+
+def test_a_breakpoint_is_hit_through_the_agent_on_shared_files(shared_engine, lambda_images, tmp_path):
+    template, handler = hello_copy(tmp_path)
+    event = tmp_path / "event.json"
+    event.write_text('{"name": "shared"}')
+    since = next_second()
+    env = {"DOCKER_HOST": shared_engine.docker_host, **MODE}
+    session = DebuggedInvoke(["-t", str(template), "-e", str(event)], lambda_images["python"], tmp_path, env=env)
+    line = line_of(handler, "a good line for a breakpoint")
+    client, stopped = attach_and_break(session, handler, line)
+    frame = client.request("stackTrace", {"threadId": stopped["threadId"]})["stackFrames"][0]
+    assert frame["source"]["path"] == str(handler) and frame["line"] == line
+    client.request("continue", {"threadId": stopped["threadId"]})
+    code, stdout, stderr = session.finish()
+    client.close()
+    assert code == 0, stderr
+    assert json.loads(json.loads(stdout)["body"])["message"] == "Hello, shared!"
+    assert port_is_free(session.port)
+    assert fill_activity(shared_engine, since) == ([], 0)  # debugpy too was bind-mounted
+
+
+def test_without_the_setting_an_engine_that_is_no_docker_desktop_gets_remote_mode(shared_cli, shared_engine, tmp_path):
+    """Its bridge gateway is no address here; its /info names no file-sharing product: the files are copied."""
+    template, handler = hello_copy(tmp_path)
+    since = next_second()
+    code, stdout, stderr = shared_cli("-t", str(template), cwd=tmp_path)
+    assert code == 0, stderr
+    assert json.loads(stdout)["statusCode"] == 200
+    filled, _ = fill_activity(shared_engine, since)
+    assert volume_for(handler.parent, "/var/task").name in filled
