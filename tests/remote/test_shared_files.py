@@ -17,6 +17,7 @@ from lambda_dap.container.volumes import volume_for
 from tests.debug.test_python import HELLO, DebuggedInvoke, attach_and_break, line_of, port_is_free
 from tests.invoke.conftest import KITCHEN, clean_environment
 from tests.invoke.test_logs import WRITES
+from tests.remote.desktop_front import DesktopFront
 from tests.remote.test_invoke import fill_activity
 
 pytestmark = pytest.mark.docker
@@ -36,11 +37,19 @@ def shared_cli(shared_engine, lambda_images, tmp_path):
     def run(*args: str, env: dict[str, str] | None = None, stdin: bytes | None = None, cwd: Path = KITCHEN):
         command = [sys.executable, "-m", "lambda_dap", "invoke", *args]
         command += ["--invoke-image", lambda_images["python"], "--skip-pull-image"]
-        environment = clean_environment(home, DOCKER_HOST=shared_engine.docker_host, **(env or {}))
+        environment = clean_environment(home, **{"DOCKER_HOST": shared_engine.docker_host, **(env or {})})
         done = subprocess.run(command, input=stdin, capture_output=True, env=environment, timeout=120, cwd=cwd)
         return done.returncode, done.stdout, done.stderr.decode(errors="replace")
 
     return run
+
+
+@pytest.fixture
+def desktop(shared_engine, tmp_path_factory):
+    """A Docker Desktop look-alike in front of the shared-files engine (desktop_front.py)."""
+    front = DesktopFront(shared_engine.layout.socket, tmp_path_factory.mktemp("desktop"))
+    yield front
+    front.close()
 
 
 def hello_copy(root: Path) -> tuple[Path, Path]:
@@ -156,3 +165,34 @@ def test_without_the_setting_an_engine_that_is_no_docker_desktop_gets_remote_mod
     assert json.loads(stdout)["statusCode"] == 200
     filled, _ = fill_activity(shared_engine, since)
     assert volume_for(handler.parent, "/var/task").name in filled
+
+
+def test_docker_desktop_is_told_from_its_info_and_its_files_are_bind_mounted(
+    shared_cli, shared_engine, desktop, tmp_path
+):
+    """Nothing forced: a local socket, a bridge gateway that is no address here, and /info naming Docker Desktop."""
+    template, handler = hello_copy(tmp_path)
+    since = next_second()
+    code, stdout, stderr = shared_cli("-t", str(template), env={"DOCKER_HOST": desktop.docker_host}, cwd=tmp_path)
+    assert code == 0, stderr
+    assert json.loads(json.loads(stdout)["body"])["message"] == "Hello, world!"
+    assert "GET /info" in desktop.requests
+    assert fill_activity(shared_engine, since) == ([], 0)
+    assert volume_for(handler.parent, "/var/task").name not in volume_names(shared_engine)
+
+
+def test_a_path_docker_desktop_does_not_share_is_copied_with_its_hint(shared_cli, shared_engine, desktop):
+    hidden = shared_engine.layout.hidden / uuid.uuid4().hex
+    hidden.mkdir()
+    try:
+        template, handler = hello_copy(hidden)
+        code, stdout, stderr = shared_cli("-t", str(template), env={"DOCKER_HOST": desktop.docker_host})
+        assert code == 0, stderr
+        assert json.loads(json.loads(stdout)["body"])["message"] == "Hello, world!"
+        assert [line for line in stderr.splitlines() if "does not share" in line] == [
+            f"Docker Desktop does not share {handler.parent} with its containers: copied into a Docker volume "
+            "instead (again after each change); to bind-mount it, add it (or a folder above it) in Docker "
+            "Desktop's Settings > Resources > File sharing"
+        ], stderr
+    finally:
+        shutil.rmtree(hidden)
