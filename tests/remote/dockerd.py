@@ -686,6 +686,9 @@ def clean_stale(layout: Layout = REMOTE) -> None:
         _run(["ip", "link", "delete", link], check=False)
     for path in (layout.pid_file, layout.state_file, layout.socket):
         path.unlink(missing_ok=True)
+    if layout.hidden is not None:
+        with contextlib.suppress(OSError):  # only when empty: what a test left there is for a post-mortem
+            layout.hidden.rmdir()
 
 
 def _status(layout: Layout = REMOTE) -> str:
