@@ -44,10 +44,14 @@ def shared_cli(shared_engine, lambda_images, tmp_path):
     return run
 
 
-@pytest.fixture
-def desktop(shared_engine, tmp_path_factory):
-    """A Docker Desktop look-alike in front of the shared-files engine (desktop_front.py)."""
-    front = DesktopFront(shared_engine.layout.socket, tmp_path_factory.mktemp("desktop"))
+@pytest.fixture(params=["create", "start"], ids=["refused-at-create", "refused-at-start"])
+def desktop(request, shared_engine, tmp_path_factory):
+    """A Docker Desktop look-alike in front of the shared-files engine (desktop_front.py), refusing an unshared
+    path at the container's create or at its start."""
+    layout = shared_engine.layout
+    front = DesktopFront(
+        layout.socket, tmp_path_factory.mktemp("desktop"), hidden=layout.hidden, refuse_at=request.param
+    )
     yield front
     front.close()
 
@@ -194,5 +198,6 @@ def test_a_path_docker_desktop_does_not_share_is_copied_with_its_hint(shared_cli
             "instead (again after each change); to bind-mount it, add it (or a folder above it) in Docker "
             "Desktop's Settings > Resources > File sharing"
         ], stderr
+        assert desktop.refusals == [str(handler.parent)]  # at its create or its start; then run with a volume
     finally:
         shutil.rmtree(hidden)
