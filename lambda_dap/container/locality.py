@@ -11,10 +11,13 @@ import ipaddress
 import os
 import socket
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambda_dap.container.endpoint import Endpoint
 from lambda_dap.errors import ContainerError, EngineElsewhere, SettingError
+
+if TYPE_CHECKING:
+    from lambda_dap.container.engine import Engine
 
 MODE_ENV = "LAMBDA_DAP_ENGINE_MODE"  # force the mode (one of MODES); unset: decided from the engine
 SHARED_FILES = "shared-files"
@@ -46,7 +49,7 @@ def file_sharing_engine(info: dict[str, Any]) -> str | None:
     return None
 
 
-def engine_shares_files(engine: Any) -> str | None:
+def engine_shares_files(engine: Engine) -> str | None:
     """file_sharing_engine() of `engine`'s own answer; None when it does not answer /info."""
     try:
         return file_sharing_engine(engine.info())
