@@ -15,6 +15,8 @@ import pytest
 
 from lambda_dap.container.volumes import volume_for
 from tests.debug.test_python import HELLO, DebuggedInvoke, attach_and_break, line_of, port_is_free
+from tests.extensions.conftest import invoke_ext  # noqa: F401 (a fixture)
+from tests.extensions.test_extensions import assert_platform_and_function_records, ok
 from tests.invoke.conftest import KITCHEN, clean_environment
 from tests.invoke.test_logs import WRITES
 from tests.remote.desktop_front import DesktopFront
@@ -158,6 +160,16 @@ def test_a_breakpoint_is_hit_through_the_agent_on_shared_files(shared_engine, la
     assert json.loads(json.loads(stdout)["body"])["message"] == "Hello, shared!"
     assert port_is_free(session.port)
     assert fill_activity(shared_engine, since) == ([], 0)  # debugpy too was bind-mounted
+
+
+def test_telemetry_reaches_an_extension_listener_in_the_container(shared_engine, invoke_ext):  # noqa: F811
+    """The extensions in /opt are bind-mounted; lambda-dap's pushes to the extension's listener go through the agent."""
+    since = next_second()
+    run = invoke_ext("Telemetry", env={"DOCKER_HOST": shared_engine.docker_host, **MODE})
+    result = ok(run)
+    assert "TELEMETRY\tName: telemetry-ext\tState: Subscribed\tTypes: [platform, function]" in run.lines
+    assert_platform_and_function_records(run, result["requestId"])
+    assert fill_activity(shared_engine, since) == ([], 0)
 
 
 def test_without_the_setting_an_engine_that_is_no_docker_desktop_gets_remote_mode(shared_cli, shared_engine, tmp_path):
