@@ -247,6 +247,9 @@ class InvokeSession:
     def _runtime_api_host(self, network: str | None) -> str:
         """Where the container reaches lambda-dap's Runtime API: the bridge's gateway, an address of this machine
         (in remote mode: loopback, the agent carries the connections)."""
+        if network == "host" and not self._remote_mode and forced_mode() is None:
+            self._shared_files = engine_shares_files(engine())  # Docker Desktop's host network is its VM's
+            self._remote_mode = self._shared_files is not None
         if network == "host" or self._remote_mode:
             return "127.0.0.1"
         gateway = network_gateway("bridge")

@@ -37,7 +37,7 @@ class DesktopFront:
         """`hidden`: the directory the engine does not see (dockerd.SHARED_FILES.hidden)."""
         self._upstream = str(upstream)
         self._hidden = hidden
-        self._refuse_at = refuse_at
+        self.refuse_at = refuse_at
         self._refused: dict[str, str] = {}  # container id -> the unshared path its start is refused for
         self.path = directory / "docker.sock"
         self.requests: list[str] = []  # "METHOD path" of each request, in order
@@ -85,7 +85,7 @@ class DesktopFront:
                 client.sendall(_response("HTTP/1.1 500 Internal Server Error", body))
                 return
             upstream.connect(self._upstream)
-            if (method, path) == ("POST", "/containers/create") and self._refuse_at == "start":
+            if (method, path) == ("POST", "/containers/create") and self.refuse_at == "start":
                 self._create_to_refuse_at_start(client, upstream, received)
                 return
             upstream.sendall(received)

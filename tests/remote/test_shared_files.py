@@ -46,10 +46,18 @@ def shared_cli(shared_engine, lambda_images, tmp_path):
     return run
 
 
+@pytest.fixture
+def desktop(shared_engine, tmp_path_factory):
+    """A Docker Desktop look-alike in front of the shared-files engine (desktop_front.py)."""
+    layout = shared_engine.layout
+    front = DesktopFront(layout.socket, tmp_path_factory.mktemp("desktop"), hidden=layout.hidden)
+    yield front
+    front.close()
+
+
 @pytest.fixture(params=["create", "start"], ids=["refused-at-create", "refused-at-start"])
-def desktop(request, shared_engine, tmp_path_factory):
-    """A Docker Desktop look-alike in front of the shared-files engine (desktop_front.py), refusing an unshared
-    path at the container's create or at its start."""
+def refusing_desktop(request, shared_engine, tmp_path_factory):
+    """The look-alike refusing an unshared path at the container's create, or at its start."""
     layout = shared_engine.layout
     front = DesktopFront(
         layout.socket, tmp_path_factory.mktemp("desktop"), hidden=layout.hidden, refuse_at=request.param
@@ -197,7 +205,17 @@ def test_docker_desktop_is_told_from_its_info_and_its_files_are_bind_mounted(
     assert volume_for(handler.parent, "/var/task").name not in volume_names(shared_engine)
 
 
-def test_a_path_docker_desktop_does_not_share_is_copied_with_its_hint(shared_cli, shared_engine, desktop):
+def test_docker_desktops_host_network_is_its_vms(shared_cli, shared_engine, desktop, tmp_path):
+    """--docker-network host on Docker Desktop: the container shares the VM's network, not this machine's."""
+    template, _ = hello_copy(tmp_path)
+    env = {"DOCKER_HOST": desktop.docker_host}
+    code, stdout, stderr = shared_cli("-t", str(template), "--docker-network", "host", env=env, cwd=tmp_path)
+    assert code == 0, stderr
+    assert json.loads(json.loads(stdout)["body"])["message"] == "Hello, world!"
+
+
+def test_a_path_docker_desktop_does_not_share_is_copied_with_its_hint(shared_cli, shared_engine, refusing_desktop):
+    desktop = refusing_desktop
     hidden = shared_engine.layout.hidden / uuid.uuid4().hex
     hidden.mkdir()
     try:
