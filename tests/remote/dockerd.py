@@ -431,7 +431,7 @@ class RemoteEngine:
         netns, host_link, engine_link = (f"{layout.prefix}{kind}-{short}" for kind in ("", "h", "r"))
         _write_state({"netns": netns, "link": host_link}, layout)  # first: a failed start is cleaned up next time
         _setup_network(netns, host_link, engine_link, layout)
-        for directory in (layout.engine_dir / "exec", layout.data_root, layout.state_dir / "root"):
+        for directory in (layout.engine_dir / "exec", layout.data_root):
             directory.mkdir(parents=True, exist_ok=True)
         config = layout.engine_dir / "daemon.json"  # not the host's /etc/docker/daemon.json
         config.write_text("{}\n")
@@ -451,9 +451,11 @@ class RemoteEngine:
             "--exec-opt=native.cgroupdriver=cgroupfs",  # the cgroup parent is a path, not a systemd slice
         ]
         if layout.hidden is None:
+            (layout.state_dir / "root").mkdir(exist_ok=True)  # its root file system's mount point
             script = [_ROOT_SCRIPT, "sh", str(layout.state_dir / "root")]
         else:
-            layout.hidden.mkdir(mode=0o1777, parents=True, exist_ok=True)
+            layout.hidden.mkdir(parents=True, exist_ok=True)
+            layout.hidden.chmod(0o1777)  # any test user makes its directories there
             script = [_SHARED_SCRIPT, "sh", str(layout.hidden)]
         command = [
             "nsenter",
