@@ -22,9 +22,9 @@ from lambda_dap.invoke.spec import remote_container_spec
 
 REFUSALS = ("mounts denied", "not shared from", "bind source path does not exist")
 _PATHS = re.compile(r"(?:^|(?<=\s))(/[^\s\"']+)")
-_HINTS = {
-    "Docker Desktop": "add it (or a folder above it) in Docker Desktop's Settings > Resources > File sharing",
-    "OrbStack": "share it with OrbStack",
+_HINTS = {  # {it}: "it" or "them"
+    "Docker Desktop": "add {it} (or a folder above) in Docker Desktop's Settings > Resources > File sharing",
+    "OrbStack": "share {it} with OrbStack",
 }
 
 
@@ -69,10 +69,11 @@ class SharedFiles:
         if not refused:
             return None
         self.unshared.extend(refused)
-        hint = _HINTS.get(self._engine_name, "share it with the Docker engine")
+        it = "it" if len(refused) == 1 else "them"
+        hint = _HINTS.get(self._engine_name, "share {it} with the Docker engine").format(it=it)
         self._notice(
             f"{self._engine_name} does not share {', '.join(refused)} with its containers: copied into a Docker "
-            f"volume instead (again after each change); to bind-mount it, {hint}"
+            f"volume instead (again after each change); to bind-mount {it}, {hint}"
         )
         return self.spec()
 

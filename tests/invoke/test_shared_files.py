@@ -82,20 +82,26 @@ def test_a_refused_path_alone_becomes_a_volume_with_a_notice(tmp_path, wording):
     assert str(code) not in {m.source for m in retry.mounts} and str(layers) in {m.source for m in retry.mounts}
     assert notices == [
         f"Docker Desktop does not share {code} with its containers: copied into a Docker volume instead (again "
-        "after each change); to bind-mount it, add it (or a folder above it) in Docker Desktop's Settings > "
+        "after each change); to bind-mount it, add it (or a folder above) in Docker Desktop's Settings > "
         "Resources > File sharing"
     ]
     assert sharing.after_refusal(ContainerError("Cannot start the container from img: port is taken"), retry) is None
 
 
 def test_a_refusal_naming_no_mount_copies_them_all(tmp_path):
-    spec, _, _ = function_spec(tmp_path)
-    sharing = SharedFiles(spec, network_host=False, hand_mounted=None, engine_name="OrbStack")
+    spec, code, layers = function_spec(tmp_path)
+    notices = []
+    sharing = SharedFiles(spec, network_host=False, hand_mounted=None, engine_name="OrbStack", notice=notices.append)
     retry = sharing.after_refusal(
         ContainerError("Mounts denied: { errno = [EACCES]; call = getattrlist }"), sharing.spec()
     )
     assert retry is not None and retry.mounts == []
     assert {v.target for v in retry.volumes} == {AGENT_FILES_MOUNT, "/var/task", "/opt"}
+    files = container_files()[0].parent
+    assert notices == [
+        f"OrbStack does not share {files}, {code}, {layers} with its containers: copied into a Docker volume instead "
+        "(again after each change); to bind-mount them, share them with OrbStack"
+    ]
     assert sharing.after_refusal(ContainerError("Mounts denied"), retry) is None  # nothing left to copy: the error
 
 

@@ -225,7 +225,7 @@ def test_a_path_docker_desktop_does_not_share_is_copied_with_its_hint(shared_cli
         assert json.loads(json.loads(stdout)["body"])["message"] == "Hello, world!"
         assert [line for line in stderr.splitlines() if "does not share" in line] == [
             f"Docker Desktop does not share {handler.parent} with its containers: copied into a Docker volume "
-            "instead (again after each change); to bind-mount it, add it (or a folder above it) in Docker "
+            "instead (again after each change); to bind-mount it, add it (or a folder above) in Docker "
             "Desktop's Settings > Resources > File sharing"
         ], stderr
         assert desktop.refusals == [str(handler.parent)]  # at its create or its start; then run with a volume
