@@ -5,8 +5,10 @@ The same engine three ways, in turns, in the same run: its unix socket, a mutual
 (`DOCKER_HOST=tcp://...`, `DOCKER_TLS_VERIFY`), and OpenSSH on loopback (`DOCKER_HOST=ssh://...`). Needs root (sshd).
 Then remote mode: forced on the local socket (`LAMBDA_DAP_ENGINE_MODE=remote`: the agent and volumes alone), and
 the simulated remote engine of tests/remote (its own network and mount namespaces), both with the function's
-volumes already filled (the first invoke of new code copies it once: printed apart, as "first copy").
-Then shared-files mode (Docker Desktop's: the agent carries the network, the files are bind-mounted) on tests/remote's
+volumes already filled (the first invoke of new code copies it once: printed apart, as "first copy"). Then, on
+the remote engine, the same Go function (tests/apps/go, built) with its agent in the function's container (the
+provided test image, which has python3) and in a sidecar (the same image without python3: invoke/sidecar.py).
+Last, shared-files mode (Docker Desktop's: the agent carries the network, the files are bind-mounted) on tests/remote's
 second engine, which sees this machine's files but not its network, and the cold invoke that matters there: right
 after an edit of the code, in turns, locally, in shared-files mode and in remote mode on that same engine (a copy).
 
@@ -26,6 +28,7 @@ sys.path.insert(0, str(REPO))
 from tests.container.remote_engines import SshEngine, TlsEngine, write_certificates
 
 APP = BENCH_DIR / "app"
+PROVIDED_IMAGE = "lambda-dap-test/provided:al2023"
 
 
 def main() -> None:
@@ -63,6 +66,7 @@ def main() -> None:
             try:
                 medians = alternate({name: (command, APP) for name in envs}, runs=runs, envs=envs)
                 first = _first_copy(command, envs["remote (other namespace)"]) if remote is not None else None
+                sidecar = _sidecar(remote, envs["remote (other namespace)"], runs) if remote is not None else {}
                 edits = big_edits = None
                 if shared is not None:
                     edit_envs = {
@@ -87,6 +91,10 @@ def main() -> None:
     print(f"TLS / local socket: {medians['TLS'] / local:.2f}x; ssh / local socket: {medians['ssh'] / local:.2f}x")
     if "remote (other namespace)" in medians:
         print(f"remote / local socket: {medians['remote (other namespace)'] / local:.2f}x")
+    for name, seconds in sidecar.items():
+        print(f"{'Go, ' + name:>26}: median {seconds * 1000:7.1f} ms over {runs} runs (remote engine)")
+    if sidecar:
+        print(f"sidecar / agent in the function's container: {sidecar['sidecar'] / sidecar['in-container agent']:.2f}x")
     if "shared-files (no network)" in medians:
         print(f"shared-files / local socket: {medians['shared-files (no network)'] / local:.2f}x")
     for label, series in (("", edits), (", 10 MB of dependencies beside the code", big_edits)):
@@ -118,6 +126,28 @@ def _remote_engine(shared_files: bool = False):
         engine.stop()
         return None
     return engine
+
+
+def _sidecar(remote, env: dict[str, str], runs: int) -> dict[str, float]:
+    """Medians of a cold invoke of the built Go function on the remote engine: its agent in the function's
+    container / in a sidecar (LAMBDA_DAP_AGENT_IMAGE: the Python test image), the code's volume filled."""
+    import docker
+
+    from tests.debug.go_function import build_app
+    from tests.remote.images import agentless_image
+
+    local = docker.from_env()
+    remote.load_images(local, [PROVIDED_IMAGE])
+    bare = agentless_image(remote.client, PROVIDED_IMAGE, {"lambda-dap": "1"})
+    with tempfile.TemporaryDirectory(prefix="lambda-dap-bench-") as scratch:
+        template = build_app(local, REPO / "tests" / "apps" / "go", Path(scratch) / ".aws-sam" / "build")
+        base = [*lambda_dap_command(), "invoke", "-t", str(template), "--skip-pull-image", "--invoke-image"]
+        commands = {
+            "in-container agent": ([*base, PROVIDED_IMAGE], template.parent),
+            "sidecar": ([*base, bare], template.parent),
+        }
+        envs = {name: {**env, "LAMBDA_DAP_AGENT_IMAGE": TEST_IMAGE} for name in commands}
+        return alternate(commands, runs=runs, envs=envs)
 
 
 def _first_copy(command: list[str], env: dict[str, str], runs: int = 5) -> float:

@@ -169,6 +169,13 @@ class EngineUnsuitable(ContainerError):
     code = 3010
 
 
+class NoAgentInterpreter(EngineUnsuitable):
+    """The function's image has no interpreter for the agent of remote mode: its agent runs in a sidecar instead
+    (invoke/sidecar.py); said as an error only where that cannot be done."""
+
+    code = 3011
+
+
 class EngineError(ContainerError):
     """The Docker engine answered with an HTTP error (`status`); `message` is its first line, `detail` all of it."""
 

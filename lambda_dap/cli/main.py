@@ -34,6 +34,7 @@ def cli(ctx: click.Context, stdio: bool, port: int | None, dap_log: str | None) 
     lambda-dap invoke [OPTIONS] [FUNCTION_IDENTIFIER]   a drop-in for `sam local invoke`
     lambda-dap --stdio | --port N                      a Debug Adapter Protocol server for editors
     lambda-dap lsp                                     a language server for templates and launch.json
+    lambda-dap cache list | prune                      what lambda-dap keeps between runs, and its clean-up
     """
     if ctx.invoked_subcommand is not None:
         if stdio or port is not None:
@@ -56,9 +57,11 @@ def lsp_command(stdio: bool) -> None:
 
 
 def _register_commands() -> None:
+    from lambda_dap.cli.cache import cache_command
     from lambda_dap.cli.invoke import invoke_command
 
     cli.add_command(invoke_command)
+    cli.add_command(cache_command)
     cli.add_command(lsp_command)
 
 

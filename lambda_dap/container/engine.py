@@ -149,9 +149,10 @@ class Engine:
     def remove(self, container_id: str) -> None:
         self.call("DELETE", f"/containers/{container_id}", query={"force": True, "v": True})
 
-    def wait(self, container_id: str, condition: str = "not-running") -> dict[str, Any]:
-        """Block until the container meets `condition`; its exit status ({"StatusCode": N})."""
-        return self.call("POST", f"/containers/{container_id}/wait", query={"condition": condition}, timeout=None)
+    def wait(self, container_id: str, condition: str = "not-running", timeout: float | None = None) -> dict[str, Any]:
+        """Block until the container meets `condition` ("removed": until it is deleted); its exit status
+        ({"StatusCode": N})."""
+        return self.call("POST", f"/containers/{container_id}/wait", query={"condition": condition}, timeout=timeout)
 
     def inspect_container(self, container_id: str) -> dict[str, Any]:
         return self.call("GET", f"/containers/{container_id}/json")
@@ -185,8 +186,35 @@ class Engine:
 
     def list_volumes(self, label: str) -> list[str]:
         """The names of the volumes carrying `label` ("key" or "key=value")."""
+        return [volume["Name"] for volume in self.volumes(label)]
+
+    def volumes(self, label: str) -> list[dict[str, Any]]:
+        """The volumes carrying `label`, as the engine describes them (Name, Labels...)."""
         answer = self.call("GET", "/volumes", query={"filters": json.dumps({"label": [label]})}) or {}
-        return [volume["Name"] for volume in answer.get("Volumes") or []]
+        return answer.get("Volumes") or []
+
+    def remove_volume(self, name: str) -> None:
+        """Delete the volume (EngineError 409 while a container still uses it, 404 when it is gone)."""
+        self.call("DELETE", f"/volumes/{quote(name, safe='')}")
+
+    def exec_output(self, container_id: str, command: list[str], timeout: float = 10.0) -> bytes:
+        """Run `command` in the running container (`docker exec`); what it wrote to its stdout."""
+        body = {"Cmd": command, "AttachStdout": True, "AttachStderr": False, "Tty": False}
+        exec_id = self.call("POST", f"/containers/{container_id}/exec", body=body)["Id"]
+        response = self._open("POST", f"/exec/{exec_id}/start", body={"Detach": False, "Tty": False}, timeout=timeout)
+        try:
+            stream = response.read()
+        except OSError as e:
+            raise DockerNotAvailable(f"Lost the Docker engine at {self.host}: {e}") from e
+        finally:
+            response.close()
+        output = []
+        while len(stream) >= 8:  # multiplexed: an 8-byte header (stream, size) before each piece
+            kind, size = struct.unpack(">BxxxL", stream[:8])
+            if kind == 1:
+                output.append(stream[8 : 8 + size])
+            stream = stream[8 + size :]
+        return b"".join(output)
 
     def attach(self, container_id: str) -> tuple[socket.socket, bytes]:
         """The container's stdin, stdout and stderr as one connection (attach before the start to miss nothing):

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 log = logging.getLogger(__name__)
 
 ACCEPT, OPEN, OPENED, DATA, EOF, CLOSE, OUTPUT, FILE, GO, DEADLINE, EXIT, MEMORY = range(1, 13)
+SYNC = 13  # a sidecar agent (invoke/sidecar.py): everything it read so far is out once the frame comes back
 HEADER = struct.Struct(">BII")
 DOCKER_HEADER = struct.Struct(">BxxxL")
 RUNTIME_STDOUT, RUNTIME_STDERR, LAUNCHER_STDOUT, LAUNCHER_STDERR = 1, 2, 3, 4
@@ -61,6 +62,8 @@ class AgentLink:
         self.exit_status: int | None = None  # the launcher's, as the agent reported it
         self._memory_answers: queue.SimpleQueue[int | None] = queue.SimpleQueue()
         self._memory_lock = threading.Lock()
+        self._syncs: dict[int, threading.Event] = {}
+        self._sync_ids = itertools.count(1)
 
     # --- what lambda-dap sends -----------------------------------------------------------------------------------
 
@@ -87,6 +90,22 @@ class AgentLink:
                 return self._memory_answers.get(timeout=MEMORY_REPLY_S)
             except (OSError, queue.Empty):
                 return None
+
+    def sync(self, timeout: float) -> bool:
+        """Ask the agent to send all it has read so far (the runtime's output, the launcher's files) and wait until
+        it has been handed on here; False when no answer came within `timeout` or the link ended."""
+        number = next(self._sync_ids)
+        answered = threading.Event()
+        with self._lock:
+            self._syncs[number] = answered
+        try:
+            self.send(SYNC, number)
+            return answered.wait(timeout) and not self._closed
+        except OSError:
+            return False
+        finally:
+            with self._lock:
+                self._syncs.pop(number, None)
 
     def dial(self, address: tuple[str, int], timeout: float | None = None) -> socket.socket:
         """A connection to `address` as seen inside the container; raises ConnectionRefusedError (or another
@@ -172,6 +191,11 @@ class AgentLink:
             self.exit_status = int(payload or b"0")
         elif kind == MEMORY:
             self._memory_answers.put(int(payload) if payload.isdigit() else None)
+        elif kind == SYNC:
+            with self._lock:
+                answered = self._syncs.get(channel)
+            if answered is not None:
+                answered.set()
 
     def _on_accept(self, channel: int) -> None:
         try:
@@ -224,12 +248,15 @@ class AgentLink:
         with self._lock:
             channels, self._channels = list(self._channels.values()), {}
             dials = list(self._dials.values())
+            syncs = list(self._syncs.values())
         for state in channels:
             state.outbox.put(_CLOSED)
         for answered, reason in dials:
             reason[0] = "the container ended"
             answered.set()
         self._memory_answers.put(None)  # a caller waiting for an answer gets none
+        for answered in syncs:
+            answered.set()  # ... and one waiting for a sync learns the link is closed
 
 
 _CLOSED = object()

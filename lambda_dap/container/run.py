@@ -11,7 +11,7 @@ from typing import Any
 
 from lambda_dap.container.engine import LABEL, engine
 from lambda_dap.container.memory import peak_memory_from_cgroup, peak_memory_from_stats
-from lambda_dap.container.spec import ContainerSpec
+from lambda_dap.container.spec import ContainerSpec, VolumeMount
 from lambda_dap.errors import ContainerError, EngineError, NetworkNotFound, PortInUse
 from lambda_dap.threads import join_if_alive
 
@@ -108,11 +108,8 @@ class Container:
         ]
         host_config: dict[str, Any] = {
             "Binds": binds if not spec.binds_must_exist else [],
-            "Mounts": (strict if spec.binds_must_exist else [])
-            + [
-                {"Type": "volume", "Source": v.name, "Target": v.target, "ReadOnly": v.read_only, **NO_COPY}
-                for v in spec.volumes
-            ],
+            "Mounts": (strict if spec.binds_must_exist else []) + [_volume_mount(v) for v in spec.volumes],
+            "VolumesFrom": spec.volumes_from,
             "Tmpfs": spec.tmpfs,
             "LogConfig": {"Type": spec.log_driver} if spec.log_driver else None,
             "PortBindings": {
@@ -121,6 +118,7 @@ class Container:
             "Memory": memory,
             "MemorySwap": memory,
             "NetworkMode": spec.network_mode or "default",
+            "PidMode": spec.pid_mode,
             "ExtraHosts": [f"{host}:{address}" for host, address in spec.extra_hosts.items()],
             "Dns": spec.dns,
             "SecurityOpt": spec.security_opt,
@@ -262,3 +260,17 @@ class Container:
         except ContainerError as e:
             log.debug("no memory statistics: %s", e)
             return None
+
+
+def _volume_mount(volume: VolumeMount) -> dict[str, Any]:
+    """A named volume, or an anonymous one (no name: the engine creates it, and removes it with the container)."""
+    mount: dict[str, Any] = {"Type": "volume", "Target": volume.target, "ReadOnly": volume.read_only, **NO_COPY}
+    if volume.name:
+        mount["Source"] = volume.name
+    else:
+        options = {
+            "Labels": dict(volume.labels),
+            "DriverConfig": {"Name": "local", "Options": dict(volume.driver_options)},
+        }
+        mount["VolumeOptions"] = {**mount["VolumeOptions"], **options}
+    return mount

@@ -22,6 +22,8 @@ class VolumeMount:
     read_only: bool = True
     names: tuple[str, ...] = ()  # only these entries of `source` (empty: all of it)
     grafts: tuple[tuple[str, str], ...] = ()  # (top-level name, path on this machine): its content stands there
+    labels: tuple[tuple[str, str], ...] = ()  # an anonymous volume's (`name` empty): created with the container
+    driver_options: tuple[tuple[str, str], ...] = ()  # ... and the local driver's options (a tmpfs)
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,8 @@ class ContainerSpec:
     memory_mb: int | None = None
     labels: dict[str, str] = field(default_factory=dict)
     ports: list[PortBinding] = field(default_factory=list)
-    network_mode: str | None = None  # "host", or None for the default bridge
+    network_mode: str | None = None  # "host", "container:ID" (another's), or None for the default bridge
+    pid_mode: str | None = None  # "container:ID": in another container's PID namespace
     networks: list[str] = field(default_factory=list)  # joined besides the default bridge
     extra_hosts: dict[str, str] = field(default_factory=dict)
     dns: list[str] = field(default_factory=list)
@@ -52,6 +55,7 @@ class ContainerSpec:
     init: bool = False  # an init process as PID 1: SIGTERM reaches the runtime, orphans are reaped
     volumes: list[VolumeMount] = field(default_factory=list)  # instead of bind mounts, for an engine elsewhere
     tmpfs: dict[str, str] = field(default_factory=dict)  # path -> mount options
+    volumes_from: list[str] = field(default_factory=list)  # containers whose volumes it mounts too
     attach_stdio: bool = False  # lambda-dap speaks to the container over its stdin and stdout (an engine elsewhere)
     log_driver: str | None = None  # None: the engine's default
     binds_must_exist: bool = False  # bind mounts as mounts of type bind: a source the engine cannot see is refused

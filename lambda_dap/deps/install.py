@@ -6,6 +6,9 @@ first; a failed install leaves nothing behind.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,9 +43,11 @@ def install_dependencies(
     force: bool = False,
     on_start: Callable[[], None] = lambda: None,
     on_done: Callable[[float], None] = lambda seconds: None,
+    stop: threading.Event | None = None,
 ) -> InstalledDependencies:
     """The cache entry for `manifest`, installed first when missing (or `force`): `on_start()` then
-    `on_done(seconds)` only when something is installed. Raises DependencyError."""
+    `on_done(seconds)` only when something is installed. Raises DependencyError; InvocationCancelled when `stop`
+    is set during the install (the installer ends, the cache keeps nothing of it)."""
     from lambda_dap.layers.store import build_once
 
     root = (root or cache_root()).expanduser().absolute()
@@ -55,11 +60,11 @@ def install_dependencies(
         if manifest.installer == "pip":
             from lambda_dap.deps.pip import install_requirements
 
-            install_requirements(manifest, tmp)
+            install_requirements(manifest, tmp, stop)
         else:
             from lambda_dap.deps.npm import install_packages
 
-            install_packages(manifest, tmp)
+            install_packages(manifest, tmp, stop)
             (tmp / "node_modules").mkdir(exist_ok=True)  # nothing for this platform: still a directory to mount
         took.append(time.monotonic() - began)
 
@@ -72,6 +77,9 @@ def install_dependencies(
         ) from e
     if took:
         on_done(took[0])
+    else:
+        with contextlib.suppress(OSError):
+            os.utime(entry)  # its last use, for `lambda-dap cache prune --older-than`
     if manifest.installer == "pip":
         return InstalledDependencies(manifest, entry, PYTHON_TARGET)
     return InstalledDependencies(manifest, entry / "node_modules", NODE_TARGET)

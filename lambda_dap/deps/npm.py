@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import shutil
+import threading
 from pathlib import Path
 
 from lambda_dap.deps.manifest import PACKAGE_JSON, PACKAGE_LOCK, Manifest
@@ -38,7 +39,7 @@ def npm_command(manifest: Manifest) -> list[str]:
     return ["npm", verb, "--omit=dev", "--os=linux", f"--cpu={cpu}", "--no-audit", "--no-fund"]
 
 
-def install_packages(manifest: Manifest, target: Path) -> None:
+def install_packages(manifest: Manifest, target: Path, stop: threading.Event | None = None) -> None:
     """Install `manifest` (a package.json, with its lock) into the empty directory `target`: target/node_modules."""
     npm = shutil.which("npm")
     if npm is None:
@@ -48,7 +49,7 @@ def install_packages(manifest: Manifest, target: Path) -> None:
         )
     _copy_manifest(manifest, target)
     command = npm_command(manifest)
-    run_installer([npm, *command[1:]], cwd=target, tool="npm", manifest=manifest, problem=npm_problem)
+    run_installer([npm, *command[1:]], cwd=target, tool="npm", manifest=manifest, problem=npm_problem, stop=stop)
 
 
 def _copy_manifest(manifest: Manifest, target: Path) -> None:

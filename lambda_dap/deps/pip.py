@@ -11,6 +11,7 @@ import logging
 import re
 import shutil
 import sys
+import threading
 from pathlib import Path
 
 from lambda_dap.deps.manifest import Manifest
@@ -60,11 +61,13 @@ def pip_command(python: str, manifest: Manifest, target: Path) -> list[str]:
     return command
 
 
-def install_requirements(manifest: Manifest, target: Path) -> None:
+def install_requirements(manifest: Manifest, target: Path, stop: threading.Event | None = None) -> None:
     """Install `manifest` (a requirements.txt) into the empty directory `target`; DependencyError on failure."""
     python = find_python()
     command = pip_command(python, manifest, target)
-    run_installer(command, cwd=manifest.code_dir, tool=f"{python} -m pip", manifest=manifest, problem=pip_problem)
+    run_installer(
+        command, cwd=manifest.code_dir, tool=f"{python} -m pip", manifest=manifest, problem=pip_problem, stop=stop
+    )
 
 
 def pip_problem(stderr: str, manifest: Manifest) -> str:

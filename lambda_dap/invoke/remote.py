@@ -24,7 +24,7 @@ from lambda_dap.container.engine import engine
 from lambda_dap.container.link import RUNTIME_STDERR, RUNTIME_STDOUT, AgentLink
 from lambda_dap.container.spec import ContainerSpec
 from lambda_dap.container.volumes import ensure_volumes, fill_missing
-from lambda_dap.errors import EngineUnsuitable
+from lambda_dap.errors import NoAgentInterpreter
 from lambda_dap.runtime.rundir import RunDirectory, deadline_line
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ class RemoteContainer:
         """The container is created: python3 is there, its volumes are filled, and lambda-dap attached to it."""
         docker = engine()
         if not any(docker.path_exists(container_id, path) for path in python_candidates):
-            raise EngineUnsuitable(
+            raise NoAgentInterpreter(  # the session runs the agent in a sidecar instead (invoke/sidecar.py)
                 f"{self._label}: a remote engine needs python3 in the image for lambda-dap's agent "
                 f"(image {self.spec.image} has none in /var/lang/bin or its PATH)"
             )
@@ -116,6 +116,14 @@ class RemoteContainer:
             self.link = self.run_dir.link = None
         self.spec = spec
         self.prepare()
+
+    def output_frames(self) -> Iterator[tuple[int, bytes]] | None:
+        """The container's own output for the session, (1 stdout | 2 stderr, data) until it ends: the link's."""
+        return self.link.frames() if self.link is not None else None
+
+    def peak_memory(self) -> int | None:
+        """The container's peak memory in bytes, as its cgroup counts it (None: unknown)."""
+        return self.link.peak_memory() if self.link is not None else None
 
     def open_relays(self, host_ip: str, ports: Sequence[int]) -> None:
         """Take these debug ports on this machine now (a busy one fails before the container exists); each relays

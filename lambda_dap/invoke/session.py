@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from lambda_dap.debug.relay import DebugRelay
     from lambda_dap.deps.install import InstalledDependencies
     from lambda_dap.deps.manifest import Manifest
-    from lambda_dap.invoke.remote import RemoteContainer
+    from lambda_dap.invoke.remote import RemoteContainer, RemoteRunDirectory
     from lambda_dap.invoke.shared import SharedFiles
     from lambda_dap.runtime.api import RuntimeApi, RuntimeApiServer
     from lambda_dap.runtime.extensions import Failure
@@ -105,6 +105,7 @@ class InvokeSession:
         self._sandbox: Sandbox | None = None
         self._current: Invocation | None = None
         self._cancelled = threading.Event()
+        self._closing = threading.Event()  # close() was called: a dependency install in prepare() ends
         self._reaper: threading.Thread | None = None
         self._lines = {stream: LineAssembler(self._record_function_line) for stream in STREAMS}
         self.debugger: events.DebuggerEndpoint | None = None
@@ -182,6 +183,7 @@ class InvokeSession:
             force=self.request.force_image_build,
             on_start=lambda: progress(False),
             on_done=lambda seconds: progress(True, seconds),
+            stop=self._closing,
         )
 
     def _check_open(self) -> None:
@@ -217,7 +219,7 @@ class InvokeSession:
             host = self._runtime_api_host(network)
             try:  # each part is recorded as soon as it exists: whatever interrupts, _remove_container finds it
                 with signals_held():  # and a signal waits until they are all recorded
-                    self._acquire(plan, host)
+                    self._acquire_or_sidecar(plan, host)
             except BaseException:
                 self._aborting = True
                 with signals_held():
@@ -226,7 +228,7 @@ class InvokeSession:
             container, sandbox, relay = self._container, self._sandbox, self._relay
             assert container is not None and sandbox is not None
             self._removing = self._aborting = False
-            frames = self._remote.link.frames() if self._remote is not None and self._remote.link else None
+            frames = self._remote.output_frames() if self._remote is not None else None
             container.stream_output(self._on_container_output, self._on_container_exit, frames)
             sandbox.start()
             if self._reaper is None:
@@ -281,8 +283,8 @@ class InvokeSession:
             self._container_started_at = time.monotonic()
             self._init_reported = False
             container = self._start_container(spec, before_start)
-            if self._remote is not None and self._remote.link is not None:
-                container.peak_probe = self._remote.link.peak_memory
+            if self._remote is not None:
+                container.peak_probe = self._remote.peak_memory
             # While the container boots, bring up the server on the reserved address (the runtime waits in the
             # listen backlog meanwhile) and the watch over its extensions.
             self._sandbox = sandbox = self._new_sandbox(plan, run_dir)
@@ -291,6 +293,22 @@ class InvokeSession:
             if self._server is None:
                 listener.close()
             raise
+
+    def _acquire_or_sidecar(self, plan: FunctionPlan, host: str) -> None:
+        """_acquire; in remote mode, an image found to have no interpreter for the agent (by its first container,
+        removed) gets the pair of containers of invoke/sidecar.py instead."""
+        from lambda_dap.errors import NoAgentInterpreter
+
+        try:
+            self._acquire(plan, host)
+        except NoAgentInterpreter:
+            from lambda_dap.invoke.sidecar import remember_without_interpreter
+            from lambda_dap.invoke.spec import python_candidates
+
+            assert self._image_details is not None
+            self._remove_container()
+            remember_without_interpreter(self._image_details, python_candidates(self._image_details))
+            self._acquire(plan, host)
 
     def _go_remote(self, spec: ContainerSpec, run_dir: RunDirectory, listener: socket.socket) -> Callable[[str], None]:
         """Remote mode for this container: its volumes made sure of; what to do between its creation and start."""
@@ -305,12 +323,9 @@ class InvokeSession:
         label = self.plan.function.runtime or f"image {self.plan.image}"
         host, port = listener.getsockname()[:2]
         assert isinstance(run_dir, RemoteRunDirectory)
-        self._remote = remote = RemoteContainer(
-            remote_spec,
-            run_dir,
-            accept_to=(host, port),
-            label=label,
-            notice=lambda text: self._emit(events.Notice(text)),
+        options = dict(accept_to=(host, port), label=label, notice=lambda text: self._emit(events.Notice(text)))
+        self._remote = remote = self._sidecar_or_none(remote_spec, spec, run_dir, options) or RemoteContainer(
+            remote_spec, run_dir, **options
         )
         if self.debug is not None and self.plan.debug is not None:
             remote.open_relays(self.debug.host_ip, self.debug.ports[1:])  # published on this machine, as locally
@@ -348,6 +363,18 @@ class InvokeSession:
                     raise
                 remote.respec(retry)
                 spec = retry
+
+    def _sidecar_or_none(
+        self, remote_spec: ContainerSpec, spec: ContainerSpec, run_dir: RemoteRunDirectory, options: dict[str, Any]
+    ) -> RemoteContainer | None:
+        """The function's container and its agent's sidecar, for an image known to have no agent interpreter."""
+        from lambda_dap.invoke.sidecar import SidecarContainer, needs_sidecar
+        from lambda_dap.invoke.spec import python_candidates
+
+        assert self._image_details is not None
+        if not needs_sidecar(self._image_details, python_candidates(self._image_details)):
+            return None
+        return SidecarContainer(remote_spec, run_dir, local_spec=spec, pull_progress=self._on_pull, **options)
 
     def _dial(self, address: tuple[str, int], timeout: float | None = None) -> socket.socket:
         """A connection to a server in the container (through its agent in remote mode; past Docker's proxy for a
@@ -505,6 +532,7 @@ class InvokeSession:
 
     def close(self) -> None:
         """Remove the container, stop the server and delete temporary files. Safe to call more than once."""
+        self._closing.set()  # first: a prepare() installing dependencies holds the lock until its installer ends
         current = self._current
         if current is not None and not current.done:
             self._aborting = True
@@ -760,6 +788,7 @@ class InvokeSession:
             if deadline is None:
                 invocation.wait(0.05)
                 if init_deadline is not None and time.monotonic() > init_deadline and invocation.deadline is None:
+                    invocation.init_retry_at = init_deadline - invocation.timeout_s
                     self._time_out(invocation)
                     break
                 if attach_deadline is not None and not self._debugger_attached() and time.monotonic() > attach_deadline:

@@ -3,6 +3,7 @@ a template that is not there, or a function the template does not have."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -135,7 +136,21 @@ def _function_problems(project: Project, entry: LaunchEntry, folder: Path, prefi
                 field=field_text((*prefix, "function")),
             )
         return
-    if model.find(identifier) is not None or _nested_function(template, identifier):
+    found = model.find(identifier)
+    if found is not None and found.loop is not None and not _expands_loops(entry):
+        from lambda_dap.template.language_extensions import HOW_TO_ENABLE
+
+        node = entry.node.at(entry.function_field)
+        yield Problem(
+            node.content_span,
+            f"{field_text(entry.function_field)}: {identifier} exists only once {found.loop} is expanded "
+            f'(AWS::LanguageExtensions): set "languageExtensions": true (lambda-dap invoke: {HOW_TO_ENABLE})',
+            "launch-function-in-loop",
+            WARNING,
+            field=field_text((*prefix, *entry.function_field)),
+        )
+        return
+    if found is not None or _nested_function(template, identifier):
         return
     node = entry.node.at(entry.function_field)
     functions = ", ".join(e.logical_id for e in model.functions) or "none"
@@ -145,6 +160,14 @@ def _function_problems(project: Project, entry: LaunchEntry, folder: Path, prefi
         "launch-unknown-function",
         field=field_text((*prefix, *entry.function_field)),
     )
+
+
+def _expands_loops(entry: LaunchEntry) -> bool:
+    """Whether the launch expands Fn::ForEach: its `languageExtensions`, else SAM's environment variable."""
+    from lambda_dap.template.language_extensions import enabled
+
+    flag = entry.config.get("languageExtensions")
+    return enabled(flag if isinstance(flag, bool) else None, os.environ)
 
 
 def _adapter_problems(entry: LaunchEntry, folder: Path, prefix: tuple) -> Iterator[Problem]:

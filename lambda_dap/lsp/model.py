@@ -14,6 +14,7 @@ from lambda_dap.lsp.jsonc import JsoncError, parse_jsonc
 from lambda_dap.lsp.nodes import Node, compose_yaml, data
 from lambda_dap.lsp.problems import Problem, parse_field
 from lambda_dap.lsp.text import SourceText, Span
+from lambda_dap.template import language_extensions
 from lambda_dap.template.intrinsics import FUNCTION_TYPES, Resolver
 from lambda_dap.template.model import Function
 
@@ -41,6 +42,7 @@ class FunctionEntry:
     key: Node  # the logical ID
     node: Node  # the resource mapping
     function: Function | None  # None when the template package refused it (see the model's problems)
+    loop: str | None = None  # the Fn::ForEach::NAME key that generates it (AWS::LanguageExtensions), if any
 
     def property_node(self, model: TemplateModel, name: str) -> Node | None:
         """Where the function's property `name` is written: its own Properties, else Globals.Function."""
@@ -60,6 +62,7 @@ class TemplateModel:
     symbols: dict[str, Any] = field(default_factory=dict)
     overrides: dict[str, str] = field(default_factory=dict)  # from samconfig.toml's parameter_overrides
     functions: list[FunctionEntry] = field(default_factory=list)
+    generated: dict[str, str] = field(default_factory=dict)  # logical ID -> the Fn::ForEach::NAME key generating it
     problems: list[Problem] = field(default_factory=list)  # found while building the model
 
     @property
@@ -171,20 +174,65 @@ def _resolve(model: TemplateModel) -> None:
     except TemplateError as error:
         model.problems.append(_problem(model, error))
         globals_ = {}
-    for (key, node), (logical_id, resource) in zip(
-        model.root.at(("Resources",)).items, model.resources.items(), strict=False
-    ):
+
+    def add_function(logical_id: str, resource: Any, key: Node, node: Node, loop: str | None = None) -> None:
         if not isinstance(resource, dict) or resource.get("Type") not in FUNCTION_TYPES:
-            continue
+            return
         properties = resource.get("Properties") if isinstance(resource.get("Properties"), dict) else {}
         if resource["Type"] == SERVERLESS_FUNCTION:
             properties = merge_globals(globals_, properties, resource.get("IgnoreGlobals"))
         try:
-            function = build_function(str(logical_id), resource["Type"], properties, scope)
+            function = build_function(logical_id, resource["Type"], properties, scope)
         except TemplateError as error:
             model.problems.append(_problem(model, error))
             function = None
-        model.functions.append(FunctionEntry(str(logical_id), resource["Type"], key, node, function))
+        model.functions.append(FunctionEntry(logical_id, resource["Type"], key, node, function, loop))
+
+    for (key, node), (logical_id, resource) in zip(
+        model.root.at(("Resources",)).items, model.resources.items(), strict=False
+    ):
+        if language_extensions.is_loop(logical_id):
+            for generated_id, generated in _loop_resources(model, str(logical_id), resource, where).items():
+                model.generated[generated_id] = str(logical_id)
+                add_function(generated_id, generated, key, _loop_body(node, generated_id) or node, str(logical_id))
+        else:
+            add_function(str(logical_id), resource, key, node)
+
+
+def _loop_resources(model: TemplateModel, loop: str, value: Any, where: Any) -> dict[str, Any]:
+    """The resources one Fn::ForEach loop of Resources generates, when the template declares
+    AWS::LanguageExtensions (the editor shows them whether or not the launch configuration expands them; a
+    collection that cannot be resolved here generates none)."""
+    if not language_extensions.declared(model.data) or model.resolver is None:
+        return {}
+    template = {"Parameters": model.parameters, "Resources": {loop: value}}
+    try:
+        expanded = language_extensions.expand(template, model.resolver, where)
+    except TemplateError as error:
+        model.problems.append(_problem(model, error))
+        return {}
+    return {str(logical_id): resource for logical_id, resource in expanded["Resources"].items()}
+
+
+def _loop_body(loop: Node, logical_id: str) -> Node | None:
+    """The resource mapping in a loop's [Identifier, Collection, {OutputKey: OutputValue}] (nested loops too)
+    whose OutputKey, its ${Identifier} and &{Identifier} taken as any text, gives `logical_id`."""
+    body = loop.at((2,))
+    for key, value in body.items if body is not None else []:
+        if not isinstance(key.text, str):
+            continue
+        if language_extensions.is_loop(key.text):
+            found = _loop_body(value, logical_id)
+            if found is not None:
+                return found
+            continue
+        pattern = "".join(
+            ".*" if re.fullmatch(r"[$&]\{[^}]*\}", part) else re.escape(part)
+            for part in re.split(r"([$&]\{[^}]*\})", key.text)
+        )
+        if re.fullmatch(pattern, logical_id):
+            return value
+    return None
 
 
 def _problem(model: TemplateModel, error: LambdaDapError) -> Problem:

@@ -166,13 +166,13 @@ def _shown(model: TemplateModel, path) -> str:
 
 
 def known_names(model: TemplateModel) -> list[str]:
-    """What `!Ref` may name: parameters, resources, pseudo parameters."""
-    return [*map(str, model.parameters), *map(str, model.resources), *PSEUDO_PARAMETERS]
+    """What `!Ref` may name: parameters, resources (those Fn::ForEach generates too), pseudo parameters."""
+    return [*map(str, model.parameters), *map(str, model.resources), *model.generated, *PSEUDO_PARAMETERS]
 
 
 def reference_problems(model: TemplateModel) -> Iterator[Problem]:
     names = set(known_names(model))
-    resources = {str(name) for name in model.resources}
+    resources = {*map(str, model.resources), *model.generated}
     mappings = model.data.get("Mappings") if isinstance(model.data.get("Mappings"), dict) else {}
     for node in _outside_loops(model.root):
         call = node.intrinsic()

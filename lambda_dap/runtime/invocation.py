@@ -39,6 +39,7 @@ class Invocation:
     content_type: str = "application/json"
     error_type: str | None = None
     started_at: float | None = None  # monotonic, when the runtime received the event
+    init_retry_at: float | None = None  # monotonic, when an init still running past its limit was retried (Lambda)
     deadline_epoch_ms: int = 0
     responded_at: float | None = None
     deadline: Deadline | None = None
@@ -81,7 +82,10 @@ class Invocation:
 
     @property
     def duration_ms(self) -> float:
-        if self.started_at is None:
+        """From the runtime's taking the event, or for an event never taken, from the init's retry within the
+        invocation (the invoke phase Lambda bills for it); 0 for one that ended before either."""
+        began = self.started_at if self.started_at is not None else self.init_retry_at
+        if began is None:
             return 0.0
         end = self.responded_at if self.responded_at is not None else time.monotonic()
-        return (end - self.started_at) * 1000.0
+        return max(0.0, (end - began) * 1000.0)

@@ -25,6 +25,7 @@ from lambda_dap.container.link import (
     OPENED,
     OUTPUT,
     RUNTIME_STDOUT,
+    SYNC,
     AgentLink,
 )
 from tests.conftest import unavailable
@@ -147,6 +148,31 @@ def test_files_go_and_deadline_exit_and_the_containers_own_output(linked):
     assert got["container"] == [(2, b"lambda-dap: no bootstrap\n"), (2, b"Traceback of the agent itself\n")]
 
 
+def test_a_sync_returns_once_what_the_agent_sent_before_its_answer_is_delivered(linked):
+    link, agent, _, got = linked
+    result: list = []
+    syncing = threading.Thread(target=lambda: result.append(link.sync(5)))
+    syncing.start()
+    kind, number, _ = agent.receive()
+    assert kind == SYNC
+    agent.send(OUTPUT, RUNTIME_STDOUT, b"the runtime's last words\n")
+    agent.send(SYNC, number)
+    syncing.join(5)
+    assert result == [True]
+    assert got["output"] == [(RUNTIME_STDOUT, b"the runtime's last words\n")]
+
+
+def test_a_sync_is_false_when_the_container_ends_first(linked):
+    link, agent, _, _ = linked
+    result: list = []
+    syncing = threading.Thread(target=lambda: result.append(link.sync(30)))
+    syncing.start()
+    assert agent.receive()[0] == SYNC
+    agent.sock.shutdown(socket.SHUT_WR)  # the agent is gone without an answer
+    syncing.join(10)
+    assert result == [False]
+
+
 def test_the_agent_is_standard_library_python_3_6():
     """The agent runs on whatever python3 the function's image has: no newer syntax, no package beyond the
     standard library."""
@@ -195,3 +221,72 @@ def test_the_agent_frees_what_it_sent_of_an_extension_log_and_loses_nothing():
             assert reader.read() == b"a" * 99_999 + b"tail"
     finally:
         log.unlink(missing_ok=True)
+
+
+def test_the_agent_in_sidecar_mode_prepares_the_run_directory_and_relays_without_a_launcher(tmp_path):
+    """`--sidecar`: the run directory ready (files copied, FIFOs any user can write) before it answers SYNC; the
+    runtime's output written to the FIFO in another container comes out before the next SYNC's answer; the Runtime
+    API's listener relays; stdin's end is its end (exit 0), with no launcher of its own."""
+    import os
+    import stat
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    run, files = tmp_path / "run", tmp_path / "files"
+    files.mkdir()
+    (files / "launch.sh").write_text("echo never run here\n")
+    agent_path = Path(__file__).resolve().parents[2] / "lambda_dap/runtime/container_files/lambda_dap_agent.py"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    driver = (
+        "import importlib.util, sys\n"
+        f"spec = importlib.util.spec_from_file_location('agent', {str(agent_path)!r})\n"
+        "agent = importlib.util.module_from_spec(spec); spec.loader.exec_module(agent)\n"
+        f"agent.RUN, agent.FILES = {str(run)!r}, {str(files)!r}\n"
+        "sys.exit(agent.main(sys.argv[1:]))\n"
+    )
+    env = {**os.environ, "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{port}"}
+    process = subprocess.Popen(
+        [sys.executable, "-c", driver, "--sidecar"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+    )
+    frames = FrameReader(process.stdout)
+    try:
+        process.stdin.write(HEADER.pack(SYNC, 7, 0))
+        process.stdin.flush()
+        assert frames.next() == (SYNC, 7, b"")
+        assert (run / "launch.sh").read_text() == "echo never run here\n"
+        for name in ("go", "stdout", "stderr"):
+            assert stat.S_ISFIFO((run / name).stat().st_mode)
+        assert stat.S_IMODE((run / "stdout").stat().st_mode) == 0o666
+        with open(run / "stdout", "wb") as runtime_stdout:  # the runtime, in the function's container
+            runtime_stdout.write(b"printed\n")
+        process.stdin.write(HEADER.pack(SYNC, 8, 0))
+        process.stdin.flush()
+        assert frames.next() == (OUTPUT, RUNTIME_STDOUT, b"printed\n")
+        assert frames.next() == (SYNC, 8, b"")
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as runtime:
+            runtime.sendall(b"GET /next")
+            kind, channel, _ = frames.next()
+            assert kind == ACCEPT
+            assert frames.next() == (DATA, channel, b"GET /next")
+        process.stdin.close()
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+class FrameReader:
+    """The agent's frames, read from its stdout (no docker headers: the raw stream)."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def next(self) -> tuple[int, int, bytes]:
+        header = self.stream.read(HEADER.size)
+        assert len(header) == HEADER.size, "the agent ended"
+        kind, channel, length = HEADER.unpack(header)
+        return kind, channel, self.stream.read(length)

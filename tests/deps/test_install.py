@@ -21,7 +21,7 @@ class FakePip:
         self.fail = fail
         self.lock = threading.Lock()
 
-    def __call__(self, manifest: Manifest, target: Path) -> None:
+    def __call__(self, manifest: Manifest, target: Path, stop: threading.Event | None = None) -> None:
         with self.lock:
             self.calls += 1
         (target / "pkg").mkdir()
@@ -103,7 +103,9 @@ def test_node_packages_mount_their_node_modules_where_require_and_import_look(tm
     code = tmp_path / "fn"
     code.mkdir()
     (code / "package.json").write_text('{"dependencies": {"left-pad": "1"}}')
-    monkeypatch.setattr("lambda_dap.deps.npm.install_packages", lambda manifest, target: None)  # nothing for linux
+    monkeypatch.setattr(
+        "lambda_dap.deps.npm.install_packages", lambda manifest, target, stop: None
+    )  # nothing for linux
     manifest = Manifest("npm", code, code / "package.json", "nodejs20.x", "arm64")
     installed = install_dependencies(manifest, root=tmp_path / "cache")
     assert installed.directory.name == "node_modules" and installed.directory.is_dir()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -296,3 +297,5 @@ def test_an_init_that_never_ends_times_out_as_on_lambda(invoke_cli, tmp_path):
     start = next(index for index, line in enumerate(lines) if line.startswith("START RequestId: "))
     assert lines[start + 1].endswith("Task timed out after 1.00 seconds"), run.stderr
     assert lines[start + 2].startswith("END RequestId: ") and lines[start + 3].startswith("REPORT RequestId: ")
+    duration_ms = float(re.search(r"\tDuration: ([0-9.]+) ms", lines[start + 3]).group(1))
+    assert duration_ms >= 1000.0, lines[start + 3]  # the init retried within the invocation: its 1 s Timeout

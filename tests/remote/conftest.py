@@ -70,3 +70,11 @@ def _no_leaked_remote_containers(request):
         return
     where = " on the remote engine" if name == "remote_engine" else " on the shared-files engine"
     yield from fail_on_leaked_containers(request.getfixturevalue(name).client, where)
+
+
+@pytest.fixture(scope="session")
+def agentless_image(remote_engine, remote_images) -> str:
+    """The provided test image without python3 (nor node), as Lambda's provided images are (tests/remote/images.py)."""
+    from tests.remote.images import agentless_image
+
+    return agentless_image(remote_engine.client, remote_images["provided"], CONTAINER_LABELS)

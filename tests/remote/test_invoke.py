@@ -177,8 +177,9 @@ def test_telemetry_reaches_an_extension_listener_in_the_container(invoke_ext):  
     assert_platform_and_function_records(run, result["requestId"])
 
 
-def test_an_image_without_python3_is_refused_in_one_line(remote_cli, remote_engine, remote_images):
-    """The agent needs python3: said before the container starts, naming the runtime."""
+def test_an_image_without_python3_gets_its_agent_from_the_default_agent_image(remote_cli, remote_engine, remote_images):
+    """The agent needs python3: then it runs in a sidecar from LAMBDA_DAP_AGENT_IMAGE (tests/remote/test_sidecar.py),
+    by default Lambda's Python image, pulled the usual way; this engine reaches no registry: said in one line."""
     client = remote_engine.client
     strip = "rm -f /usr/bin/python3* /usr/local/bin/python3* /var/lang/bin/python3*"
     container = client.containers.run(
@@ -195,8 +196,11 @@ def test_an_image_without_python3_is_refused_in_one_line(remote_cli, remote_engi
         code, stdout, stderr = remote_cli("Kitchen", image=tag)
         assert code == 1, stderr
         assert stdout == b""
-        assert stderr.count("\n") == 1, stderr
-        assert stderr.startswith("Error: python3.11: a remote engine needs python3 in the image for lambda-dap's agent")
+        assert stderr.startswith("Pulling image public.ecr.aws/lambda/python:3.12 ...\n"), stderr
+        errors = [line for line in stderr.splitlines() if line.startswith("Error: ")]
+        assert len(errors) == 1 and errors[0] == stderr.splitlines()[-1], stderr
+        assert errors[0].startswith("Error: Cannot pull image 'public.ecr.aws/lambda/python:3.12': "), stderr
+        assert f"whose image {tag} has no python3; LAMBDA_DAP_AGENT_IMAGE names another" in errors[0], stderr
     finally:
         client.images.remove(tag, force=True)
 

@@ -16,6 +16,15 @@ it started; the two speak frames over them: a type byte, a channel (u32), a leng
   a function's output arrives before its answer;
 - applies lambda-dap's GO (let the runtime start) and DEADLINE (the context's clock) to the run directory;
 - exits with the launcher's status, once all it wrote is out.
+
+    python3 lambda_dap_agent.py --sidecar
+
+Sidecar mode, for a function image without python3: the agent runs in a container of its own whose network and PID
+namespaces the function's container joins, the run directory a volume both mount. It prepares that directory and
+listens as above but starts nothing (the function's container runs launch.sh; its own output goes the engine's way);
+SYNC (answered in kind once everything written so far is out) tells lambda-dap the directory is ready, and that the
+runtime's last words are in when the function's container has ended. It reaps orphans (it is PID 1 of both
+containers) and exits when its stdin ends, which ends the function's processes too.
 """
 
 import contextlib
@@ -32,6 +41,7 @@ import sys
 import threading
 
 ACCEPT, OPEN, OPENED, DATA, EOF, CLOSE, OUTPUT, FILE, GO, DEADLINE, EXIT, MEMORY = range(1, 13)
+SYNC = 13  # sidecar mode: everything written so far goes out, then the same frame back
 # The container's peak memory as its own cgroup counts it (v2, then v1): lambda-dap cannot read it from elsewhere.
 PEAK_FILES = ("/sys/fs/cgroup/memory.peak", "/sys/fs/cgroup/memory/memory.max_usage_in_bytes")
 HEADER = struct.Struct(">BII")
@@ -90,6 +100,7 @@ class Agent:
         for name, channel in (("stdout", RUNTIME_STDOUT), ("stderr", RUNTIME_STDERR)):
             path = os.path.join(RUN, name)
             os.mkfifo(path, 0o666)
+            os.chmod(path, 0o666)  # past the umask: the runtime may run as another user (a sidecar's is root)
             read_fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
             self.keep_open.append(os.open(path, os.O_WRONLY | os.O_NONBLOCK))  # no end-of-file between runtimes
             self.fifos[read_fd] = channel
@@ -119,6 +130,12 @@ class Agent:
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, self.forward_signal)
 
+    def serve_sidecar(self):
+        """No launcher here: lambda-dap starts the function's container; as PID 1, reap what is left to us."""
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, lambda signum, frame: sys.exit(0))
+
     def forward_signal(self, signum, frame):
         if self.child is not None and self.child.poll() is None:
             with contextlib.suppress(OSError):
@@ -142,7 +159,7 @@ class Agent:
                 elif kind == "channel":
                     self.on_channel(detail, events)
             self.mirror_files()
-            if self.child.poll() is not None:
+            if self.child is not None and self.child.poll() is not None:
                 return self.finish()
 
     def drain(self):
@@ -335,6 +352,9 @@ class Agent:
             threading.Thread(target=release_runtime, daemon=True).start()
         elif kind == MEMORY:
             write_frame(MEMORY, 0, peak_memory())
+        elif kind == SYNC:
+            self.drain()
+            write_frame(SYNC, channel, payload)
         elif kind == DEADLINE:
             staging = os.path.join(RUN, "deadline.new")
             with open(staging, "wb") as handle:
@@ -354,7 +374,9 @@ class Agent:
 
     def abandon(self):
         """lambda-dap is gone (stdin ended): end everything, so the container goes too."""
-        if self.child is not None and self.child.poll() is None:
+        if self.child is None:
+            return 0  # a sidecar: its end ends the function's processes (they are in its PID namespace)
+        if self.child.poll() is None:
             self.child.kill()
             self.child.wait()
         return 137
@@ -413,13 +435,17 @@ def release_runtime():
 
 
 def main(args):
-    agent = Agent(args)
+    sidecar = args[:1] == ["--sidecar"]
+    agent = Agent(args[1:] if sidecar else args)
     try:
         agent.prepare()
     except OSError as e:
         sys.stderr.write(f"lambda-dap agent: cannot set up {RUN}: {e}\n")
         return 126
-    agent.start_launcher()
+    if sidecar:
+        agent.serve_sidecar()
+    else:
+        agent.start_launcher()
     return agent.run()
 
 

@@ -15,6 +15,7 @@ import (
 type event struct {
 	Name string `json:"name"`
 	Fail bool   `json:"fail"`
+	Exit int    `json:"exit"` // the runtime ends with this status, its last words on stderr
 }
 
 type greeting struct {
@@ -31,6 +32,10 @@ func handle(ctx context.Context, raw json.RawMessage) (interface{}, error) {
 	}
 	if in.Fail {
 		return nil, errors.New("asked to fail")
+	}
+	if in.Exit != 0 {
+		fmt.Fprintf(os.Stderr, "exiting with status %d\n", in.Exit)
+		os.Exit(in.Exit)
 	}
 	name := in.Name
 	if name == "" {

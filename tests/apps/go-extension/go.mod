@@ -1,0 +1,3 @@
+module example.com/goext
+
+go 1.19
