@@ -362,7 +362,7 @@ class InvokeSession:
                 if retry is None or remote is None:
                     raise
                 remote.respec(retry)
-                spec = retry
+                spec = remote.spec  # with a sidecar, the function's container beside it
 
     def _sidecar_or_none(
         self, remote_spec: ContainerSpec, spec: ContainerSpec, run_dir: RemoteRunDirectory, options: dict[str, Any]

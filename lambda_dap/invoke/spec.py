@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from lambda_dap.container.reaper import OWNER_LABEL, owner
-from lambda_dap.container.spec import ContainerSpec, Mount, PortBinding
+from lambda_dap.container.spec import ContainerSpec, Mount, PortBinding, VolumeMount
 from lambda_dap.invoke.plan import FunctionPlan, image_launcher_args
 from lambda_dap.invoke.request import InvokeRequest
 from lambda_dap.runtime.rundir import MOUNT as RUN_DIR_MOUNT
@@ -163,13 +163,12 @@ def remote_container_spec(
         in_hand = hand_mounted is not None and Path(source).is_relative_to(hand_mounted)
         return in_hand or (shared is not None and shared(source))
 
-    own = container_files()
-    files = [*own, own[0].parent / AGENT]
+    directory = container_files()[0].parent
     binds, volumes = [], []
-    if shared is not None and shared(str(files[0].parent)):
-        binds.append(Mount(str(files[0].parent), AGENT_FILES_MOUNT))
+    if shared is not None and shared(str(directory)):
+        binds.append(Mount(str(directory), AGENT_FILES_MOUNT))
     else:
-        volumes.append(volume_for(files[0].parent, AGENT_FILES_MOUNT, names=tuple(file.name for file in files)))
+        volumes.append(agent_files_volume())
     grafts = {parent: grafted for parent, grafted in _symlink_grafts(spec.mounts).items() if not bound(parent.source)}
     for mount in spec.mounts:
         source = Path(mount.source)
@@ -200,6 +199,15 @@ def remote_container_spec(
         log_driver="none",  # the frames are the link's: the engine keeps no copy of the traffic, events, secrets
         binds_must_exist=shared is not None,
     )
+
+
+def agent_files_volume() -> VolumeMount:
+    """lambda-dap's container files and its agent, copied into a volume (at AGENT_FILES_MOUNT)."""
+    from lambda_dap.container.volumes import volume_for
+
+    own = container_files()
+    files = [*own, own[0].parent / AGENT]
+    return volume_for(files[0].parent, AGENT_FILES_MOUNT, names=tuple(file.name for file in files))
 
 
 def _symlink_grafts(mounts: list[Mount]) -> dict[Mount, list[Mount]]:

@@ -14,15 +14,20 @@ from pathlib import Path
 import pytest
 
 from lambda_dap.container.volumes import volume_for
+from tests.conftest import LEAK_GRACE_SECONDS
+from tests.debug.test_go import built_template, go_images
 from tests.debug.test_python import HELLO, DebuggedInvoke, attach_and_break, line_of, port_is_free
 from tests.extensions.conftest import invoke_ext  # noqa: F401 (a fixture)
 from tests.extensions.test_extensions import assert_platform_and_function_records, ok
 from tests.invoke.conftest import KITCHEN, clean_environment
 from tests.invoke.test_logs import WRITES
+from tests.remote.conftest import CONTAINER_LABELS
 from tests.remote.desktop_front import DesktopFront
 from tests.remote.test_invoke import fill_activity
 
 pytestmark = pytest.mark.docker
+
+_ = (built_template, go_images)  # fixtures
 
 MODE = {"LAMBDA_DAP_ENGINE_MODE": "shared-files"}
 
@@ -231,3 +236,72 @@ def test_a_path_docker_desktop_does_not_share_is_copied_with_its_hint(shared_cli
         assert desktop.refusals == [str(handler.parent)]  # at its create or its start; then run with a volume
     finally:
         shutil.rmtree(hidden)
+
+
+@pytest.fixture(scope="session")
+def shared_agentless(shared_engine, docker_client, lambda_images) -> str:
+    """The provided test image without python3 (tests/remote/images.py), on the shared-files engine."""
+    from tests.remote.images import agentless_image
+
+    shared_engine.load_images(docker_client, [lambda_images["provided"]])
+    return agentless_image(shared_engine.client, lambda_images["provided"], CONTAINER_LABELS)
+
+
+@pytest.mark.parametrize("where", ["shared", "hidden"])
+def test_a_go_function_with_its_agent_in_a_sidecar(
+    shared_engine,
+    shared_agentless,
+    built_template,
+    lambda_images,
+    tmp_path,
+    where,
+):
+    """An image without python3: the agent in a sidecar (its files in a volume of their own), the function's
+    container beside it with the code bind-mounted, or copied when the engine does not see it."""
+    import subprocess
+    import sys
+
+    root = tmp_path if where == "shared" else shared_engine.layout.hidden / uuid.uuid4().hex
+    build = root / "build"
+    shutil.copytree(built_template.parent, build)
+    (build / "Hello" / "unique.txt").write_text(uuid.uuid4().hex)  # code no volume holds yet
+    (home := tmp_path / "home").mkdir()
+    environment = clean_environment(
+        home, DOCKER_HOST=shared_engine.docker_host, LAMBDA_DAP_AGENT_IMAGE=lambda_images["python"], **MODE
+    )
+    command = [sys.executable, "-m", "lambda_dap", "invoke", "-t", str(build / "template.yaml"), "-e", "-"]
+    command += ["--invoke-image", shared_agentless, "--skip-pull-image"]
+    since = next_second()
+    try:
+        done = subprocess.run(command, input=b'{"name": "gopher"}', capture_output=True, env=environment, timeout=120)
+        stderr = done.stderr.decode(errors="replace")
+        assert done.returncode == 0, stderr
+        assert json.loads(done.stdout)["message"] == "Hello, gopher!"
+        filled, _ = fill_activity(shared_engine, since)
+        notices = [line for line in stderr.splitlines() if "does not share" in line]
+        if where == "shared":
+            assert notices == [] and not [name for name in filled if name != volume_agent_files()], (filled, stderr)
+        else:
+            assert len(notices) == 1 and str(build) in notices[0], stderr
+            code_volume = volume_for(build / "Hello", "/var/task").name
+            assert [name for name in filled if name != volume_agent_files()] == [code_volume], filled  # copied
+    finally:
+        if where == "hidden":
+            shutil.rmtree(root)
+    deadline = time.monotonic() + LEAK_GRACE_SECONDS  # the engine removes the sidecar, and its run volume with it
+    while (left := run_volumes(shared_engine)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not left, f"run directory volumes left on the shared-files engine: {left}"
+
+
+def run_volumes(shared_engine) -> list[str]:
+    from tests.conftest import SESSION_LABEL
+
+    found = shared_engine.client.volumes.list(filters={"label": ["lambda-dap.run", SESSION_LABEL]})
+    return [volume.name for volume in found]
+
+
+def volume_agent_files() -> str:
+    from lambda_dap.invoke.spec import agent_files_volume
+
+    return agent_files_volume().name
