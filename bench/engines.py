@@ -8,9 +8,12 @@ the simulated remote engine of tests/remote (its own network and mount namespace
 volumes already filled (the first invoke of new code copies it once: printed apart, as "first copy"). Then, on
 the remote engine, the same Go function (tests/apps/go, built) with its agent in the function's container (the
 provided test image, which has python3) and in a sidecar (the same image without python3: invoke/sidecar.py).
-Last, a Node.js function (the nodejs test image: no python3, so remote mode runs the Node.js agent), cold (one
+Then a Node.js function (the nodejs test image: no python3, so remote mode runs the Node.js agent), cold (one
 `lambda-dap invoke`) and warm (re-invokes of one kept container through the library API), local socket against the
 remote engine.
+Last, shared-files mode (Docker Desktop's: the agent carries the network, the files are bind-mounted) on tests/remote's
+second engine, which sees this machine's files but not its network, and the cold invoke that matters there: right
+after an edit of the code, in turns, locally, in shared-files mode and in remote mode on that same engine (a copy).
 
     python3 bench/engines.py [--runs 10]
 """
@@ -74,14 +77,31 @@ def main() -> None:
             remote = _remote_engine()
             if remote is not None:
                 envs["remote (other namespace)"] = {**base, "DOCKER_HOST": remote.docker_host}
+            shared = _remote_engine(shared_files=True)
+            if shared is not None:
+                envs["shared-files (no network)"] = {
+                    **base,
+                    "DOCKER_HOST": shared.docker_host,
+                    "LAMBDA_DAP_ENGINE_MODE": "shared-files",
+                }
             try:
                 medians = alternate({name: (command, APP) for name in envs}, runs=runs, envs=envs)
                 first = _first_copy(command, envs["remote (other namespace)"]) if remote is not None else None
                 sidecar = _sidecar(remote, envs["remote (other namespace)"], runs) if remote is not None else {}
                 node = _node(runs, base, envs.get("remote (other namespace)"))
+                edits = big_edits = None
+                if shared is not None:
+                    edit_envs = {
+                        "local, after an edit": base,
+                        "shared-files, after an edit": envs["shared-files (no network)"],
+                        "remote, after an edit": {**base, "DOCKER_HOST": shared.docker_host},
+                    }
+                    edits = _after_edits(command, edit_envs, runs)
+                    big_edits = _after_edits(command, edit_envs, runs, padding_mb=10)
             finally:
-                if remote is not None:
-                    remote.stop()
+                for engine in (remote, shared):
+                    if engine is not None:
+                        engine.stop()
         finally:
             tls.close()
             ssh.close()
@@ -104,6 +124,19 @@ def main() -> None:
         if f"node remote, {kind}" in node:
             ratio = node[f"node remote, {kind}"] / node[f"node local, {kind}"]
             print(f"node {kind}: remote (Node.js agent) / local socket: {ratio:.2f}x")
+    if "shared-files (no network)" in medians:
+        print(f"shared-files / local socket: {medians['shared-files (no network)'] / local:.2f}x")
+    for label, series in (("", edits), (", 10 MB of dependencies beside the code", big_edits)):
+        if series is None:
+            continue
+        for name, seconds in series.items():
+            print(f"{name:>28}: median {seconds * 1000:7.1f} ms over {runs} runs (the code edited just before{label})")
+        edited, shared = series["local, after an edit"], series["shared-files, after an edit"]
+        print(
+            f"after an edit{label}: shared-files / local {shared / edited:.2f}x, "
+            f"remote / local {series['remote, after an edit'] / edited:.2f}x, "
+            f"remote / shared-files {series['remote, after an edit'] / shared:.2f}x"
+        )
 
 
 def _node(runs: int, local: dict[str, str], remote: dict[str, str] | None) -> dict[str, float]:
@@ -128,18 +161,19 @@ def _node(runs: int, local: dict[str, str], remote: dict[str, str] | None) -> di
     return medians
 
 
-def _remote_engine():
-    """The simulated remote engine with the test image, or None (said why) where it cannot run."""
+def _remote_engine(shared_files: bool = False):
+    """The simulated remote engine (or the one that sees this machine's files) with the test image, or None (said
+    why) where it cannot run."""
     import docker
 
-    from tests.remote.dockerd import RemoteEngine, RemoteEngineError
+    from tests.remote.dockerd import REMOTE, SHARED_FILES, RemoteEngine, RemoteEngineError
 
-    engine = RemoteEngine()
+    engine = RemoteEngine(layout=SHARED_FILES if shared_files else REMOTE)
     try:
         engine.start()
         engine.load_images(docker.from_env(), [TEST_IMAGE, NODE_IMAGE])
     except RemoteEngineError as error:
-        print(f"(no remote engine row: {error})")
+        print(f"(no {engine.layout.name} engine row: {error})")
         engine.stop()
         return None
     return engine
@@ -186,6 +220,38 @@ def _first_copy(command: list[str], env: dict[str, str], runs: int = 5) -> float
             subprocess.run(command, cwd=app, env=env, check=True, capture_output=True)
             seconds.append(time.perf_counter() - started)
     return statistics.median(seconds)
+
+
+def _after_edits(
+    command: list[str], envs: dict[str, dict[str, str]], runs: int, padding_mb: int = 0
+) -> dict[str, float]:
+    """The median cold invoke of each setting, in turns, each right after an edit of the handler (untimed): a copy
+    of the app of its own per setting, so that each edit is new to it; `padding_mb` of dependencies beside the
+    handler (as `sam build` puts them), 100 kB files."""
+    import shutil
+    import statistics
+    import subprocess
+    import time
+    import uuid
+
+    samples: dict[str, list[float]] = {name: [] for name in envs}
+    with tempfile.TemporaryDirectory(prefix="lambda-dap-bench-") as scratch:
+        apps = {name: Path(scratch) / f"app{index}" for index, name in enumerate(envs)}
+        for app in apps.values():
+            shutil.copytree(APP, app)
+            for index in range(padding_mb * 10):
+                package = app / "vendored" / f"pkg{index // 50}"
+                package.mkdir(parents=True, exist_ok=True)
+                (package / f"blob{index}.bin").write_bytes(os.urandom(100_000))
+        handler = (APP / "app.py").read_text()
+        for round_number in range(1 + runs):  # the first round warms up (image, digests, lambda-dap's own volume)
+            for name, env in envs.items():
+                (apps[name] / "app.py").write_text(f"{handler}\nEDIT = {uuid.uuid4().hex!r}\n")
+                started = time.perf_counter()
+                subprocess.run(command, cwd=apps[name], env=env, check=True, capture_output=True)
+                if round_number:
+                    samples[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 if __name__ == "__main__":

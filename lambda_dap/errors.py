@@ -177,13 +177,14 @@ class NoAgentInterpreter(EngineUnsuitable):
 
 
 class EngineError(ContainerError):
-    """The Docker engine answered with an HTTP error (`status`)."""
+    """The Docker engine answered with an HTTP error (`status`); `message` is its first line, `detail` all of it."""
 
     code = 3008
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, detail: str = "") -> None:
         super().__init__(message)
         self.status = status
+        self.detail = detail or message
 
 
 # --- runtime API (4xxx) ------------------------------------------------------------------------------------------

@@ -73,7 +73,7 @@ class Engine:
         if response.status >= 400:
             payload = response.read()
             response.close()
-            raise EngineError(response.status, _error_message(payload, response.status))
+            raise EngineError(response.status, _error_message(payload, response.status), _full_message(payload))
         return response
 
     def call(
@@ -119,7 +119,7 @@ class Engine:
 
     def info(self) -> dict[str, Any]:
         """The engine's system information (`docker info`): its host's name, kernel, data root..."""
-        return self.call("GET", "/info")
+        return self.call("GET", "/info") or {}
 
     def inspect_network(self, name: str) -> dict[str, Any]:
         return self.call("GET", f"/networks/{quote(name, safe='')}")
@@ -307,6 +307,15 @@ def _error_message(payload: bytes, status: int) -> str:
         message = None
     text = (message or payload.decode(errors="replace") or f"HTTP {status}").strip()
     return text.splitlines()[0] if text else f"HTTP {status}"
+
+
+def _full_message(payload: bytes) -> str:
+    """The engine's whole error message, all its lines (Docker Desktop names a path it refuses on the second)."""
+    try:
+        message = json.loads(payload).get("message")
+    except (ValueError, AttributeError):
+        message = None
+    return str(message or payload.decode(errors="replace")).strip()
 
 
 @lru_cache(maxsize=1)

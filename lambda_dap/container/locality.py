@@ -1,7 +1,9 @@
 """Whether the Docker engine runs on this machine: lambda-dap's containers reach its Runtime API on the Docker
 bridge's gateway address and see its files through bind mounts, which only an engine on this machine allows.
 Elsewhere (another machine, a VM), lambda-dap runs in remote mode: files copied into volumes, the network carried
-over the container's attached stdin and stdout (container/volumes.py, container/link.py)."""
+over the container's attached stdin and stdout (container/volumes.py, container/link.py). Between the two, an engine
+in a VM of this machine that sees its files (Docker Desktop's file sharing, OrbStack) runs in shared-files mode: the
+network carried as in remote mode, the files bind-mounted as locally (invoke/shared.py)."""
 
 from __future__ import annotations
 
@@ -10,23 +12,50 @@ import os
 import socket
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambda_dap.container.endpoint import Endpoint
-from lambda_dap.errors import EngineElsewhere, SettingError
+from lambda_dap.errors import ContainerError, EngineElsewhere, SettingError
 
-MODE_ENV = "LAMBDA_DAP_ENGINE_MODE"  # "remote" or "local" force the mode; unset: decided from the engine
-MODES = ("local", "remote")
+if TYPE_CHECKING:
+    from lambda_dap.container.engine import Engine
+
+MODE_ENV = "LAMBDA_DAP_ENGINE_MODE"  # force the mode (one of MODES); unset: decided from the engine
+SHARED_FILES = "shared-files"
+MODES = ("local", "remote", SHARED_FILES)
 
 
 def forced_mode() -> str | None:
-    """The mode LAMBDA_DAP_ENGINE_MODE asks for, if any (SettingError for anything but local or remote)."""
+    """The mode LAMBDA_DAP_ENGINE_MODE asks for, if any (SettingError for anything but MODES)."""
     value = os.environ.get(MODE_ENV, "").strip().lower()
     if not value:
         return None
     if value not in MODES:
-        raise SettingError(f"{MODE_ENV}={value}: expected local or remote")
+        raise SettingError(f"{MODE_ENV}={value}: expected local, remote or {SHARED_FILES}")
     return value
+
+
+def file_sharing_engine(info: dict[str, Any]) -> str | None:
+    """The product name of an engine that runs in a VM of this machine and sees its files, from its `GET /info`
+    answer (Docker Desktop on macOS, Windows and Linux; OrbStack); None for any other engine."""
+    system = str(info.get("OperatingSystem") or "")
+    name = str(info.get("Name") or "")
+    labels = [str(label) for label in info.get("Labels") or []]
+    if system.startswith("Docker Desktop") or name == "docker-desktop":
+        return "Docker Desktop"
+    if any(label.startswith("com.docker.desktop.") for label in labels):
+        return "Docker Desktop"
+    if system.startswith("OrbStack") or name == "orbstack":
+        return "OrbStack"
+    return None
+
+
+def engine_shares_files(engine: Engine) -> str | None:
+    """file_sharing_engine() of `engine`'s own answer; None when it does not answer /info."""
+    try:
+        return file_sharing_engine(engine.info())
+    except ContainerError:
+        return None
 
 
 def engine_is_elsewhere(endpoint: Endpoint) -> bool:

@@ -116,9 +116,13 @@ class Container:
     def _create_config(self) -> dict[str, Any]:
         spec = self.spec
         memory = spec.memory_mb * 1024 * 1024 if spec.memory_mb else None
+        binds = [f"{m.source}:{m.target}:{'ro' if m.read_only else 'rw'}" for m in spec.mounts]
+        strict = [  # the engine refuses a source it cannot see (Binds would mount an empty directory it creates)
+            {"Type": "bind", "Source": m.source, "Target": m.target, "ReadOnly": m.read_only} for m in spec.mounts
+        ]
         host_config: dict[str, Any] = {
-            "Binds": [f"{m.source}:{m.target}:{'ro' if m.read_only else 'rw'}" for m in spec.mounts],
-            "Mounts": [_volume_mount(v) for v in spec.volumes],
+            "Binds": binds if not spec.binds_must_exist else [],
+            "Mounts": (strict if spec.binds_must_exist else []) + [_volume_mount(v) for v in spec.volumes],
             "VolumesFrom": spec.volumes_from,
             "Tmpfs": spec.tmpfs,
             "LogConfig": {"Type": spec.log_driver} if spec.log_driver else None,

@@ -58,3 +58,4 @@ class ContainerSpec:
     volumes_from: list[str] = field(default_factory=list)  # containers whose volumes it mounts too
     attach_stdio: bool = False  # lambda-dap speaks to the container over its stdin and stdout (an engine elsewhere)
     log_driver: str | None = None  # None: the engine's default
+    binds_must_exist: bool = False  # bind mounts as mounts of type bind: a source the engine cannot see is refused

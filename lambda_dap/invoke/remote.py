@@ -109,6 +109,15 @@ class RemoteContainer:
         )
         self.run_dir.link = self.link
 
+    def respec(self, spec: ContainerSpec) -> None:
+        """Try again with `spec` (shared-files mode: a mount the engine refused is a volume now): its volumes made
+        sure of, and the link to the refused container closed."""
+        if self.link is not None:
+            self.link.close()
+            self.link = self.run_dir.link = None
+        self.spec = spec
+        self.prepare()
+
     def output_frames(self) -> Iterator[tuple[int, bytes]] | None:
         """The container's own output for the session, (1 stdout | 2 stderr, data) until it ends: the link's."""
         return self.link.frames() if self.link is not None else None

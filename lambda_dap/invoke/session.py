@@ -25,17 +25,19 @@ from typing import TYPE_CHECKING, Any
 from lambda_dap.container.engine import engine, ensure_network, network_gateway
 from lambda_dap.container.images import PullStatus, ensure_image
 from lambda_dap.container.locality import (
+    SHARED_FILES,
     bridge_comes_with_containers,
     check_engine_is_here,
     check_gateway_is_here,
     engine_is_elsewhere,
+    engine_shares_files,
     forced_mode,
     is_this_machine,
 )
 from lambda_dap.container.reaper import reap
 from lambda_dap.container.run import Container
 from lambda_dap.debug.tcp import connect_past_proxy
-from lambda_dap.errors import DebuggerError, InvocationCancelled, LambdaDapError
+from lambda_dap.errors import ContainerError, DebuggerError, InvocationCancelled, LambdaDapError
 from lambda_dap.invoke import events
 from lambda_dap.invoke.plan import FunctionPlan, plan_function
 from lambda_dap.invoke.request import DebugOptions, InvocationResult, InvokeRequest
@@ -55,6 +57,7 @@ if TYPE_CHECKING:
     from lambda_dap.deps.install import InstalledDependencies
     from lambda_dap.deps.manifest import Manifest
     from lambda_dap.invoke.remote import RemoteContainer, RemoteRunDirectory
+    from lambda_dap.invoke.shared import SharedFiles
     from lambda_dap.runtime.api import RuntimeApi, RuntimeApiServer
     from lambda_dap.runtime.extensions import Failure
     from lambda_dap.runtime.sandbox import Sandbox
@@ -110,6 +113,8 @@ class InvokeSession:
         self._remote_mode: bool | None = None  # the engine sees neither our files nor our network (invoke/remote.py)
         self._gateway_pending = False  # the bridge's gateway is bound before its bridge exists (Podman's netavark)
         self._remote: RemoteContainer | None = None
+        self._shared_files: str | None = None  # remote mode, but the engine sees our files: its name (invoke/shared.py)
+        self._sharing: SharedFiles | None = None
 
     # --- context management --------------------------------------------------------------------------------------
 
@@ -152,7 +157,10 @@ class InvokeSession:
                 plan.installed_dependencies = self._install_dependencies(plan.dependencies)
             if self._image_details is None:
                 forced = forced_mode()
-                self._remote_mode = forced == "remote" or (forced is None and engine_is_elsewhere(engine().endpoint))
+                self._remote_mode = forced in ("remote", SHARED_FILES) or (
+                    forced is None and engine_is_elsewhere(engine().endpoint)
+                )
+                self._shared_files = "The Docker engine" if forced == SHARED_FILES else None
                 if not self._remote_mode:
                     check_engine_is_here(engine().endpoint)  # LAMBDA_DAP_ENGINE_MODE=local: before any request
                 self._image_details = ensure_image(
@@ -243,6 +251,9 @@ class InvokeSession:
     def _runtime_api_host(self, network: str | None) -> str:
         """Where the container reaches lambda-dap's Runtime API: the bridge's gateway, an address of this machine
         (in remote mode: loopback, the agent carries the connections)."""
+        if network == "host" and not self._remote_mode and forced_mode() is None:
+            self._shared_files = engine_shares_files(engine())  # Docker Desktop's host network is its VM's
+            self._remote_mode = self._shared_files is not None
         if network == "host" or self._remote_mode:
             return "127.0.0.1"
         gateway = network_gateway("bridge")
@@ -250,8 +261,9 @@ class InvokeSession:
         # Podman's bridge (netavark) exists only while a container uses it: then it comes with this one
         self._gateway_pending = not here and bridge_comes_with_containers(engine().endpoint, engine().info)
         if not here and not self._gateway_pending:
-            if forced_mode() is None:  # a VM's engine (Docker Desktop): remote mode
+            if forced_mode() is None:  # a VM's engine: remote or shared-files mode
                 self._remote_mode = True
+                self._shared_files = engine_shares_files(engine())  # Docker Desktop, OrbStack: they see our files
                 return "127.0.0.1"
             check_gateway_is_here(gateway, engine().endpoint)
         return gateway
@@ -276,8 +288,7 @@ class InvokeSession:
             self._relay = self._open_relay(plan)
             self._container_started_at = time.monotonic()
             self._init_reported = False
-            self._container = container = Container(spec, before_start)
-            container.start()
+            container = self._start_container(spec, before_start)
             if self._remote is not None:
                 container.peak_probe = self._remote.peak_memory
             # While the container boots, bring up the server on the reserved address (the runtime waits in the
@@ -311,7 +322,8 @@ class InvokeSession:
         from lambda_dap.invoke.spec import agent_candidates, remote_container_spec
 
         assert self._image_details is not None
-        remote_spec = remote_container_spec(
+        remote_spec = self._shared_spec(spec) if self._shared_files else None
+        remote_spec = remote_spec or remote_container_spec(
             spec, network_host=self.request.docker_network == "host", hand_mounted=self.request.docker_volume_basedir
         )
         label = self.plan.function.runtime or f"image {self.plan.image}"
@@ -326,6 +338,37 @@ class InvokeSession:
         remote.prepare()
         candidates = agent_candidates(self._image_details)
         return lambda container_id: remote.before_start(container_id, candidates)
+
+    def _shared_spec(self, spec: ContainerSpec) -> ContainerSpec:
+        """Shared-files mode's container: remote mode's, with this machine's paths bind-mounted."""
+        from lambda_dap.invoke.shared import SharedFiles
+
+        assert self._shared_files is not None
+        known = self._sharing.unshared if self._sharing is not None else []  # learnt by this session's last container
+        self._sharing = SharedFiles(
+            spec,
+            network_host=self.request.docker_network == "host",
+            hand_mounted=self.request.docker_volume_basedir,
+            engine_name=self._shared_files,
+            notice=lambda text: self._emit(events.Notice(text)),
+            unshared=known,
+        )
+        return self._sharing.spec()
+
+    def _start_container(self, spec: ContainerSpec, before_start: Callable[[str], None] | None) -> Container:
+        """Create and start the container, recorded on the session first; in shared-files mode, the mounts the
+        engine refuses become volumes and it is tried again."""
+        while True:
+            self._container = container = Container(spec, before_start)
+            try:
+                return container.start()
+            except ContainerError as error:
+                sharing, remote = self._sharing, self._remote
+                retry = sharing.after_refusal(error, spec) if sharing is not None and remote is not None else None
+                if retry is None or remote is None:
+                    raise
+                remote.respec(retry)
+                spec = remote.spec  # with a sidecar, the function's container beside it
 
     def _sidecar_or_none(
         self, remote_spec: ContainerSpec, spec: ContainerSpec, run_dir: RemoteRunDirectory, options: dict[str, Any]

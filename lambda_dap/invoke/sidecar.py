@@ -38,7 +38,7 @@ from lambda_dap.container.volumes import PREFIX as CACHE_PREFIX
 from lambda_dap.container.volumes import digest_cache_file, ensure_volumes, fill_missing
 from lambda_dap.errors import ContainerError, ImagePullError, LambdaDapError
 from lambda_dap.invoke.remote import RemoteContainer, RemoteRunDirectory, signals_allowed
-from lambda_dap.invoke.spec import AGENT_FILES_MOUNT, FIND_PYTHON_AGENT
+from lambda_dap.invoke.spec import AGENT_FILES_MOUNT, FIND_PYTHON_AGENT, agent_files_volume
 from lambda_dap.runtime.rundir import MOUNT as RUN_DIR_MOUNT
 from lambda_dap.threads import join_if_alive
 
@@ -150,13 +150,22 @@ class SidecarContainer(RemoteContainer):
                 f"{e} (lambda-dap's agent runs in a container of this image beside the function's, whose image "
                 f"{self.spec.image} has neither python3 nor node; {AGENT_IMAGE_ENV} names another image with python3)"
             ) from e
-        ensure_volumes(docker, [volume for volume in self._remote_spec.volumes if _cached(volume)])
+        agent_files = _agent_files(self._remote_spec)
+        ensure_volumes(docker, [agent_files, *(volume for volume in self._remote_spec.volumes if _cached(volume))])
         self.sidecar = sidecar = Container(sidecar_spec(self._remote_spec, image), self._attach_sidecar)
         sidecar.start()
         assert self.link is not None and sidecar.id is not None
         self._pump = threading.Thread(target=self._read_link, name="sidecar-link", daemon=True)
         self._pump.start()
         self.spec = function_spec(self._remote_spec, self._local_spec, sidecar.id)
+
+    def respec(self, spec: ContainerSpec) -> None:
+        """Try the function's container again with `spec` as remote_container_spec made it (shared-files mode: a
+        mount the engine refused is a volume now): its volumes made sure of; the sidecar and its link stay."""
+        assert self.sidecar is not None and self.sidecar.id is not None
+        self._remote_spec = spec
+        ensure_volumes(engine(), [volume for volume in spec.volumes if _cached(volume)])
+        self.spec = function_spec(spec, self._local_spec, self.sidecar.id)
 
     def _attach_sidecar(self, container_id: str) -> None:
         """The sidecar is created: the agent's volume is filled, lambda-dap attached to it."""
@@ -165,7 +174,7 @@ class SidecarContainer(RemoteContainer):
                 engine(),
                 container_id,
                 agent_image(),
-                [volume for volume in self._remote_spec.volumes if volume.target == AGENT_FILES_MOUNT],
+                [_agent_files(self._remote_spec)],
                 self._remote_spec.labels,
                 self._notice,
             )
@@ -268,7 +277,7 @@ def sidecar_spec(remote: ContainerSpec, image: str) -> ContainerSpec:
         entrypoint=["/bin/sh", "-c", FIND_PYTHON_AGENT, "lambda-dap-agent"],  # only the Python agent has --sidecar
         command=["--sidecar"],
         environment={"AWS_LAMBDA_RUNTIME_API": remote.environment["AWS_LAMBDA_RUNTIME_API"]},
-        volumes=[*(v for v in remote.volumes if v.target == AGENT_FILES_MOUNT), run_volume],
+        volumes=[_agent_files(remote), run_volume],
         labels={**remote.labels, SIDECAR_LABEL: "1"},
         network_mode=remote.network_mode,
         networks=remote.networks,
@@ -288,6 +297,7 @@ def function_spec(remote: ContainerSpec, local: ContainerSpec, sidecar_id: str) 
         remote,
         entrypoint=local.entrypoint,
         command=local.command,
+        mounts=[m for m in remote.mounts if m.target != AGENT_FILES_MOUNT],
         volumes=[v for v in remote.volumes if v.target != AGENT_FILES_MOUNT],
         volumes_from=[sidecar_id],
         tmpfs={},
@@ -301,6 +311,12 @@ def function_spec(remote: ContainerSpec, local: ContainerSpec, sidecar_id: str) 
         ports=[],
         init=False,  # the agent is PID 1 and reaps; launch.sh's process is no PID 1: SIGTERM reaches it
     )
+
+
+def _agent_files(remote: ContainerSpec) -> VolumeMount:
+    """The volume of the agent's files in `remote`; in shared-files mode, where they are bind-mounted, one of its
+    own all the same: the sidecar's image is no function's, and its container is never tried again."""
+    return next((v for v in remote.volumes if v.target == AGENT_FILES_MOUNT), None) or agent_files_volume()
 
 
 def _cached(volume: VolumeMount) -> bool:

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from lambda_dap.container.reaper import OWNER_LABEL, owner
-from lambda_dap.container.spec import ContainerSpec, Mount, PortBinding
+from lambda_dap.container.spec import ContainerSpec, Mount, PortBinding, VolumeMount
 from lambda_dap.invoke.plan import FunctionPlan, image_launcher_args
 from lambda_dap.invoke.request import InvokeRequest
 from lambda_dap.runtime.rundir import MOUNT as RUN_DIR_MOUNT
@@ -171,26 +172,38 @@ FIND_PYTHON_AGENT = find_agent_script(AGENTS[:1], "python3")  # a sidecar's: onl
 
 
 def remote_container_spec(
-    spec: ContainerSpec, *, network_host: bool, hand_mounted: Path | None = None
+    spec: ContainerSpec,
+    *,
+    network_host: bool,
+    hand_mounted: Path | None = None,
+    shared: Callable[[str], bool] | None = None,
 ) -> ContainerSpec:
     """The same container for an engine that sees neither this machine's files nor its network: each bind mount
     becomes a volume holding a copy of its directory, the run directory a tmpfs, and lambda-dap's agent the
     entrypoint (it starts launch.sh and carries the Runtime API and debugger connections over stdin/stdout).
     `network_host`: the container shares the engine host's network, where 9001 may be taken. `hand_mounted`
-    (--docker-volume-basedir, SAM's meaning): paths under it are the engine machine's own, bind-mounted as given."""
+    (--docker-volume-basedir, SAM's meaning): paths under it are the engine machine's own, bind-mounted as given.
+    `shared` (shared-files mode): whether the engine sees this path of this machine; those are bind-mounted, and
+    a source it cannot see then fails the container's creation instead of showing an empty directory."""
     from lambda_dap.container.volumes import volume_for
     from lambda_dap.errors import EngineUnsuitable
 
-    own = container_files()
-    files = [*own, *(own[0].parent / agent.file for agent in AGENTS)]
-    volumes = [volume_for(files[0].parent, AGENT_FILES_MOUNT, names=tuple(file.name for file in files))]
-    binds = []
-    grafts = _symlink_grafts(spec.mounts)
+    def bound(source: str) -> bool:
+        in_hand = hand_mounted is not None and Path(source).is_relative_to(hand_mounted)
+        return in_hand or (shared is not None and shared(source))
+
+    directory = container_files()[0].parent
+    binds, volumes = [], []
+    if shared is not None and shared(str(directory)):
+        binds.append(Mount(str(directory), AGENT_FILES_MOUNT))
+    else:
+        volumes.append(agent_files_volume())
+    grafts = {parent: grafted for parent, grafted in _symlink_grafts(spec.mounts).items() if not bound(parent.source)}
     for mount in spec.mounts:
         source = Path(mount.source)
         if mount.target == RUN_DIR_MOUNT or any(mount in grafted for grafted in grafts.values()):
             continue
-        if hand_mounted is not None and source.is_relative_to(hand_mounted):
+        if bound(mount.source):
             binds.append(mount)
             continue
         if not source.is_dir():
@@ -213,7 +226,17 @@ def remote_container_spec(
         tmpfs={RUN_DIR_MOUNT: RUN_DIR_TMPFS},
         attach_stdio=True,
         log_driver="none",  # the frames are the link's: the engine keeps no copy of the traffic, events, secrets
+        binds_must_exist=shared is not None,
     )
+
+
+def agent_files_volume() -> VolumeMount:
+    """lambda-dap's container files and its agents (Python, Node.js), copied into a volume (at AGENT_FILES_MOUNT)."""
+    from lambda_dap.container.volumes import volume_for
+
+    own = container_files()
+    files = [*own, *(own[0].parent / agent.file for agent in AGENTS)]
+    return volume_for(files[0].parent, AGENT_FILES_MOUNT, names=tuple(file.name for file in files))
 
 
 def _symlink_grafts(mounts: list[Mount]) -> dict[Mount, list[Mount]]:

@@ -71,7 +71,7 @@ def test_local_mode_refuses_an_engine_elsewhere_before_sending_it_anything(invok
     assert "LAMBDA_DAP_ENGINE_MODE=local" in lines[0]
 
 
-@pytest.mark.parametrize("value", ["local", "remote", "Remote ", ""])
+@pytest.mark.parametrize("value", ["local", "remote", "Remote ", "shared-files", ""])
 def test_the_engine_mode_setting(monkeypatch, value):
     from lambda_dap.container.locality import forced_mode
 
@@ -83,4 +83,50 @@ def test_the_engine_mode_setting(monkeypatch, value):
 def test_an_unknown_engine_mode_is_one_line(invoke_cli):
     run = invoke_cli("Kitchen", env={"LAMBDA_DAP_ENGINE_MODE": "cloud"}, timeout=30)
     assert run.code == 1
-    assert run.stderr.strip().splitlines() == ["Error: LAMBDA_DAP_ENGINE_MODE=cloud: expected local or remote"]
+    assert run.stderr.strip().splitlines() == [
+        "Error: LAMBDA_DAP_ENGINE_MODE=cloud: expected local, remote or shared-files"
+    ]
+
+
+# What `GET /info` answers (the fields that matter) on engines in a VM of this machine, and on others.
+DESKTOP_MAC = {"OperatingSystem": "Docker Desktop", "Name": "docker-desktop", "KernelVersion": "6.10.14-linuxkit"}
+DESKTOP_LABELLED = {"OperatingSystem": "", "Name": "", "Labels": ["com.docker.desktop.address=unix:///x.sock"]}
+ORBSTACK = {"OperatingSystem": "OrbStack", "Name": "orbstack", "KernelVersion": "6.12.5-orbstack"}
+DEBIAN = {"OperatingSystem": "Debian GNU/Linux 12 (bookworm)", "Name": "build-box", "Labels": []}
+COLIMA = {"OperatingSystem": "Ubuntu 24.04.1 LTS", "Name": "colima"}
+PODMAN = {"OperatingSystem": "fedora", "Name": "localhost.localdomain"}
+
+
+@pytest.mark.parametrize(
+    ("info", "expected"),
+    [
+        (DESKTOP_MAC, "Docker Desktop"),
+        (DESKTOP_LABELLED, "Docker Desktop"),
+        (ORBSTACK, "OrbStack"),
+        (DEBIAN, None),
+        (COLIMA, None),
+        (PODMAN, None),
+        ({}, None),
+    ],
+    ids=["desktop", "desktop-label", "orbstack", "debian", "colima", "podman", "empty"],
+)
+def test_an_engine_that_shares_this_machines_files_is_told_by_its_info(info, expected):
+    from lambda_dap.container.locality import file_sharing_engine
+
+    assert file_sharing_engine(info) == expected
+
+
+def test_an_engine_that_does_not_answer_info_shares_nothing():
+    from lambda_dap.container.locality import engine_shares_files
+    from lambda_dap.errors import EngineError
+
+    class Refusing:
+        def info(self):
+            raise EngineError(500, "no info here")
+
+    class Desktop:
+        def info(self):
+            return DESKTOP_MAC
+
+    assert engine_shares_files(Refusing()) is None
+    assert engine_shares_files(Desktop()) == "Docker Desktop"

@@ -1,4 +1,5 @@
-"""The remote engine fixture (`remote_engine`, see dockerd.py) and its container leak check.
+"""The remote engine fixture (`remote_engine`, see dockerd.py), the engine that shares the client's files but not
+its network (`shared_engine`), and their container leak check.
 
 Without root or network namespaces the remote tests are skipped on a developer machine and fail in CI (CI=true),
 as the Docker tests are.
@@ -36,6 +37,24 @@ def remote_engine(docker_client, lambda_images):
 
 
 @pytest.fixture(scope="session")
+def shared_engine(docker_client, lambda_images):
+    """A started engine like Docker Desktop's (dockerd.SHARED_FILES: the client's files but one directory, none of
+    its network) holding the test image `python`; shared by the whole session."""
+    from tests.remote.dockerd import SHARED_FILES, EngineUnsupported, RemoteEngine
+
+    engine = RemoteEngine(layout=SHARED_FILES)
+    try:
+        engine.start()
+    except EngineUnsupported as error:
+        unavailable(f"shared-files engine unavailable: {error}", "the shared-files engine tests")
+    try:
+        engine.load_images(docker_client, [lambda_images["python"]])
+        yield engine
+    finally:
+        engine.stop()
+
+
+@pytest.fixture(scope="session")
 def remote_images(remote_engine, lambda_images) -> dict[str, str]:
     """{name: tag} of the test images present on the remote engine."""
     return {name: lambda_images[name] for name in REMOTE_IMAGES}
@@ -43,11 +62,14 @@ def remote_images(remote_engine, lambda_images) -> dict[str, str]:
 
 @pytest.fixture(autouse=True)
 def _no_leaked_remote_containers(request):
-    """A test using the remote engine must remove every container labelled lambda-dap that it started there."""
-    if "remote_engine" not in request.fixturenames:
+    """A test using the remote (or shared-files) engine must remove every container labelled lambda-dap that it
+    started there."""
+    name = next((name for name in ("remote_engine", "shared_engine") if name in request.fixturenames), None)
+    if name is None:
         yield
         return
-    yield from fail_on_leaked_containers(request.getfixturevalue("remote_engine").client, " on the remote engine")
+    where = " on the remote engine" if name == "remote_engine" else " on the shared-files engine"
+    yield from fail_on_leaked_containers(request.getfixturevalue(name).client, where)
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,14 @@ By hand, as root, from the repository root:
     python3 -m tests.remote.dockerd down       # stop it; deletes the namespace and the veth pair
 
 An engine started with `up` stays until `down`: test sessions use it and leave it running.
+
+`--shared-files` (before the command) selects a second engine like Docker Desktop's (SHARED_FILES): its containers
+reach nothing of the client either (its own network namespace: host 198.51.100.201, engine 198.51.100.202, its
+bridge 203.0.113.161/27), but it sees the client's files: its mount namespace keeps the client's file systems, with
+its own /run (its API socket: /run/lambda-dap-shared/engine/docker.sock, reached from the client as is) and /etc/docker,
+and one directory hidden, /tmp/lambda-dap-unshared (empty there), for a path it does not share. Its own data root
+(/var/lib/lambda-dap-shared-docker), state and locks (/run/lambda-dap-shared) and cgroup: it runs beside the remote
+engine, each ignoring the other.
 """
 
 from __future__ import annotations
@@ -47,6 +55,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from lambda_dap.container.reaper import process_exists
@@ -73,6 +82,77 @@ DATA_ROOT = Path("/var/lib/lambda-dap-remote-docker")
 CGROUP_PARENT = "lambda-dap-remote"
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 20.0
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One simulated engine's fixed addresses, names and places (one engine per layout and machine)."""
+
+    name: str  # for messages
+    client_address: str
+    engine_address: str
+    bridge_address: str
+    address_pool: str
+    prefix: str  # network namespace PREFIX-<id>, veth PREFIXh-<id> (host) and PREFIXr-<id> (engine)
+    state_dir: Path
+    data_root: Path
+    cgroup_parent: str
+    tls: bool = True  # a mutual-TLS front on TLS_PORT
+    hidden: Path | None = None  # set: the engine sees the client's files but this directory (shared-files)
+
+    @property
+    def docker_host(self) -> str:
+        return f"tcp://{self.engine_address}:{API_PORT}" if self.hidden is None else f"unix://{self.socket}"
+
+    @property
+    def tcp_host(self) -> str:
+        return f"tcp://{self.engine_address}:{API_PORT}"
+
+    @property
+    def engine_dir(self) -> Path:
+        return self.state_dir / "engine"
+
+    @property
+    def socket(self) -> Path:
+        return self.engine_dir / "docker.sock"
+
+    @property
+    def state_file(self) -> Path:
+        return self.state_dir / "state.json"
+
+    @property
+    def log_file(self) -> Path:
+        return self.state_dir / "dockerd.log"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.engine_dir / "dockerd.pid"
+
+
+REMOTE = Layout(
+    "remote",
+    CLIENT_ADDRESS,
+    ENGINE_ADDRESS,
+    BRIDGE_ADDRESS,
+    ADDRESS_POOL,
+    NAME_PREFIX.rstrip("-"),
+    STATE_DIR,
+    DATA_ROOT,
+    CGROUP_PARENT,
+)
+SHARED_FILES = Layout(
+    "shared-files",
+    "198.51.100.201",
+    "198.51.100.202",
+    "203.0.113.161/27",
+    "base=203.0.113.224/27,size=28",
+    "lds",
+    Path("/run/lambda-dap-shared"),
+    Path("/var/lib/lambda-dap-shared-docker"),
+    "lambda-dap-shared",
+    tls=False,
+    hidden=Path("/tmp/lambda-dap-unshared"),
+)
 
 # Run by `sh` in the engine's new mount namespace: build its root file system, pivot into it, exec dockerd.
 # $1 root mount point, $2 data root, $3 engine directory, then dockerd's command line.
@@ -117,6 +197,31 @@ rmdir /oldroot
 exec "$@"
 """
 
+# Run by `sh` in the shared-files engine's new mount namespace: the client's file systems stay, but its /run (the
+# client's dockerd and containerd keep their sockets and state there), /etc/docker and one directory: $1 the hidden
+# directory, $2 the data root, $3 the engine directory, then dockerd's command line. The copies of other engines'
+# mounts (container roots, network namespaces) are let go, so that this namespace holds none of them.
+_SHARED_SCRIPT = r"""
+set -eu
+hidden=$1 data=$2 engine=$3
+shift 3
+awk '{print $5}' /proc/self/mountinfo | sort -r | while read -r point; do
+    case "$point" in /run/?*|/var/lib/?*) umount -l "$point" 2>/dev/null || true ;; esac
+done
+cd "$engine"
+mount -t tmpfs -o mode=0755 lambda-dap-shared /run
+mkdir -p "$engine"
+mount --no-canonicalize --bind . "$engine"  # "." is the engine directory hidden under the new /run
+cd /sys/fs/cgroup
+mount -t sysfs sysfs /sys  # a fresh sysfs shows this network namespace's devices
+mount --no-canonicalize --rbind . /sys/fs/cgroup
+cd /
+mkdir -p "$data/lambda-dap-etc-docker"
+mount --bind "$data/lambda-dap-etc-docker" /etc/docker
+mount -t tmpfs -o mode=0755,size=1m lambda-dap-shared "$hidden"
+exec "$@"
+"""
+
 
 class RemoteEngineError(RuntimeError):
     """The remote engine could not be started, reached or stopped."""
@@ -133,9 +238,9 @@ def _run(args: Sequence[str], *, check: bool = True, **kwargs) -> subprocess.Com
     return done
 
 
-def _api_answers(timeout: float = 1.0) -> bool:
+def _api_answers(timeout: float = 1.0, layout: Layout = REMOTE) -> bool:
     """Whether the engine answers GET /_ping on its API address."""
-    connection = http.client.HTTPConnection(ENGINE_ADDRESS, API_PORT, timeout=timeout)
+    connection = http.client.HTTPConnection(layout.engine_address, API_PORT, timeout=timeout)
     try:
         connection.request("GET", "/_ping")
         return connection.getresponse().status == 200
@@ -145,8 +250,10 @@ def _api_answers(timeout: float = 1.0) -> bool:
         connection.close()
 
 
-def _tls_accepts() -> bool:
-    """Whether the TLS endpoint accepts connections."""
+def _tls_accepts(layout: Layout = REMOTE) -> bool:
+    """Whether the TLS endpoint accepts connections (always true for a layout without one)."""
+    if not layout.tls:
+        return True
     try:
         socket.create_connection((ENGINE_ADDRESS, TLS_PORT), timeout=1).close()
     except OSError:
@@ -154,9 +261,9 @@ def _tls_accepts() -> bool:
     return True
 
 
-def _api_version() -> str:
+def _api_version(layout: Layout = REMOTE) -> str:
     """The engine's API version, asked directly (no proxy from the environment)."""
-    connection = http.client.HTTPConnection(ENGINE_ADDRESS, API_PORT, timeout=10)
+    connection = http.client.HTTPConnection(layout.engine_address, API_PORT, timeout=10)
     try:
         connection.request("GET", "/version")
         return json.loads(connection.getresponse().read())["ApiVersion"]
@@ -166,12 +273,12 @@ def _api_version() -> str:
         connection.close()
 
 
-def _direct_client(base_url: str, **options):
+def _direct_client(base_url: str, layout: Layout = REMOTE, **options):
     """A docker SDK client that ignores the environment's proxies and CA bundle (REQUESTS_CA_BUNDLE would win over
     the CA given for TLS); the API version is given so that no request goes out before that is set."""
     import docker
 
-    client = docker.DockerClient(base_url=base_url, version=_api_version(), timeout=120, **options)
+    client = docker.DockerClient(base_url=base_url, version=_api_version(layout), timeout=120, **options)
     client.api.trust_env = False
     return client
 
@@ -183,7 +290,7 @@ def _netns_inode(name: str) -> int | None:
         return None
 
 
-def _engine_processes(netns_inodes: set[int]) -> list[int]:
+def _engine_processes(netns_inodes: set[int], cgroup_parent: str = CGROUP_PARENT) -> list[int]:
     """Processes that belong to an engine: in one of its network namespaces (dockerd, containerd, shims, proxies)
     or in its cgroup (its containers' processes, which live in namespaces of their own)."""
     found = []
@@ -192,7 +299,7 @@ def _engine_processes(netns_inodes: set[int]) -> list[int]:
             continue
         try:
             in_netns = os.stat(entry / "ns" / "net").st_ino in netns_inodes
-            in_cgroup = f"/{CGROUP_PARENT}/" in (entry / "cgroup").read_text()
+            in_cgroup = f"/{cgroup_parent}/" in (entry / "cgroup").read_text()
         except OSError:
             continue
         if in_netns or in_cgroup:
@@ -200,23 +307,24 @@ def _engine_processes(netns_inodes: set[int]) -> list[int]:
     return found
 
 
-def _read_state() -> dict:
+def _read_state(layout: Layout = REMOTE) -> dict:
     try:
-        return json.loads(STATE_FILE.read_text())
+        return json.loads(layout.state_file.read_text())
     except (OSError, ValueError):
         return {}
 
 
-def _write_state(state: dict) -> None:
-    STATE_FILE.write_text(json.dumps(state))
+def _write_state(state: dict, layout: Layout = REMOTE) -> None:
+    layout.state_file.write_text(json.dumps(state))
 
 
 class _Lock:
-    """An flock on a file under STATE_DIR; released by the kernel when its holder dies, however it dies."""
+    """An flock on a file under the layout's state directory; released by the kernel when its holder dies, however
+    it dies."""
 
-    def __init__(self, name: str) -> None:
-        STATE_DIR.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(STATE_DIR / name, os.O_RDWR | os.O_CREAT, 0o600)
+    def __init__(self, name: str, layout: Layout = REMOTE) -> None:
+        layout.state_dir.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(layout.state_dir / name, os.O_RDWR | os.O_CREAT, 0o600)
 
     def take(self, mode: int, *, wait: bool = True) -> bool:
         try:
@@ -233,14 +341,15 @@ class RemoteEngine:
     """The remote engine, started on enter (or reused when another session runs it) and stopped on exit when no
     other session uses it.
 
-    `manual=True` (the `up` command) marks it as started by hand: sessions then leave it running.
+    `manual=True` (the `up` command) marks it as started by hand: sessions then leave it running. `layout`: which
+    engine (REMOTE, or SHARED_FILES: one that sees the client's files).
     """
 
-    docker_host = DOCKER_HOST
-    client_address = CLIENT_ADDRESS
-    engine_address = ENGINE_ADDRESS
-
-    def __init__(self, *, manual: bool = False, start_timeout: float = START_TIMEOUT) -> None:
+    def __init__(self, *, manual: bool = False, start_timeout: float = START_TIMEOUT, layout: Layout = REMOTE) -> None:
+        self.layout = layout
+        self.docker_host = layout.docker_host
+        self.client_address = layout.client_address
+        self.engine_address = layout.engine_address
         self.manual = manual
         self.start_timeout = start_timeout
         self.started = False  # True when this object started the dockerd (False: it joined a running one)
@@ -259,29 +368,31 @@ class RemoteEngine:
     def start(self) -> RemoteEngine:
         """Start the engine, or join the one another session runs; wait until its API answers."""
         _require_tools()
-        mutex = _Lock("start.lock")
-        users = _Lock("users.lock")
+        layout = self.layout
+        mutex = _Lock("start.lock", layout)
+        users = _Lock("users.lock", layout)
         try:
             mutex.take(fcntl.LOCK_EX)
-            state = _read_state()
+            state = _read_state(layout)
             alone = users.take(fcntl.LOCK_EX, wait=False)
             if alone and not (state.get("manual") and self._healthy(state)):
-                clean_stale()
+                clean_stale(layout)
                 try:
                     self._launch()
                 except BaseException:
-                    clean_stale()  # nothing half-started stays
+                    clean_stale(layout)  # nothing half-started stays
                     raise
                 self.started = True
             elif not self._healthy(state):
+                option = " --shared-files" if layout is SHARED_FILES else ""
                 raise RemoteEngineError(
-                    f"the remote engine another session uses does not answer (log: {LOG_FILE}); "
-                    "stop it with: python3 -m tests.remote.dockerd down"
+                    f"the {layout.name} engine another session uses does not answer (log: {layout.log_file}); "
+                    f"stop it with: python3 -m tests.remote.dockerd{option} down"
                 )
-            elif not _tls_accepts():  # started by an older harness, or its TLS front died
+            elif not _tls_accepts(layout):  # started by an older harness, or its TLS front died
                 self._start_tls_front(state["netns"])
             if self.manual:
-                _write_state({**_read_state(), "manual": True})
+                _write_state({**_read_state(layout), "manual": True}, layout)
             users.take(fcntl.LOCK_SH)
         except BaseException:
             users.close()
@@ -298,46 +409,54 @@ class RemoteEngine:
         if self._client is not None:
             self._client.close()
             self._client = None
-        mutex = _Lock("start.lock")
+        mutex = _Lock("start.lock", self.layout)
         try:
             mutex.take(fcntl.LOCK_EX)
-            if self._users.take(fcntl.LOCK_EX, wait=False) and not _read_state().get("manual"):
-                clean_stale()
+            if self._users.take(fcntl.LOCK_EX, wait=False) and not _read_state(self.layout).get("manual"):
+                clean_stale(self.layout)
         finally:
             self._users.close()
             self._users = None
             mutex.close()
 
-    @staticmethod
-    def _healthy(state: dict) -> bool:
+    def _healthy(self, state: dict) -> bool:
         pid = state.get("pid")
         if not pid or not process_exists(pid) or _netns_inode(state.get("netns", "")) is None:
             return False
-        return _api_answers()
+        return _api_answers(layout=self.layout)
 
     def _launch(self) -> None:
+        layout = self.layout
         short = secrets.token_hex(4)
-        netns, host_link, engine_link = f"{NAME_PREFIX}{short}", f"ldrh-{short}", f"ldrr-{short}"
-        _write_state({"netns": netns, "link": host_link})  # written first: a failed start is cleaned up next time
-        _setup_network(netns, host_link, engine_link)
-        for directory in (ENGINE_DIR / "exec", DATA_ROOT, ROOT_MOUNT):
+        netns, host_link, engine_link = (f"{layout.prefix}{kind}-{short}" for kind in ("", "h", "r"))
+        _write_state({"netns": netns, "link": host_link}, layout)  # first: a failed start is cleaned up next time
+        _setup_network(netns, host_link, engine_link, layout)
+        for directory in (layout.engine_dir / "exec", layout.data_root):
             directory.mkdir(parents=True, exist_ok=True)
-        config = ENGINE_DIR / "daemon.json"  # not the host's /etc/docker/daemon.json
+        config = layout.engine_dir / "daemon.json"  # not the host's /etc/docker/daemon.json
         config.write_text("{}\n")
         dockerd = [
             shutil.which("dockerd") or "dockerd",
-            f"--host={DOCKER_HOST}",
+            f"--host={layout.tcp_host}",
+            *([f"--host=unix://{layout.socket}"] if layout.hidden is not None else []),
             "--tls=false",  # said explicitly: newer dockerd versions pause at start-up for an implicit plain tcp
             f"--config-file={config}",
-            f"--data-root={DATA_ROOT}",
-            f"--exec-root={ENGINE_DIR / 'exec'}",
-            f"--pidfile={PID_FILE}",
-            f"--bip={BRIDGE_ADDRESS}",
-            f"--default-address-pool={ADDRESS_POOL}",
-            f"--cgroup-parent=/{CGROUP_PARENT}",
+            f"--data-root={layout.data_root}",
+            f"--exec-root={layout.engine_dir / 'exec'}",
+            f"--pidfile={layout.pid_file}",
+            f"--bip={layout.bridge_address}",
+            f"--default-address-pool={layout.address_pool}",
+            f"--cgroup-parent=/{layout.cgroup_parent}",
             "--shutdown-timeout=3",
-            "--exec-opt=native.cgroupdriver=cgroupfs",  # CGROUP_PARENT is a path, not a systemd slice
+            "--exec-opt=native.cgroupdriver=cgroupfs",  # the cgroup parent is a path, not a systemd slice
         ]
+        if layout.hidden is None:
+            (layout.state_dir / "root").mkdir(exist_ok=True)  # its root file system's mount point
+            script = [_ROOT_SCRIPT, "sh", str(layout.state_dir / "root")]
+        else:
+            layout.hidden.mkdir(parents=True, exist_ok=True)
+            layout.hidden.chmod(0o1777)  # any test user makes its directories there
+            script = [_SHARED_SCRIPT, "sh", str(layout.hidden)]
         command = [
             "nsenter",
             f"--net=/run/netns/{netns}",
@@ -349,28 +468,29 @@ class RemoteEngine:
             "--",
             "sh",
             "-c",
-            _ROOT_SCRIPT,
-            "sh",
-            str(ROOT_MOUNT),
-            str(DATA_ROOT),
-            str(ENGINE_DIR),
+            *script,
+            str(layout.data_root),
+            str(layout.engine_dir),
             *dockerd,
         ]
         with contextlib.suppress(FileNotFoundError):
-            LOG_FILE.replace(LOG_FILE.with_suffix(".log.1"))  # the previous run's, for a post-mortem
-        with open(LOG_FILE, "wb") as log:
+            layout.log_file.replace(layout.log_file.with_suffix(".log.1"))  # the previous run's, for a post-mortem
+        with open(layout.log_file, "wb") as log:
             process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
             )
-        _write_state({"netns": netns, "link": host_link, "pid": process.pid})
+        _write_state({"netns": netns, "link": host_link, "pid": process.pid}, layout)
         deadline = time.monotonic() + self.start_timeout
-        while not _api_answers(timeout=0.5):
+        while not _api_answers(timeout=0.5, layout=layout):
             if process.poll() is not None or time.monotonic() > deadline:
                 reason = f"exited with {process.returncode}" if process.poll() is not None else "did not answer"
-                raise RemoteEngineError(f"the remote dockerd {reason}; its log: {LOG_FILE}\n{_log_tail()}")
+                raise RemoteEngineError(
+                    f"the {layout.name} dockerd {reason}; its log: {layout.log_file}\n{_log_tail(layout=layout)}"
+                )
             time.sleep(0.1)
         _remove_leftovers(self.client)
-        self._start_tls_front(netns)
+        if layout.tls:
+            self._start_tls_front(netns)
 
     def _start_tls_front(self, netns: str) -> None:
         from tests.container.remote_engines import write_certificates
@@ -398,14 +518,14 @@ class RemoteEngine:
 
     @property
     def pid(self) -> int:
-        """The remote dockerd's process id."""
-        return int(_read_state()["pid"])
+        """The engine's dockerd's process id."""
+        return int(_read_state(self.layout)["pid"])
 
     @property
     def client(self):
-        """A docker SDK client for the remote engine."""
+        """A docker SDK client for the engine."""
         if self._client is None:
-            self._client = _direct_client(DOCKER_HOST)
+            self._client = _direct_client(self.layout.tcp_host, self.layout)
         return self._client
 
     def environment(self, base: Mapping[str, str] | None = None, *, tls: bool = False) -> dict[str, str]:
@@ -414,7 +534,7 @@ class RemoteEngine:
         environment = dict(os.environ if base is None else base)
         for name in ("DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_TLS", "DOCKER_CERT_PATH"):
             environment.pop(name, None)
-        environment["DOCKER_HOST"] = DOCKER_HOST
+        environment["DOCKER_HOST"] = self.docker_host
         if tls:
             environment.update(DOCKER_HOST=TLS_DOCKER_HOST, DOCKER_TLS_VERIFY="1", DOCKER_CERT_PATH=str(CERT_DIR))
         return environment
@@ -444,7 +564,7 @@ class RemoteEngine:
         """Copy the images `tags` from `local_client`'s engine to this one, those it lacks or holds with another
         image id, in one `docker save` stream (shared layers are sent once); return the tags copied."""
         wanted = {tag: local_client.images.get(tag).id for tag in tags}
-        lock = _Lock("images.lock")  # sessions starting together load once
+        lock = _Lock("images.lock", self.layout)  # sessions starting together load once
         try:
             lock.take(fcntl.LOCK_EX)
             missing = [tag for tag, image_id in wanted.items() if _image_id(self.client, tag) != image_id]
@@ -482,7 +602,7 @@ def _require_tools() -> None:
         raise EngineUnsupported(f"the remote engine needs: {', '.join(lacking)} (scripts/setup installs them)")
 
 
-def _setup_network(netns: str, host_link: str, engine_link: str) -> None:
+def _setup_network(netns: str, host_link: str, engine_link: str, layout: Layout = REMOTE) -> None:
     """The namespace, the veth pair between it and the host, and the rule that keeps its containers off the client."""
     try:
         _run(["ip", "netns", "add", netns])
@@ -492,18 +612,18 @@ def _setup_network(netns: str, host_link: str, engine_link: str) -> None:
     _run(["ip", "link", "set", engine_link, "netns", netns])
     with contextlib.suppress(OSError):  # a kernel without IPv6 has nothing to disable
         Path(f"/proc/sys/net/ipv6/conf/{host_link}/disable_ipv6").write_text("1\n")
-    _run(["ip", "addr", "add", f"{CLIENT_ADDRESS}/{LINK_PREFIX}", "dev", host_link])
+    _run(["ip", "addr", "add", f"{layout.client_address}/{LINK_PREFIX}", "dev", host_link])
     _run(["ip", "link", "set", host_link, "up"])
     inside = ["nsenter", f"--net=/run/netns/{netns}", "--"]
     _run([*inside, "sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6"], check=False)
-    _run([*inside, "ip", "addr", "add", f"{ENGINE_ADDRESS}/{LINK_PREFIX}", "dev", engine_link])
+    _run([*inside, "ip", "addr", "add", f"{layout.engine_address}/{LINK_PREFIX}", "dev", engine_link])
     _run([*inside, "ip", "link", "set", engine_link, "up"])
     _run([*inside, "ip", "link", "set", "lo", "up"])
     # No default route: nothing but the link is reachable. And on the link, only replies go to the client: a
     # connection opened from the namespace (a container's, forwarded; or the engine's own) is dropped. The mangle
     # table is Docker's to leave alone, so the rule stays first whatever dockerd adds to the filter table.
     for chain in ("FORWARD", "OUTPUT"):
-        rule = ["-d", CLIENT_ADDRESS, "-m", "conntrack", "!", "--ctstate", "ESTABLISHED,RELATED", "-j", "DROP"]
+        rule = ["-d", layout.client_address, "-m", "conntrack", "!", "--ctstate", "ESTABLISHED,RELATED", "-j", "DROP"]
         _run([*inside, "iptables", "-w", "-t", "mangle", "-A", chain, *rule])
 
 
@@ -516,29 +636,29 @@ def _remove_leftovers(client) -> None:
         client.networks.prune()
 
 
-def _log_tail(lines: int = 30) -> str:
+def _log_tail(lines: int = 30, layout: Layout = REMOTE) -> str:
     try:
-        return "\n".join(LOG_FILE.read_text(errors="replace").splitlines()[-lines:])
+        return "\n".join(layout.log_file.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return ""
 
 
-def _stale_netns() -> list[str]:
+def _stale_netns(layout: Layout = REMOTE) -> list[str]:
     try:
-        return sorted(p.name for p in Path("/run/netns").iterdir() if p.name.startswith(NAME_PREFIX))
+        return sorted(p.name for p in Path("/run/netns").iterdir() if p.name.startswith(f"{layout.prefix}-"))
     except OSError:
         return []
 
 
-def _stale_links() -> list[str]:
-    return sorted(p.name for p in Path("/sys/class/net").iterdir() if p.name.startswith("ldrh-"))
+def _stale_links(layout: Layout = REMOTE) -> list[str]:
+    return sorted(p.name for p in Path("/sys/class/net").iterdir() if p.name.startswith(f"{layout.prefix}h-"))
 
 
-def clean_stale() -> None:
+def clean_stale(layout: Layout = REMOTE) -> None:
     """Stop whatever engine runs or is left, and delete its namespace, veth pair and pid file.
 
     Only call it holding the users lock exclusively: the engine then belongs to no live session."""
-    state = _read_state()
+    state = _read_state(layout)
     pid = state.get("pid")
     if pid and process_exists(pid):
         with contextlib.suppress(OSError):
@@ -548,10 +668,10 @@ def clean_stale() -> None:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, os.WNOHANG)  # our own child when this process started it
             time.sleep(0.05)
-    names = _stale_netns()
+    names = _stale_netns(layout)
     inodes = {inode for inode in map(_netns_inode, names) if inode is not None}
     for _ in range(50):  # what a SIGKILLed engine left running: containerd, shims, containers
-        leftovers = _engine_processes(inodes)
+        leftovers = _engine_processes(inodes, layout.cgroup_parent)
         if not leftovers:
             break
         for leftover in leftovers:
@@ -561,23 +681,27 @@ def clean_stale() -> None:
                 os.waitpid(leftover, os.WNOHANG)  # reaped when it is our child (the TLS front)
         time.sleep(0.1)
     else:
-        raise RemoteEngineError(f"processes of the remote engine do not die: {leftovers}")
+        raise RemoteEngineError(f"processes of the {layout.name} engine do not die: {leftovers}")
     for name in names:
         _run(["ip", "netns", "delete", name], check=False)
-    for link in _stale_links():  # normally gone with its peer's namespace
+    for link in _stale_links(layout):  # normally gone with its peer's namespace
         _run(["ip", "link", "delete", link], check=False)
-    for path in (PID_FILE, STATE_FILE):
+    for path in (layout.pid_file, layout.state_file, layout.socket):
         path.unlink(missing_ok=True)
+    if layout.hidden is not None:
+        with contextlib.suppress(OSError):  # only when empty: what a test left there is for a post-mortem
+            layout.hidden.rmdir()
 
 
-def _status() -> str:
-    state = _read_state()
+def _status(layout: Layout = REMOTE) -> str:
+    state = _read_state(layout)
     if not state:
-        return "remote engine: not running"
-    health = "answering" if _api_answers() else "NOT answering"
+        return f"{layout.name} engine: not running"
+    health = "answering" if _api_answers(layout=layout) else "NOT answering"
     return (
-        f"remote engine: {health} at {DOCKER_HOST} (dockerd pid {state.get('pid')}, netns {state.get('netns')}, "
-        f"started {'by hand' if state.get('manual') else 'by a test session'}; log: {LOG_FILE})"
+        f"{layout.name} engine: {health} at {layout.docker_host} (dockerd pid {state.get('pid')}, netns "
+        f"{state.get('netns')}, started {'by hand' if state.get('manual') else 'by a test session'}; "
+        f"log: {layout.log_file})"
     )
 
 
@@ -591,6 +715,9 @@ def _test_images(local_client) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m tests.remote.dockerd", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--shared-files", action="store_true", help="the engine that sees the client's files (like Docker Desktop)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     up = commands.add_parser("up", help="start the remote engine (until `down`) and load the test images")
     up.add_argument("--no-images", action="store_true", help="do not load the test images")
@@ -599,10 +726,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     run = commands.add_parser("exec", help="run a command in the engine's network and mount namespaces")
     run.add_argument("args", nargs=argparse.REMAINDER)
     options = parser.parse_args(argv)
+    layout = SHARED_FILES if options.shared_files else REMOTE
     try:
         if options.command == "up":
             started = time.monotonic()
-            engine = RemoteEngine(manual=True).start()
+            engine = RemoteEngine(manual=True, layout=layout).start()
             if not options.no_images:
                 import docker
 
@@ -613,30 +741,31 @@ def main(argv: Sequence[str] | None = None) -> int:
                     local.close()
                 print(f"images loaded: {', '.join(loaded) or 'none (all present)'}", file=sys.stderr)
             print(f"ready in {time.monotonic() - started:.1f} s", file=sys.stderr)
-            print(f"DOCKER_HOST={DOCKER_HOST}")
-            print(f"# or over TLS: DOCKER_HOST={TLS_DOCKER_HOST} DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH={CERT_DIR}")
+            print(f"DOCKER_HOST={engine.docker_host}")
+            if layout.tls:
+                print(f"# or over TLS: DOCKER_HOST={TLS_DOCKER_HOST} DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH={CERT_DIR}")
             return 0
         if options.command == "down":
-            mutex, users = _Lock("start.lock"), _Lock("users.lock")
+            mutex, users = _Lock("start.lock", layout), _Lock("users.lock", layout)
             try:
                 mutex.take(fcntl.LOCK_EX)
                 if not users.take(fcntl.LOCK_EX, wait=False):
-                    print("a test session uses the remote engine; try again when it is done", file=sys.stderr)
+                    print(f"a test session uses the {layout.name} engine; try again when it is done", file=sys.stderr)
                     return 1
-                clean_stale()
+                clean_stale(layout)
             finally:
                 users.close()
                 mutex.close()
-            print("remote engine stopped", file=sys.stderr)
+            print(f"{layout.name} engine stopped", file=sys.stderr)
             return 0
         if options.command == "status":
-            print(_status())
+            print(_status(layout))
             return 0
         args = options.args[1:] if options.args[:1] == ["--"] else options.args
-        if not args or not _read_state().get("pid"):
+        if not args or not _read_state(layout).get("pid"):
             print("usage: exec -- COMMAND... (with the engine running)", file=sys.stderr)
             return 2
-        engine = RemoteEngine()
+        engine = RemoteEngine(layout=layout)
         return engine.run(args, capture_output=False, text=False).returncode
     except RemoteEngineError as error:
         print(f"remote engine: {error}", file=sys.stderr)

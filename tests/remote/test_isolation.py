@@ -216,3 +216,44 @@ def test_a_port_published_on_the_engine_address_reaches_the_client(remote_engine
         assert greeting == b"hello from " + container.id[:12].encode()
     finally:
         container.remove(force=True)
+
+
+def test_a_shared_files_container_reaches_nothing_of_the_client(shared_engine, lambda_images, docker_client):
+    """The engine like Docker Desktop's: none of the client's network either (its own namespace)."""
+    client_address = shared_engine.client_address
+    gateway = docker_client.networks.get("bridge").attrs["IPAM"]["Config"][0]["Gateway"]
+    with listener(client_address) as link, listener(gateway) as bridge:
+        targets = {
+            "link": f"{client_address}:{link.getsockname()[1]}",
+            "bridge": f"{gateway}:{bridge.getsockname()[1]}",
+        }
+        for server in (link, bridge):
+            socket.create_connection(server.getsockname()[:2], timeout=5).close()
+        assert [connections_accepted(server) for server in (link, bridge)] == [1, 1]
+        output = run_remote(
+            shared_engine, lambda_images["python"], ["python3", "-c", PROBE, *targets.values()], entrypoint=[]
+        )
+        outcomes = json.loads(output.strip().splitlines()[-1])
+        assert "connected" not in outcomes.values(), outcomes
+        assert [connections_accepted(server) for server in (link, bridge)] == [0, 0]
+    assert shared_engine.client.info()["DockerRootDir"] == str(shared_engine.layout.data_root)
+
+
+def test_a_shared_files_engine_sees_the_clients_files_but_one_directory(shared_engine, lambda_images, tmp_path):
+    import docker.errors
+
+    (tmp_path / "marker").write_text("client data\n")
+    hidden = shared_engine.layout.hidden / f"test-{os.getpid()}"
+    hidden.mkdir()
+    try:
+        (hidden / "marker").write_text("client data\n")
+        mount = docker.types.Mount("/client", str(tmp_path), type="bind", read_only=True)
+        output = run_remote(
+            shared_engine, lambda_images["python"], ["cat", "/client/marker"], entrypoint=[], mounts=[mount]
+        )
+        assert output == "client data\n"
+        hidden_mount = docker.types.Mount("/client", str(hidden), type="bind", read_only=True)
+        with pytest.raises(docker.errors.APIError, match="bind source path does not exist"):
+            run_remote(shared_engine, lambda_images["python"], ["true"], entrypoint=[], mounts=[hidden_mount])
+    finally:
+        shutil.rmtree(hidden)
