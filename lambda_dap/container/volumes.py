@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 import os
 import posixpath
@@ -29,6 +28,7 @@ from typing import BinaryIO
 from lambda_dap.container.engine import LABEL, Engine
 from lambda_dap.container.spec import VolumeMount
 from lambda_dap.errors import ContainerError, EngineError
+from lambda_dap.memo import read_memo, write_memo
 
 log = logging.getLogger(__name__)
 
@@ -110,11 +110,8 @@ def digest_cache_file() -> Path:
 def _remembered() -> dict[str, str]:
     global _on_disk
     if _on_disk is None:
-        try:
-            loaded = json.loads(digest_cache_file().read_text())
-            _on_disk = loaded if isinstance(loaded, dict) else {}
-        except (OSError, ValueError):
-            _on_disk = {}
+        loaded = read_memo(digest_cache_file())
+        _on_disk = loaded if isinstance(loaded, dict) else {}
     return _on_disk
 
 
@@ -124,12 +121,7 @@ def _remember(key: str, value: str) -> None:
     known[key] = value  # the newest last: the oldest go first
     for stale in list(known)[: max(0, len(known) - REMEMBERED)]:
         del known[stale]
-    path = digest_cache_file()
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staging = path.with_name(f".{path.name}.{os.getpid()}")
-        staging.write_text(json.dumps(known))
-        os.replace(staging, path)
+    write_memo(digest_cache_file(), known)
 
 
 def _entries(

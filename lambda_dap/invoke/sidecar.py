@@ -17,10 +17,8 @@ reaper).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
-import json
 import logging
 import os
 import threading
@@ -39,6 +37,7 @@ from lambda_dap.container.volumes import digest_cache_file, ensure_volumes, fill
 from lambda_dap.errors import ContainerError, ImagePullError, LambdaDapError
 from lambda_dap.invoke.remote import RemoteContainer, RemoteRunDirectory, signals_allowed
 from lambda_dap.invoke.spec import AGENT_FILES_MOUNT, FIND_PYTHON_AGENT, agent_files_volume
+from lambda_dap.memo import read_memo, write_memo
 from lambda_dap.runtime.rundir import MOUNT as RUN_DIR_MOUNT
 from lambda_dap.threads import join_if_alive
 
@@ -82,12 +81,7 @@ def remember_without_interpreter(image_details: dict[str, Any], candidates: Sequ
     _without_interpreter.add(key)
     others = [item for item in _remembered() if item != key]
     known = [*others[len(others) - REMEMBERED + 1 :], key]  # the newest last: the oldest go first
-    path = memo_file()
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staging = path.with_name(f".{path.name}.{os.getpid()}")
-        staging.write_text(json.dumps(known))
-        os.replace(staging, path)
+    write_memo(memo_file(), known)
 
 
 def memo_file() -> Path:
@@ -96,10 +90,7 @@ def memo_file() -> Path:
 
 
 def _remembered() -> list[str]:
-    try:
-        known = json.loads(memo_file().read_text())
-    except (OSError, ValueError):
-        return []
+    known = read_memo(memo_file())
     return [item for item in known if isinstance(item, str)] if isinstance(known, list) else []
 
 
