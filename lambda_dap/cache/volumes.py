@@ -3,7 +3,6 @@ container/volumes.py): listing them and removing those no container uses."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -26,11 +25,10 @@ class ContentVolume:
 
 def content_volumes(engine: Engine) -> list[ContentVolume]:
     """Every content volume on the engine, oldest first."""
-    answer = engine.call("GET", "/volumes", query={"filters": json.dumps({"label": [f"{CACHE_LABEL}=1"]})}) or {}
     sizes = _sizes(engine)
     volumes = [
         ContentVolume(volume["Name"], _parse_time(volume.get("CreatedAt")), sizes.get(volume["Name"]))
-        for volume in answer.get("Volumes") or []
+        for volume in engine.volumes(f"{CACHE_LABEL}=1")
     ]
     return sorted(volumes, key=lambda volume: (volume.created is None, volume.created or datetime.min, volume.name))
 
@@ -39,7 +37,7 @@ def remove_volume(engine: Engine, name: str) -> bool:
     """Remove the volume unless a container (running or not) uses it: the engine itself refuses then (409),
     which makes the check and the removal one step. False when kept or gone already."""
     try:
-        engine.call("DELETE", f"/volumes/{name}")
+        engine.remove_volume(name)
     except EngineError as error:
         if error.status in (404, 409):
             return False
