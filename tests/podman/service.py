@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
-import json
 import os
 import resource
 import shutil
@@ -46,6 +45,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from lambda_dap.container.reaper import process_exists
+from tests.harness import FileLock, read_state, write_state
 
 STATE_DIR = Path("/run/lambda-dap-podman")
 SOCKET = STATE_DIR / "podman.sock"
@@ -88,32 +88,16 @@ def _api_answers(timeout: float = 1.0) -> bool:
 
 
 def _read_state() -> dict:
-    try:
-        return json.loads(STATE_FILE.read_text())
-    except (OSError, ValueError):
-        return {}
+    return read_state(STATE_FILE)
 
 
 def _write_state(state: dict) -> None:
-    STATE_FILE.write_text(json.dumps(state))
+    write_state(STATE_FILE, state)
 
 
-class _Lock:
-    """An flock on a file under STATE_DIR; released by the kernel when its holder dies, however it dies."""
-
-    def __init__(self, name: str) -> None:
-        STATE_DIR.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(STATE_DIR / name, os.O_RDWR | os.O_CREAT, 0o600)
-
-    def take(self, mode: int, *, wait: bool = True) -> bool:
-        try:
-            fcntl.flock(self._fd, mode | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            return False
-        return True
-
-    def close(self) -> None:
-        os.close(self._fd)  # releases the lock
+def _lock(name: str) -> FileLock:
+    """An flock on a file under STATE_DIR."""
+    return FileLock(STATE_DIR, name)
 
 
 def containers_conf() -> str:
@@ -142,7 +126,7 @@ class PodmanService:
         self.manual = manual
         self.start_timeout = start_timeout
         self.started = False  # this object launched it (rather than joining a running one)
-        self._users: _Lock | None = None
+        self._users: FileLock | None = None
         self._client = None
 
     def __enter__(self) -> PodmanService:
@@ -154,7 +138,7 @@ class PodmanService:
     def start(self) -> PodmanService:
         """Start the service, or join the one another session runs; wait until its API answers."""
         _require_tools()
-        mutex, users = _Lock("start.lock"), _Lock("users.lock")
+        mutex, users = _lock("start.lock"), _lock("users.lock")
         try:
             mutex.take(fcntl.LOCK_EX)
             state = _read_state()
@@ -190,7 +174,7 @@ class PodmanService:
         if self._client is not None:
             self._client.close()
             self._client = None
-        mutex = _Lock("start.lock")
+        mutex = _lock("start.lock")
         try:
             mutex.take(fcntl.LOCK_EX)
             if self._users.take(fcntl.LOCK_EX, wait=False) and not _read_state().get("manual"):
@@ -263,7 +247,7 @@ class PodmanService:
         another recipe (label lambda-dap.recipe; else the image id), in one `docker save` stream; return the tags
         copied. Podman stores them as localhost/NAME:TAG, which the short NAME:TAG finds."""
         wanted = {tag: _identity(local_client, tag) for tag in tags}
-        lock = _Lock("images.lock")  # sessions starting together load once
+        lock = _lock("images.lock")  # sessions starting together load once
         try:
             lock.take(fcntl.LOCK_EX)
             missing = [tag for tag, identity in wanted.items() if _identity(self.client, tag) != identity]
@@ -407,7 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"DOCKER_HOST={DOCKER_HOST}")
             return 0
         if options.command == "down":
-            mutex, users = _Lock("start.lock"), _Lock("users.lock")
+            mutex, users = _lock("start.lock"), _lock("users.lock")
             try:
                 mutex.take(fcntl.LOCK_EX)
                 if not users.take(fcntl.LOCK_EX, wait=False):

@@ -59,6 +59,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lambda_dap.container.reaper import process_exists
+from tests.harness import FileLock, read_state, write_state
 
 CLIENT_ADDRESS = "198.51.100.1"  # the host's end of the veth pair: what the remote sees of the client
 ENGINE_ADDRESS = "198.51.100.2"  # the engine's end, in its namespace
@@ -308,33 +309,16 @@ def _engine_processes(netns_inodes: set[int], cgroup_parent: str = CGROUP_PARENT
 
 
 def _read_state(layout: Layout = REMOTE) -> dict:
-    try:
-        return json.loads(layout.state_file.read_text())
-    except (OSError, ValueError):
-        return {}
+    return read_state(layout.state_file)
 
 
 def _write_state(state: dict, layout: Layout = REMOTE) -> None:
-    layout.state_file.write_text(json.dumps(state))
+    write_state(layout.state_file, state)
 
 
-class _Lock:
-    """An flock on a file under the layout's state directory; released by the kernel when its holder dies, however
-    it dies."""
-
-    def __init__(self, name: str, layout: Layout = REMOTE) -> None:
-        layout.state_dir.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(layout.state_dir / name, os.O_RDWR | os.O_CREAT, 0o600)
-
-    def take(self, mode: int, *, wait: bool = True) -> bool:
-        try:
-            fcntl.flock(self._fd, mode | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            return False
-        return True
-
-    def close(self) -> None:
-        os.close(self._fd)  # releases the lock
+def _lock(name: str, layout: Layout = REMOTE) -> FileLock:
+    """An flock on a file under the layout's state directory."""
+    return FileLock(layout.state_dir, name)
 
 
 class RemoteEngine:
@@ -353,7 +337,7 @@ class RemoteEngine:
         self.manual = manual
         self.start_timeout = start_timeout
         self.started = False  # True when this object started the dockerd (False: it joined a running one)
-        self._users: _Lock | None = None
+        self._users: FileLock | None = None
         self._client = None
 
     # -- lifetime ---------------------------------------------------------------------------------------------
@@ -369,8 +353,8 @@ class RemoteEngine:
         """Start the engine, or join the one another session runs; wait until its API answers."""
         _require_tools()
         layout = self.layout
-        mutex = _Lock("start.lock", layout)
-        users = _Lock("users.lock", layout)
+        mutex = _lock("start.lock", layout)
+        users = _lock("users.lock", layout)
         try:
             mutex.take(fcntl.LOCK_EX)
             state = _read_state(layout)
@@ -409,7 +393,7 @@ class RemoteEngine:
         if self._client is not None:
             self._client.close()
             self._client = None
-        mutex = _Lock("start.lock", self.layout)
+        mutex = _lock("start.lock", self.layout)
         try:
             mutex.take(fcntl.LOCK_EX)
             if self._users.take(fcntl.LOCK_EX, wait=False) and not _read_state(self.layout).get("manual"):
@@ -564,7 +548,7 @@ class RemoteEngine:
         """Copy the images `tags` from `local_client`'s engine to this one, those it lacks or holds with another
         image id, in one `docker save` stream (shared layers are sent once); return the tags copied."""
         wanted = {tag: local_client.images.get(tag).id for tag in tags}
-        lock = _Lock("images.lock", self.layout)  # sessions starting together load once
+        lock = _lock("images.lock", self.layout)  # sessions starting together load once
         try:
             lock.take(fcntl.LOCK_EX)
             missing = [tag for tag, image_id in wanted.items() if _image_id(self.client, tag) != image_id]
@@ -746,7 +730,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"# or over TLS: DOCKER_HOST={TLS_DOCKER_HOST} DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH={CERT_DIR}")
             return 0
         if options.command == "down":
-            mutex, users = _Lock("start.lock", layout), _Lock("users.lock", layout)
+            mutex, users = _lock("start.lock", layout), _lock("users.lock", layout)
             try:
                 mutex.take(fcntl.LOCK_EX)
                 if not users.take(fcntl.LOCK_EX, wait=False):
