@@ -20,14 +20,20 @@ class CheckedDebugClient extends DebugClient {
    * @param {string} [options.adapter] the adapter's command line (default: $LAMBDA_DAP_ADAPTER)
    * @param {string} [options.debugType] the adapterID sent in initialize
    * @param {boolean} [options.strictStartup] no event or request before the initialize response (the spec's rule)
+   * @param {boolean} [options.seqInWriteOrder] the adapter's seqs arrive 1, 2, 3, ... (off: each once, 1..n in the
+   *   end, in any order)
    * @param {number} [options.timeout] DebugClient's defaultTimeout and our own waits, in ms
    */
-  constructor({ adapter, debugType = 'lambda', strictStartup = true, timeout = 15000, env = {} } = {}) {
+  constructor({
+    adapter, debugType = 'lambda', strictStartup = true, seqInWriteOrder = true, timeout = 15000, env = {},
+  } = {}) {
     const command = adapter || process.env.LAMBDA_DAP_ADAPTER;
     super('/bin/sh', ADAPTER_SH, debugType, { env: { ...process.env, ...env, LAMBDA_DAP_ADAPTER: command || '' } });
     this.defaultTimeout = timeout;
     this.adapterCommand = command;
     this.strictStartup = strictStartup;
+    this.seqInWriteOrder = seqInWriteOrder;
+    this._seqsSeen = new Set();
     this.violations = [];
     this.received = [];
     this.sentMessages = [];
@@ -146,9 +152,11 @@ class CheckedDebugClient extends DebugClient {
     this.received.push(message);
     const error = schemaError(message);
     if (error) this._violation(`${error}: ${JSON.stringify(message).slice(0, 300)}`);
-    if (message.seq !== this._expectedSeq) {
+    if (this.seqInWriteOrder && message.seq !== this._expectedSeq) {
       this._violation(`seq ${message.seq} from the adapter, expected ${this._expectedSeq} (1, 2, 3, ...)`);
     }
+    if (this._seqsSeen.has(message.seq)) this._violation(`seq ${message.seq} from the adapter a second time`);
+    this._seqsSeen.add(message.seq);
     if (Number.isInteger(message.seq)) this._expectedSeq = message.seq + 1;
     const name = message.event || message.command;
     if ((message.type === 'event' || message.type === 'request') && this.strictStartup && !this._initializeAnswered) {
@@ -247,6 +255,8 @@ class CheckedDebugClient extends DebugClient {
         (endInput ? ' and the end of its input' : ''));
     }
     this.stopAdapter();
+    const missing = [...Array(this._seqsSeen.size).keys()].map((index) => index + 1).filter((seq) => !this._seqsSeen.has(seq));
+    if (missing.length) this._violation(`the adapter's seqs skip ${missing.slice(0, 5).join(', ')} (1..n expected)`);
     if (this.violations.length) throw this._violationError();
   }
 }

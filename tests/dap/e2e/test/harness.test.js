@@ -30,8 +30,11 @@ function standinPlan(name) {
 }
 
 // debugpy sends telemetry events before its initialize response, which the spec forbids: strictStartup off for it.
+// Its messaging (debugpy/common/messaging.py) numbers a message under its lock, lets go, and takes the lock again to
+// write it: two threads sending at once can put seq 2 on the wire before seq 1. lambda-dap numbers in write order.
 const debugpy = (extra = {}) => new CheckedDebugClient({
-  adapter: `${PYTHON} -m debugpy.adapter`, debugType: 'python', strictStartup: false, env: QUIET, ...extra,
+  adapter: `${PYTHON} -m debugpy.adapter`, debugType: 'python', strictStartup: false, seqInWriteOrder: false,
+  env: QUIET, ...extra,
 });
 
 test('debugpy over stdio: breakpoint, variables, step over, continue, output, terminated', async (t) => {
