@@ -95,9 +95,11 @@ class DapClient:
         sock: socket.socket | None = None,
         default_timeout: float = DEFAULT_TIMEOUT_S,
         strict_startup: bool = True,
+        seq_in_write_order: bool = True,
     ) -> None:
         self.name = name
         self.strict_startup = strict_startup  # no event or request before the initialize response (the spec's rule)
+        self.seq_in_write_order = seq_in_write_order  # the adapter's seqs arrive 1, 2, 3 (off: each once, any order)
         self.default_timeout = default_timeout
         self.process = process
         self.received: list[Message] = []  # every message from the adapter, in order
@@ -113,6 +115,7 @@ class DapClient:
         self._write_lock = threading.Lock()
         self._seq = 0
         self._expected_seq = 1
+        self._seqs_seen: set[Any] = set()
         self._initialized_response = False
         self._pending: dict[int, str] = {}  # our request seq -> command, until answered
         self._responses: dict[int, Message] = {}
@@ -136,6 +139,7 @@ class DapClient:
         name: str | None = None,
         default_timeout: float = DEFAULT_TIMEOUT_S,
         strict_startup: bool = True,
+        seq_in_write_order: bool = True,
     ) -> DapClient:
         """Start an adapter that speaks DAP on its stdin/stdout; its stderr is kept (`stderr_text`)."""
         process = subprocess.Popen(
@@ -154,6 +158,7 @@ class DapClient:
             process=process,
             default_timeout=default_timeout,
             strict_startup=strict_startup,
+            seq_in_write_order=seq_in_write_order,
         )
 
     @classmethod
@@ -166,6 +171,7 @@ class DapClient:
         name: str | None = None,
         default_timeout: float = DEFAULT_TIMEOUT_S,
         strict_startup: bool = True,
+        seq_in_write_order: bool = True,
     ) -> DapClient:
         """Connect to an adapter serving DAP on host:port, waiting (until `timeout`) for it to listen."""
         deadline = time.monotonic() + timeout
@@ -185,6 +191,7 @@ class DapClient:
             sock=sock,
             default_timeout=default_timeout,
             strict_startup=strict_startup,
+            seq_in_write_order=seq_in_write_order,
         )
 
     @staticmethod
@@ -314,8 +321,11 @@ class DapClient:
         with self._cond:
             self.received.append(message)
             seq = message.get("seq")
-            if seq != self._expected_seq:
+            if self.seq_in_write_order and seq != self._expected_seq:
                 self.violations.append(f"seq {seq!r} from {self.name}, expected {self._expected_seq} (1, 2, 3, ...)")
+            elif seq in self._seqs_seen:
+                self.violations.append(f"seq {seq!r} from {self.name} a second time")
+            self._seqs_seen.add(seq)
             if isinstance(seq, int):
                 self._expected_seq = seq + 1
             kind = message.get("type")
