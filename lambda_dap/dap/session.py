@@ -134,6 +134,9 @@ class DapSession:
         self._terminated = False
         self._ending = False
         self._released = threading.Event()
+        # One release at a time, whole: a disconnect arriving while the launch thread still removes the container
+        # of a failed launch waits for it (else its answer went out, the editor left and the adapter exited first).
+        self._release_lock = threading.RLock()
         self._stop = threading.Event()
         self._handlers: dict[str, Callable[[Message], None]] = {
             "initialize": self._on_initialize,
@@ -782,22 +785,23 @@ class DapSession:
         self._release_engine()
 
     def _release_engine(self) -> None:
-        with self._lock:
-            session, self._invoke_session = self._invoke_session, None
-            upstream = self._upstream
-            invocation = self._invocation
-        if session is not None:
-            if invocation is not None and invocation.is_alive() and invocation is not threading.current_thread():
-                with contextlib.suppress(LambdaDapError):
-                    session.cancel()
-                invocation.join(JOIN_TIMEOUT_S)
-            try:
-                session.close()
-            except LambdaDapError as error:
-                log.warning("%s: closing the invoke session: %s", self.name, error.message)
-        if upstream is not None:
-            upstream.close()
-        self._released.set()
+        with self._release_lock:
+            with self._lock:
+                session, self._invoke_session = self._invoke_session, None
+                upstream = self._upstream
+                invocation = self._invocation
+            if session is not None:
+                if invocation is not None and invocation.is_alive() and invocation is not threading.current_thread():
+                    with contextlib.suppress(LambdaDapError):
+                        session.cancel()
+                    invocation.join(JOIN_TIMEOUT_S)
+                try:
+                    session.close()
+                except LambdaDapError as error:
+                    log.warning("%s: closing the invoke session: %s", self.name, error.message)
+            if upstream is not None:
+                upstream.close()
+            self._released.set()
 
     def close(self) -> None:
         """End the session from outside (EOF, a signal, the server shutting down); idempotent."""

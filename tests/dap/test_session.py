@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -389,6 +390,34 @@ def test_node_without_start_debugging_gets_the_attach_configuration(tmp_path: Pa
             dap.client.request("launch", {"function": "Hello"})
         assert '"port": 9229' in failed.value.response["message"]
         assert dap.fake.closed.wait(5)
+    finally:
+        dap.client.close()
+        dap.thread.join(5)
+
+
+class SlowToCloseNodeSession(NodeSession):
+    """Removing its container takes a while (a loaded engine): close() returns after CLOSE_S."""
+
+    CLOSE_S = 0.5
+
+    def close(self) -> None:
+        if "close" not in self.calls:
+            self.calls.append("close")
+            time.sleep(self.CLOSE_S)
+        self.closed.set()
+
+
+def test_a_disconnect_right_after_a_failed_launch_is_answered_once_the_container_is_gone(tmp_path: Path) -> None:
+    """The failed launch's thread removes the container after its error response; an editor that disconnects at
+    once (and then goes, the adapter exiting with it) must not get its answer before the removal is done, else the
+    container outlived the adapter (seen in CI: a Node launch without startDebugging left its container)."""
+    dap = make_harness(SlowToCloseNodeSession, tmp_path)
+    try:
+        dap.client.initialize(supportsStartDebuggingRequest=False)
+        with pytest.raises(DapRequestFailed, match="pwa-node"):
+            dap.client.request("launch", {"function": "Hello"})
+        dap.client.request("disconnect")
+        assert dap.fake.closed.is_set(), "disconnect was answered while the container was still being removed"
     finally:
         dap.client.close()
         dap.thread.join(5)
