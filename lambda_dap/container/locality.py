@@ -98,9 +98,12 @@ def bridge_comes_with_containers(endpoint: Endpoint, info: Callable[[], Mapping[
 
 
 def _served_from_this_network(path: str) -> bool:
-    """Whether the process listening on the unix socket `path` is in this process's network namespace."""
+    """Whether the process listening on the unix socket `path` is in this process's network namespace (Linux
+    only: elsewhere, macOS say, an engine behind a local socket is in Docker Desktop's VM, never in this network)."""
     import struct
 
+    if not hasattr(socket, "SO_PEERCRED") or not os.path.isdir("/proc/self/ns"):
+        return False
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
             probe.settimeout(2.0)

@@ -674,6 +674,24 @@ def test_a_bridge_still_to_come_needs_the_engine_on_this_socket_host_and_kernel(
     listener.close()
 
 
+def test_without_peer_credentials_a_local_socket_is_no_engine_here(socket_dir, monkeypatch):
+    """macOS has no SO_PEERCRED (nor /proc): Docker Desktop's local socket leads to its VM, never to a bridge to
+    come here; the check says no, without an error and without asking the engine."""
+    path = os.path.join(socket_dir, "desktop.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(4)
+    monkeypatch.delattr(socket, "SO_PEERCRED")
+
+    def not_asked() -> dict:
+        raise AssertionError("the engine's information is asked only of an engine in this network namespace")
+
+    try:
+        assert not bridge_comes_with_containers(parse_host(f"unix://{path}", "DOCKER_HOST"), not_asked)
+    finally:
+        listener.close()
+
+
 def test_a_socket_served_from_another_network_namespace_is_no_engine_here(socket_dir):
     """An engine in its own network namespace (its bridge there, not here), on a socket this machine can open."""
     import subprocess
