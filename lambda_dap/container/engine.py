@@ -36,6 +36,7 @@ class Engine:
         # A local socket costs nothing to open: one connection per request. TLS and ssh keep connections open.
         self._pool = ConnectionPool(connect) if endpoint.scheme != "unix" else None
         self._connect = connect
+        self._info: dict[str, Any] | None = None
 
     # --- transport -----------------------------------------------------------------------------------------------
 
@@ -118,8 +119,11 @@ class Engine:
             response.close()
 
     def info(self) -> dict[str, Any]:
-        """The engine's system information (`docker info`): its host's name, kernel, data root..."""
-        return self.call("GET", "/info") or {}
+        """The engine's system information (`docker info`): its host's name, kernel, data root... Asked once: it
+        does not change while lambda-dap runs (Podman's and Docker Desktop's checks both read it)."""
+        if self._info is None:
+            self._info = self.call("GET", "/info") or {}
+        return self._info
 
     def inspect_network(self, name: str) -> dict[str, Any]:
         return self.call("GET", f"/networks/{quote(name, safe='')}")
@@ -231,18 +235,11 @@ class Engine:
         exec_id = self.call("POST", f"/containers/{container_id}/exec", body=body)["Id"]
         response = self._open("POST", f"/exec/{exec_id}/start", body={"Detach": False, "Tty": False}, timeout=timeout)
         try:
-            stream = response.read()
+            return b"".join(data for stream, data in _multiplexed(response) if stream == 1)
         except OSError as e:
             raise DockerNotAvailable(f"Lost the Docker engine at {self.host}: {e}") from e
         finally:
             response.close()
-        output = []
-        while len(stream) >= 8:  # multiplexed: an 8-byte header (stream, size) before each piece
-            kind, size = struct.unpack(">BxxxL", stream[:8])
-            if kind == 1:
-                output.append(stream[8 : 8 + size])
-            stream = stream[8 + size :]
-        return b"".join(output)
 
     def attach(self, container_id: str) -> tuple[socket.socket, bytes]:
         """The container's stdin, stdout and stderr as one connection (attach before the start to miss nothing):
@@ -284,14 +281,20 @@ class Engine:
         if opened is not None:
             opened(response)
         try:
-            while True:
-                header = response.read(8)
-                if len(header) < 8:
-                    return
-                stream, size = struct.unpack(">BxxxL", header)
-                yield stream, response.read(size)
+            yield from _multiplexed(response)
         finally:
             response.close()
+
+
+def _multiplexed(response: HttpResponse) -> Iterator[tuple[int, bytes]]:
+    """(stream, data) pieces of a multiplexed answer (no TTY: an 8-byte header, stream and size, before each;
+    1 stdout, 2 stderr), until it ends."""
+    while True:
+        header = response.read(8)
+        if len(header) < 8:
+            return
+        stream, size = struct.unpack(">BxxxL", header)
+        yield stream, response.read(size)
 
 
 def _query_value(value: Any) -> str:
@@ -301,11 +304,8 @@ def _query_value(value: Any) -> str:
 
 
 def _error_message(payload: bytes, status: int) -> str:
-    try:
-        message = json.loads(payload).get("message")
-    except (ValueError, AttributeError):
-        message = None
-    text = (message or payload.decode(errors="replace") or f"HTTP {status}").strip()
+    """The first line of the engine's error message (HTTP STATUS when it says nothing)."""
+    text = _full_message(payload)
     return text.splitlines()[0] if text else f"HTTP {status}"
 
 
