@@ -103,7 +103,12 @@ class RemoteContainer:
             self.volumes_filled = fill_missing(
                 docker, container_id, self.spec.image, self.spec.volumes, self.spec.labels, self._notice
             )
-        sock, received = docker.attach(container_id)
+        self.attach(container_id)
+
+    def attach(self, container_id: str) -> None:
+        """Attach to the created container `container_id`, where the agent speaks: the link, for the run directory
+        too."""
+        sock, received = engine().attach(container_id)
         self.link = AgentLink(
             sock, received, accept_to=self._accept_to, on_output=self._write_output, on_file=self.run_dir.mirror
         )

@@ -330,13 +330,13 @@ class InvokeSession:
         host, port = listener.getsockname()[:2]
         assert isinstance(run_dir, RemoteRunDirectory)
         options = dict(accept_to=(host, port), label=label, notice=lambda text: self._emit(events.Notice(text)))
-        self._remote = remote = self._sidecar_or_none(remote_spec, spec, run_dir, options) or RemoteContainer(
-            remote_spec, run_dir, **options
+        candidates = agent_candidates(self._image_details)
+        self._remote = remote = self._sidecar_or_none(remote_spec, spec, run_dir, candidates, options) or (
+            RemoteContainer(remote_spec, run_dir, **options)
         )
         if self.debug is not None and self.plan.debug is not None:
             remote.open_relays(self.debug.host_ip, self.debug.ports[1:])  # published on this machine, as locally
         remote.prepare()
-        candidates = agent_candidates(self._image_details)
         return lambda container_id: remote.before_start(container_id, candidates)
 
     def _shared_spec(self, spec: ContainerSpec) -> ContainerSpec:
@@ -371,14 +371,19 @@ class InvokeSession:
                 spec = remote.spec  # with a sidecar, the function's container beside it
 
     def _sidecar_or_none(
-        self, remote_spec: ContainerSpec, spec: ContainerSpec, run_dir: RemoteRunDirectory, options: dict[str, Any]
+        self,
+        remote_spec: ContainerSpec,
+        spec: ContainerSpec,
+        run_dir: RemoteRunDirectory,
+        candidates: list[tuple[str, str]],
+        options: dict[str, Any],
     ) -> RemoteContainer | None:
-        """The function's container and its agent's sidecar, for an image known to have no agent interpreter."""
+        """The function's container and its agent's sidecar, for an image known to have no agent interpreter at
+        `candidates`."""
         from lambda_dap.invoke.sidecar import SidecarContainer, needs_sidecar
-        from lambda_dap.invoke.spec import agent_candidates
 
         assert self._image_details is not None
-        if not needs_sidecar(self._image_details, agent_candidates(self._image_details)):
+        if not needs_sidecar(self._image_details, candidates):
             return None
         return SidecarContainer(remote_spec, run_dir, local_spec=spec, pull_progress=self._on_pull, **options)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lambda_dap.container.spec import ContainerSpec
 from lambda_dap.errors import ContainerError, EngineError
-from lambda_dap.invoke.spec import remote_container_spec
+from lambda_dap.invoke.spec import is_hand_mounted, remote_container_spec
 
 REFUSALS = ("mounts denied", "not shared from", "bind source path does not exist")
 _PATHS = re.compile(r"(?:^|(?<=\s))(/[^\s\"']+)")
@@ -64,7 +64,11 @@ class SharedFiles:
         with a notice); None for any other error."""
         cause = error.__cause__
         text = cause.detail if isinstance(cause, EngineError) else str(error)
-        candidates = [m.source for m in tried.mounts if m.source not in self.unshared and not self._in_hand(m.source)]
+        candidates = [
+            m.source
+            for m in tried.mounts
+            if m.source not in self.unshared and not is_hand_mounted(m.source, self._hand_mounted)
+        ]
         refused = refused_sources(text, candidates)
         if not refused:
             return None
@@ -76,9 +80,6 @@ class SharedFiles:
             f"volume instead (again after each change); to bind-mount {it}, {hint}"
         )
         return self.spec()
-
-    def _in_hand(self, source: str) -> bool:
-        return self._hand_mounted is not None and Path(source).is_relative_to(self._hand_mounted)
 
 
 def refused_sources(text: str, sources: Iterable[str]) -> list[str] | None:

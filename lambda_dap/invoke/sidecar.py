@@ -28,7 +28,6 @@ from typing import Any
 
 from lambda_dap.container.engine import LABEL, engine
 from lambda_dap.container.images import PullStatus, ensure_image
-from lambda_dap.container.link import AgentLink
 from lambda_dap.container.reaper import RUN_VOLUME_LABEL
 from lambda_dap.container.run import Container
 from lambda_dap.container.spec import ContainerSpec, VolumeMount
@@ -169,11 +168,7 @@ class SidecarContainer(RemoteContainer):
                 self._remote_spec.labels,
                 self._notice,
             )
-        sock, received = engine().attach(container_id)
-        self.link = AgentLink(
-            sock, received, accept_to=self._accept_to, on_output=self._write_output, on_file=self.run_dir.mirror
-        )
-        self.run_dir.link = self.link
+        self.attach(container_id)
 
     def _read_link(self) -> None:
         """The link's frames, until the sidecar ends; what it writes to its own streams is kept for messages."""

@@ -189,8 +189,7 @@ def remote_container_spec(
     from lambda_dap.errors import EngineUnsuitable
 
     def bound(source: str) -> bool:
-        in_hand = hand_mounted is not None and Path(source).is_relative_to(hand_mounted)
-        return in_hand or (shared is not None and shared(source))
+        return is_hand_mounted(source, hand_mounted) or (shared is not None and shared(source))
 
     directory = container_files()[0].parent
     binds, volumes = [], []
@@ -228,6 +227,11 @@ def remote_container_spec(
         log_driver="none",  # the frames are the link's: the engine keeps no copy of the traffic, events, secrets
         binds_must_exist=shared is not None,
     )
+
+
+def is_hand_mounted(source: str, hand_mounted: Path | None) -> bool:
+    """Whether `source` is under --docker-volume-basedir (SAM's meaning: a path of the engine's machine)."""
+    return hand_mounted is not None and Path(source).is_relative_to(hand_mounted)
 
 
 def agent_files_volume() -> VolumeMount:
