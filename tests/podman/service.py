@@ -45,7 +45,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from lambda_dap.container.reaper import process_exists
-from tests.harness import FileLock, read_state, write_state
+from tests.harness import FileLock, SharedService, read_state, write_state
 
 STATE_DIR = Path("/run/lambda-dap-podman")
 SOCKET = STATE_DIR / "podman.sock"
@@ -118,71 +118,31 @@ def containers_conf() -> str:
     )
 
 
-class PodmanService:
+class PodmanService(SharedService):
     """The service, started on enter (or reused when another session runs it) and stopped on exit when no other
     session uses it. `manual=True` (the `up` command) marks it as started by hand: sessions then leave it running."""
 
+    state_dir = STATE_DIR
+    state_file = STATE_FILE
+
     def __init__(self, *, manual: bool = False, start_timeout: float = START_TIMEOUT) -> None:
-        self.manual = manual
+        super().__init__(manual=manual)
         self.start_timeout = start_timeout
-        self.started = False  # this object launched it (rather than joining a running one)
-        self._users: FileLock | None = None
-        self._client = None
 
-    def __enter__(self) -> PodmanService:
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
-
-    def start(self) -> PodmanService:
-        """Start the service, or join the one another session runs; wait until its API answers."""
+    def _require_tools(self) -> None:
         _require_tools()
-        mutex, users = _lock("start.lock"), _lock("users.lock")
-        try:
-            mutex.take(fcntl.LOCK_EX)
-            state = _read_state()
-            alone = users.take(fcntl.LOCK_EX, wait=False)
-            if alone and not (state.get("manual") and _healthy(state)):
-                clean_stale()
-                try:
-                    self._launch()
-                except BaseException:
-                    clean_stale()  # nothing half-started stays
-                    raise
-                self.started = True
-            elif not _healthy(state):
-                raise PodmanError(
-                    f"the Podman service another session uses does not answer (log: {LOG_FILE}); "
-                    "stop it with: python3 -m tests.podman.service down"
-                )
-            if self.manual:
-                _write_state({**_read_state(), "manual": True})
-            users.take(fcntl.LOCK_SH)
-        except BaseException:
-            users.close()
-            raise
-        finally:
-            mutex.close()
-        self._users = users
-        return self
 
-    def stop(self) -> None:
-        """Leave the service: stop it when no other session uses it and it was not started by hand."""
-        if self._users is None:
-            return
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-        mutex = _lock("start.lock")
-        try:
-            mutex.take(fcntl.LOCK_EX)
-            if self._users.take(fcntl.LOCK_EX, wait=False) and not _read_state().get("manual"):
-                clean_stale()
-        finally:
-            self._users.close()
-            self._users = None
-            mutex.close()
+    def _healthy(self, state: dict) -> bool:
+        return _healthy(state)
+
+    def _clean_stale(self) -> None:
+        clean_stale()
+
+    def _unanswering(self) -> Exception:
+        return PodmanError(
+            f"the Podman service another session uses does not answer (log: {LOG_FILE}); "
+            "stop it with: python3 -m tests.podman.service down"
+        )
 
     def _launch(self) -> None:
         for directory in (RUN_ROOT, TMP_DIR, WORK_DIR, DATA_ROOT, NETWORK_DIR):

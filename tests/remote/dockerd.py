@@ -59,7 +59,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lambda_dap.container.reaper import process_exists
-from tests.harness import FileLock, read_state, write_state
+from tests.harness import FileLock, SharedService, read_state, write_state
 
 CLIENT_ADDRESS = "198.51.100.1"  # the host's end of the veth pair: what the remote sees of the client
 ENGINE_ADDRESS = "198.51.100.2"  # the engine's end, in its namespace
@@ -321,7 +321,7 @@ def _lock(name: str, layout: Layout = REMOTE) -> FileLock:
     return FileLock(layout.state_dir, name)
 
 
-class RemoteEngine:
+class RemoteEngine(SharedService):
     """The remote engine, started on enter (or reused when another session runs it) and stopped on exit when no
     other session uses it.
 
@@ -334,74 +334,29 @@ class RemoteEngine:
         self.docker_host = layout.docker_host
         self.client_address = layout.client_address
         self.engine_address = layout.engine_address
-        self.manual = manual
+        super().__init__(manual=manual)
         self.start_timeout = start_timeout
-        self.started = False  # True when this object started the dockerd (False: it joined a running one)
-        self._users: FileLock | None = None
-        self._client = None
+        self.state_dir = layout.state_dir
+        self.state_file = layout.state_file
 
-    # -- lifetime ---------------------------------------------------------------------------------------------
+    # -- lifetime (tests/harness.py's SharedService) ---------------------------------------------------------
 
-    def __enter__(self) -> RemoteEngine:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
-
-    def start(self) -> RemoteEngine:
-        """Start the engine, or join the one another session runs; wait until its API answers."""
+    def _require_tools(self) -> None:
         _require_tools()
-        layout = self.layout
-        mutex = _lock("start.lock", layout)
-        users = _lock("users.lock", layout)
-        try:
-            mutex.take(fcntl.LOCK_EX)
-            state = _read_state(layout)
-            alone = users.take(fcntl.LOCK_EX, wait=False)
-            if alone and not (state.get("manual") and self._healthy(state)):
-                clean_stale(layout)
-                try:
-                    self._launch()
-                except BaseException:
-                    clean_stale(layout)  # nothing half-started stays
-                    raise
-                self.started = True
-            elif not self._healthy(state):
-                option = " --shared-files" if layout is SHARED_FILES else ""
-                raise RemoteEngineError(
-                    f"the {layout.name} engine another session uses does not answer (log: {layout.log_file}); "
-                    f"stop it with: python3 -m tests.remote.dockerd{option} down"
-                )
-            elif not _tls_accepts(layout):  # started by an older harness, or its TLS front died
-                self._start_tls_front(state["netns"])
-            if self.manual:
-                _write_state({**_read_state(layout), "manual": True}, layout)
-            users.take(fcntl.LOCK_SH)
-        except BaseException:
-            users.close()
-            raise
-        finally:
-            mutex.close()
-        self._users = users
-        return self
 
-    def stop(self) -> None:
-        """Leave the engine: stop it when no other session uses it and it was not started by hand."""
-        if self._users is None:
-            return
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-        mutex = _lock("start.lock", self.layout)
-        try:
-            mutex.take(fcntl.LOCK_EX)
-            if self._users.take(fcntl.LOCK_EX, wait=False) and not _read_state(self.layout).get("manual"):
-                clean_stale(self.layout)
-        finally:
-            self._users.close()
-            self._users = None
-            mutex.close()
+    def _clean_stale(self) -> None:
+        clean_stale(self.layout)
+
+    def _unanswering(self) -> Exception:
+        option = " --shared-files" if self.layout is SHARED_FILES else ""
+        return RemoteEngineError(
+            f"the {self.layout.name} engine another session uses does not answer (log: {self.layout.log_file}); "
+            f"stop it with: python3 -m tests.remote.dockerd{option} down"
+        )
+
+    def _joined(self, state: dict) -> None:
+        if not _tls_accepts(self.layout):  # started by an older harness, or its TLS front died
+            self._start_tls_front(state["netns"])
 
     def _healthy(self, state: dict) -> bool:
         pid = state.get("pid")
